@@ -1,0 +1,1 @@
+"""Lambda code of IMS training refresh: thin handlers over plain domain modules."""

@@ -1,0 +1,118 @@
+"""Build the real adapters (boto3 clients, pymysql connections) from the environment.
+
+Only the handlers call this module; the domain modules receive what it builds. Clients
+are created per invocation on purpose: it costs milliseconds, and it means a client never
+outlives the credentials or endpoints of the environment it was made for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import boto3
+import pymysql
+
+from training_refresh.gold_load import CUSTOMERS_PER_CHUNK
+from training_refresh.gold_merge import Connection
+from training_refresh.object_store import S3ObjectStore
+from training_refresh.warehouse import DataApiWarehouse, WarehouseTarget
+
+WORK_BUCKET_ENV = "IMS_WORK_BUCKET"
+TRAINING_DB_SECRET_ENV = "IMS_TRAINING_DB_SECRET_ARN"
+TRAINING_DB_NAME_ENV = "IMS_TRAINING_DB_NAME"
+TRAINING_DB_TLS_ENV = "IMS_TRAINING_DB_TLS"
+TRAINING_DB_CA_BUNDLE_ENV = "IMS_TRAINING_DB_CA_BUNDLE"
+CUSTOMERS_PER_CHUNK_ENV = "IMS_CUSTOMERS_PER_CHUNK"
+LOCK_WAIT_SECONDS = 20
+"""innodb_lock_wait_timeout for our sessions: a stuck lock becomes a retryable error
+(TrainingDatabaseBusyError) instead of holding a Lambda until its timeout."""
+
+
+@dataclass(frozen=True)
+class MySqlSettings:
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+    tls: bool
+    ca_bundle: str | None
+
+
+def _required(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        raise RuntimeError(f"environment variable {name} is not set")
+    return value
+
+
+def work_bucket(environ: Mapping[str, str] = os.environ) -> str:
+    return _required(environ, WORK_BUCKET_ENV)
+
+
+def customers_per_chunk(environ: Mapping[str, str] = os.environ) -> int:
+    """Customers per extraction statement and MySQL transaction (tunable for big rows)."""
+    raw = environ.get(CUSTOMERS_PER_CHUNK_ENV, "").strip()
+    if not raw:
+        return CUSTOMERS_PER_CHUNK
+    value = int(raw)
+    if not 1 <= value <= CUSTOMERS_PER_CHUNK:
+        raise RuntimeError(f"{CUSTOMERS_PER_CHUNK_ENV} must be 1..{CUSTOMERS_PER_CHUNK}")
+    return value
+
+
+def object_store() -> S3ObjectStore:
+    return S3ObjectStore(boto3.client("s3"))
+
+
+def warehouse(environ: Mapping[str, str] = os.environ) -> DataApiWarehouse:
+    return DataApiWarehouse(boto3.client("redshift-data"), WarehouseTarget.from_env(environ))
+
+
+def mysql_settings(environ: Mapping[str, str] = os.environ) -> MySqlSettings:
+    """Connection settings from the RDS secret (host, port, username, password, dbname)."""
+    secret_arn = _required(environ, TRAINING_DB_SECRET_ENV)
+    secret = json.loads(
+        boto3.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
+    )
+    return MySqlSettings(
+        host=str(secret["host"]),
+        port=int(secret.get("port", 3306)),
+        user=str(secret["username"]),
+        password=str(secret.get("password", "")),
+        database=environ.get(TRAINING_DB_NAME_ENV) or str(secret["dbname"]),
+        tls=environ.get(TRAINING_DB_TLS_ENV, "true").lower() == "true",
+        ca_bundle=environ.get(TRAINING_DB_CA_BUNDLE_ENV) or None,
+    )
+
+
+def _tls_context(settings: MySqlSettings) -> ssl.SSLContext | None:
+    if not settings.tls:
+        return None
+    context = ssl.create_default_context(cafile=settings.ca_bundle)
+    return context
+
+
+def connect_mysql(settings: MySqlSettings) -> Connection:
+    connection: Connection = pymysql.connect(
+        host=settings.host,
+        port=settings.port,
+        user=settings.user,
+        password=settings.password,
+        database=settings.database,
+        charset="utf8mb4",
+        autocommit=True,
+        ssl=_tls_context(settings),
+        connect_timeout=10,
+        init_command=f"SET SESSION innodb_lock_wait_timeout = {LOCK_WAIT_SECONDS}",
+    )
+    return connection
+
+
+def mysql_connector(environ: Mapping[str, str] = os.environ) -> Callable[[], Connection]:
+    settings = mysql_settings(environ)
+    return lambda: connect_mysql(settings)

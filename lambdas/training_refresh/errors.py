@@ -1,0 +1,94 @@
+"""Domain errors.
+
+The class names are the error names that the state machines' ``Retry`` and ``Catch``
+blocks match (a Lambda's ``errorType`` is its exception's class name), so renaming a
+class here means changing ``statemachines/*.asl.json`` too; a unit test keeps both
+lists in step.
+"""
+
+
+class TrainingRefreshError(Exception):
+    """Base of every error this product raises on purpose."""
+
+
+class BadInputError(TrainingRefreshError):
+    """The caller's input is unusable; nothing was written."""
+
+
+class ScenarioFileError(BadInputError):
+    """The scenario file cannot be used (bad value, encoding, no usable column...)."""
+
+
+class InvalidAsOfDateError(BadInputError):
+    """The as-of date is not a real calendar date, or lies in the future."""
+
+
+class UnknownTableError(BadInputError):
+    """A config or table name that the table configuration does not hold."""
+
+
+class TableConfigError(TrainingRefreshError):
+    """The table configuration data file is malformed."""
+
+
+class WarehouseQueryError(TrainingRefreshError):
+    """A Redshift Data API statement FAILED or was ABORTED: retrying will not help."""
+
+
+class WarehouseThrottledError(TrainingRefreshError):
+    """The Redshift Data API throttled us or is busy: transient, retry later."""
+
+
+class WarehouseTimeoutError(TrainingRefreshError):
+    """A statement did not finish within the time we wait for it: transient."""
+
+
+class ResultTooLargeError(TrainingRefreshError):
+    """A statement's result would exceed what the Data API returns: chunk smaller."""
+
+
+class StatementTooLargeError(TrainingRefreshError):
+    """A SQL text would exceed the Data API's 100 KB limit: chunk smaller."""
+
+
+class TrainingDatabaseError(TrainingRefreshError):
+    """The training MySQL database refused a change (schema mismatch, constraint...)."""
+
+
+class TrainingDatabaseBusyError(TrainingRefreshError):
+    """A lock on the training database could not be had in time: transient."""
+
+
+TRANSIENT_ERRORS: tuple[type[TrainingRefreshError], ...] = (
+    WarehouseThrottledError,
+    WarehouseTimeoutError,
+    TrainingDatabaseBusyError,
+)
+
+
+class SchemaMismatchError(TrainingDatabaseError):
+    """A gold copy and its training table differ in columns (or one of them is missing)."""
+
+
+class SwapBlockedError(TrainingDatabaseBusyError):
+    """The reset's atomic RENAME could not get the training tables in time: trainee queries
+    or open transactions hold them. Nothing was swapped; transient."""
+
+
+class GoldLoadInProgressError(TrainingDatabaseBusyError):
+    """A reset waited its bounded time for running gold loads (their refresh leases) and gave
+    up without copying anything."""
+
+
+class ResetInProgressError(TrainingDatabaseBusyError):
+    """A gold load waited its bounded time for a running reset (its refresh lease) and gave
+    up without writing anything."""
+
+
+class ResetLeaseLostError(TrainingRefreshError):
+    """A reset step no longer holds the reset lease (it expired or was released), so a gold
+    load may have run since the copies were made: the reset stops without swapping."""
+
+
+class ResetSupersededError(ResetLeaseLostError):
+    """A newer reset took the reset lease over; this older reset stops without swapping."""

@@ -1,0 +1,147 @@
+"""Replace a chunk of customers' rows in the MySQL gold copy tables.
+
+One transaction per chunk and config: the customers' existing gold rows are deleted and
+their freshly extracted rows inserted, so a chunk is either fully replaced or untouched.
+That makes the load additive across runs (other customers are never touched), idempotent
+on rerun, and safe to kill: a rerun simply replaces the chunk again.
+
+Identifiers come only from the validated table configuration and are backtick-quoted;
+customer numbers are validated integers passed as query parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from training_refresh.errors import TrainingDatabaseBusyError, TrainingDatabaseError
+from training_refresh.table_configs import GOLD_SUFFIX, TableSpec
+
+INSERT_BATCH_ROWS = 2_000
+"""Rows per multi-row INSERT: large enough to amortise round trips, small enough to stay
+well under max_allowed_packet (a gold row is at most ~600 bytes)."""
+
+_LOCK_WAIT_ERRORS = {1205, 1213}  # lock wait timeout, deadlock: retrying helps
+_LOST_CONNECTION_ERRORS = {2006, 2013}
+_QUOTED_VALUE = re.compile(r"((?:value|entry|Truncated incorrect \w+ value):? )'[^']*'", re.IGNORECASE)
+
+
+class Cursor(Protocol):
+    def execute(self, query: str, args: Any = ...) -> int: ...
+    def executemany(self, query: str, args: Iterable[Any]) -> int: ...
+    def fetchall(self) -> Any: ...
+    def __enter__(self) -> Cursor: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class Connection(Protocol):
+    """The part of a pymysql connection that the merge uses."""
+
+    def cursor(self) -> Cursor: ...
+    def begin(self) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+def quote_identifier(name: str) -> str:
+    if not name or "`" in name or "\x00" in name:
+        raise TrainingDatabaseError(f"refusing to quote identifier {name!r}")
+    return f"`{name}`"
+
+
+@dataclass
+class MergeCounts:
+    rows_deleted: dict[str, int] = field(default_factory=dict)
+    rows_written: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """The rows extracted for one table of a config, in the table's column order."""
+
+    spec: TableSpec
+    batches: Iterable[Sequence[Sequence[Any]]]
+
+
+def delete_statement(spec: TableSpec, customer_count: int) -> str:
+    """DELETE of the given customers' gold rows, through the parent table if need be."""
+    scope = spec.customer_scope
+    placeholders = ", ".join(["%s"] * customer_count)
+    table = quote_identifier(spec.gold_table)
+    customer_column = quote_identifier(scope.column.upper())
+    if scope.through_table is None or scope.join_column is None:
+        return f"DELETE FROM {table} WHERE {customer_column} IN ({placeholders})"
+    parent = quote_identifier(scope.through_table + GOLD_SUFFIX)
+    join_column = quote_identifier(scope.join_column.upper())
+    return (
+        f"DELETE child FROM {table} AS child JOIN {parent} AS parent "
+        f"ON parent.{join_column} = child.{join_column} "
+        f"WHERE parent.{customer_column} IN ({placeholders})"
+    )
+
+
+def insert_statement(spec: TableSpec) -> str:
+    columns = ", ".join(quote_identifier(c) for c in spec.mysql_columns)
+    placeholders = ", ".join(["%s"] * len(spec.columns))
+    return f"INSERT INTO {quote_identifier(spec.gold_table)} ({columns}) VALUES ({placeholders})"
+
+
+def replace_customers(
+    connection: Connection,
+    customer_numbers: Sequence[int],
+    tables: Sequence[TableRows],
+) -> MergeCounts:
+    """Replace ``customer_numbers``' rows in the gold tables of one config, atomically.
+
+    ``tables`` are in config order (parents before children): deletes run children
+    first so rows found through a parent are deleted while the parent rows still exist.
+    """
+    counts = MergeCounts()
+    try:
+        connection.begin()
+        with connection.cursor() as cursor:
+            for table in reversed(tables):
+                deleted = cursor.execute(
+                    delete_statement(table.spec, len(customer_numbers)), list(customer_numbers)
+                )
+                counts.rows_deleted[table.spec.training_table] = deleted
+            for table in tables:
+                statement = insert_statement(table.spec)
+                written = 0
+                for batch in table.batches:
+                    for start in range(0, len(batch), INSERT_BATCH_ROWS):
+                        part = batch[start : start + INSERT_BATCH_ROWS]
+                        cursor.executemany(statement, part)
+                        written += len(part)
+                counts.rows_written[table.spec.training_table] = written
+        connection.commit()
+    except Exception as error:
+        _rollback_quietly(connection)
+        raise _as_domain_error(error) from error
+    return counts
+
+
+def _rollback_quietly(connection: Connection) -> None:
+    try:
+        connection.rollback()
+    except Exception:  # noqa: S110 - the connection is gone; MySQL rolls back on disconnect
+        pass
+
+
+def _redact_values(message: str) -> str:
+    """MySQL quotes offending data in some messages ("Incorrect string value: '...'");
+    keep identifiers (after "column"/"key"/"table") but drop quoted data."""
+    return _QUOTED_VALUE.sub(lambda m: m.group(1) + "'<redacted>'", message)
+
+
+def _as_domain_error(error: Exception) -> Exception:
+    """pymysql errors become domain errors; anything else (e.g. warehouse errors) passes."""
+    code = error.args[0] if error.args and isinstance(error.args[0], int) else None
+    if code is None:
+        return error
+    message = _redact_values(str(error.args[1]) if len(error.args) > 1 else "")
+    if code in _LOCK_WAIT_ERRORS or code in _LOST_CONNECTION_ERRORS:
+        return TrainingDatabaseBusyError(f"MySQL error {code}: {message}")
+    return TrainingDatabaseError(f"MySQL error {code}: {message}")

@@ -1,0 +1,222 @@
+"""Scenario files: the CSV in which operators list the customers a gold load takes.
+
+The contract is DESIGN.md section 5. Where it leaves room, this module decides:
+
+- Line breaks may be LF, CRLF or a lone CR (what older Excel for Mac writes); a file may
+  mix them. Line numbers in errors are 1-based physical lines of the file, so they match
+  what an editor shows; a record whose quoted cell spans several lines is named by its
+  first line.
+- A line is blank, and skipped, when all its cells are empty or only spaces/tabs: ``,,``
+  lines that spreadsheets leave below the data count as blank.
+- Header: the first non-blank line is a header when one of its cells, trimmed and in any
+  case, is ``customer_number``, ``customer_no`` or ``customer``. When several are present
+  the first name in that order wins (so a ``customer`` column holding names does not get
+  in the way); the same accepted name twice is ambiguous and rejected. Otherwise, when
+  the line's first cell is a customer number, there is no header and the first column is
+  used; when it is not, the line is a header without a usable column and is rejected.
+- A customer number is 1-15 ASCII digits, leading zeros allowed and counted, with spaces
+  or tabs around it; quotes around the cell are CSV quoting and allowed.
+- CSV quoting is read strictly: a stray quote (``"12"3``) or a quoted cell that is never
+  closed makes that line bad instead of being guessed at.
+- Every bad line is collected before the file is rejected, so one error lists the first
+  20 of them; nothing else from the file is used then.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Iterator
+
+from training_refresh.errors import ScenarioFileError
+
+MAX_CUSTOMER_DIGITS = 15
+MAX_REPORTED_LINES = 20
+HEADER_NAMES = ("customer_number", "customer_no", "customer")
+"""Accepted names of the customer column, in order of preference."""
+CANONICAL_HEADER = HEADER_NAMES[0]
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_SPACES = " \t"
+_CUSTOMER_NUMBER = re.compile(r"[ \t]*([0-9]+)[ \t]*")
+_MAX_QUOTED_CHARS = 40
+_MAX_QUOTED_HEADER_CELLS = 10
+
+
+def parse_scenario_file(data: bytes, source: str = "scenario file") -> tuple[int, ...]:
+    """The unique customer numbers of a scenario file, sorted ascending.
+
+    ``source`` names the file in error messages (an S3 URI or a path). Raises
+    ScenarioFileError, whose message starts with ``source`` and names the bad lines.
+    """
+    rows = _csv_rows(_decoded_lines(data, source))
+    records = [(line, row) for line, row in rows if not _is_blank(row)]
+    if not records:
+        raise ScenarioFileError(f"{source}: the file is empty: it lists no customer numbers")
+
+    column, data_records = _customer_column_and_data(records, source)
+    customers: set[int] = set()
+    problems: list[tuple[int, str]] = []
+    for line, row in data_records:
+        try:
+            customers.add(_customer_number_in(row, column))
+        except _BadLineError as bad:
+            problems.append((line, str(bad)))
+    if problems:
+        raise _rejection(source, problems)
+    return tuple(sorted(customers))
+
+
+def normalized_scenario_bytes(customers: Iterable[int]) -> bytes:
+    """The canonical scenario file of ``customers``: a ``customer_number`` header, then
+    the unique numbers ascending, one per LF-terminated line, in ASCII.
+
+    ``parse_scenario_file`` gives back exactly the sorted unique numbers. Raises
+    ValueError for an empty list or a value that is not a customer number, because the
+    result would be a file that the parser rejects.
+    """
+    unique = set(customers)
+    invalid = [c for c in unique if not _is_customer_number_value(c)]
+    if invalid:
+        largest = 10**MAX_CUSTOMER_DIGITS - 1
+        raise ValueError(f"not customer numbers (integers 0 to {largest}): {invalid[:5]}")
+    if not unique:
+        raise ValueError("a scenario needs at least one customer number")
+    lines = [CANONICAL_HEADER, *(str(c) for c in sorted(unique))]
+    return "".join(f"{line}\n" for line in lines).encode("ascii")
+
+
+class _BadLineError(Exception):
+    """Why one line is unusable; the message becomes part of the rejection."""
+
+
+_Row = list[str] | str
+"""The cells of one CSV record, or why the record is not valid CSV."""
+
+
+def _decoded_lines(data: bytes, source: str) -> list[str]:
+    # bytes.splitlines breaks at \n, \r\n and \r only, and UTF-8 never uses those bytes
+    # inside a multi-byte character, so every line decodes on its own: that is how a
+    # decoding error gets its line number.
+    lines: list[str] = []
+    problems: list[tuple[int, str]] = []
+    raw_lines = data.removeprefix(_UTF8_BOM).splitlines(keepends=True)
+    for number, raw in enumerate(raw_lines, start=1):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            problems.append(
+                (number, f"not UTF-8 (byte 0x{raw[error.start]:02X} at position {error.start + 1})")
+            )
+    if problems:
+        raise _rejection(source, problems, hint="save the file as CSV UTF-8")
+    return lines
+
+
+def _csv_rows(lines: list[str]) -> Iterator[tuple[int, _Row]]:
+    """Each CSV record with the number of its first physical line."""
+    reader = csv.reader(lines, strict=True)
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            row: _Row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            # The reader resumes on the next line, so later bad lines get reported too.
+            row = f"not valid CSV: {error}"
+        yield first_line, row
+
+
+def _is_blank(row: _Row) -> bool:
+    return not isinstance(row, str) and all(cell.strip(_SPACES) == "" for cell in row)
+
+
+def _customer_column_and_data(
+    records: list[tuple[int, _Row]], source: str
+) -> tuple[int, list[tuple[int, _Row]]]:
+    """Which column holds the customer numbers, and the records that are data."""
+    first_line, first_row = records[0]
+    if isinstance(first_row, str):
+        # An unreadable first line is a bad line whether or not it was meant as a header.
+        return 0, records
+    names = [cell.strip().lower() for cell in first_row]
+    for wanted in HEADER_NAMES:
+        if names.count(wanted) > 1:
+            raise ScenarioFileError(
+                f"{source}: line {first_line}: the header names column {wanted!r} more than once"
+            )
+        if wanted in names:
+            if len(records) == 1:
+                raise ScenarioFileError(
+                    f"{source}: the file has only a header (line {first_line}): "
+                    "it lists no customer numbers"
+                )
+            return names.index(wanted), records[1:]
+    if _is_customer_number(first_row[0]):
+        return 0, records
+    shown = ", ".join(_quoted(cell) for cell in first_row[:_MAX_QUOTED_HEADER_CELLS])
+    if len(first_row) > _MAX_QUOTED_HEADER_CELLS:
+        shown += f", ... ({len(first_row)} cells)"
+    raise ScenarioFileError(
+        f"{source}: line {first_line}: no usable column: the header [{shown}] has no column "
+        f"named {', '.join(HEADER_NAMES[:-1])} or {HEADER_NAMES[-1]} (any case), and its first "
+        "cell is not a customer number (the file must be comma-separated)"
+    )
+
+
+def _customer_number_in(row: _Row, column: int) -> int:
+    if isinstance(row, str):
+        raise _BadLineError(row)
+    if column >= len(row):
+        raise _BadLineError(
+            f"no customer number: the line has {len(row)} cell(s) and the customer column "
+            f"is number {column + 1}"
+        )
+    cell = row[column]
+    if cell.strip(_SPACES) == "":
+        raise _BadLineError("the customer number is empty")
+    match = _CUSTOMER_NUMBER.fullmatch(cell)
+    if match is None:
+        raise _BadLineError(
+            f"{_quoted(cell)} is not a customer number (1-{MAX_CUSTOMER_DIGITS} digits)"
+        )
+    digits = match.group(1)
+    if len(digits) > MAX_CUSTOMER_DIGITS:
+        raise _BadLineError(
+            f"{_quoted(cell)} has {len(digits)} digits; a customer number has at most "
+            f"{MAX_CUSTOMER_DIGITS}"
+        )
+    return int(digits)
+
+
+def _is_customer_number(cell: str) -> bool:
+    match = _CUSTOMER_NUMBER.fullmatch(cell)
+    return match is not None and len(match.group(1)) <= MAX_CUSTOMER_DIGITS
+
+
+def _is_customer_number_value(value: object) -> bool:
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and 0 <= value < 10**MAX_CUSTOMER_DIGITS
+    )
+
+
+def _quoted(value: str) -> str:
+    """``value`` as a Python literal, cut short so one bad cell cannot flood a message."""
+    if len(value) > _MAX_QUOTED_CHARS:
+        return repr(value[: _MAX_QUOTED_CHARS - 3]) + "..."
+    return repr(value)
+
+
+def _rejection(
+    source: str, problems: list[tuple[int, str]], hint: str | None = None
+) -> ScenarioFileError:
+    shown = [f"line {line}: {what}" for line, what in problems[:MAX_REPORTED_LINES]]
+    if len(problems) > MAX_REPORTED_LINES:
+        shown.append(f"and {len(problems) - MAX_REPORTED_LINES} more")
+    message = f"{source}: " + "; ".join(shown)
+    if hint:
+        message += f" ({hint})"
+    return ScenarioFileError(message)

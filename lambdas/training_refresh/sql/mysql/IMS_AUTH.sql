@@ -1,0 +1,12 @@
+CREATE TABLE IF NOT EXISTS `{table}` (
+    AUTH_ID         BIGINT        NOT NULL,
+    ORDER_NO        BIGINT        NOT NULL,
+    AUTH_AMOUNT     DECIMAL(11,2) NULL,
+    AUTH_STATUS     VARCHAR(10)   NULL,
+    AUTH_CODE       VARCHAR(10)   NULL,
+    CARD_TYPE       VARCHAR(10)   NULL,
+    CARD_LAST4      CHAR(4)       NULL,
+    AUTH_TS         DATETIME(6)   NULL,
+    PRIMARY KEY (AUTH_ID),
+    KEY IX_{table}_ORDER (ORDER_NO)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin

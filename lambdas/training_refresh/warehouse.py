@@ -1,0 +1,485 @@
+"""Reads the warehouse (Amazon Redshift) through the Redshift Data API.
+
+One statement at a time: ``ExecuteStatement``; ``DescribeStatement`` with capped exponential
+backoff until the statement is FINISHED; ``GetStatementResult`` page by page (``NextToken``),
+decoding each typed field by its column's ``typeName``. Pages are yielded as they arrive, so
+memory stays flat however large the result.
+
+Data API limits respected here (https://docs.aws.amazon.com/redshift/latest/mgmt/data-api.html,
+quotas and troubleshooting pages):
+
+* SQL text: "Maximum query statement size: 100 KB"; AWS answers a bigger text with
+  ``ValidationException: Cannot process query string larger than 100kB``. The docs do not say
+  whether KB is 1,000 or 1,024 bytes, so :data:`MAX_SQL_BYTES` takes the smaller reading and
+  counts UTF-8 bytes; a bigger text raises :class:`StatementTooLargeError` before any call.
+* Result size per statement: a statement whose result exceeds the limit FAILS with an error
+  saying the database response exceeded the size limit; that becomes
+  :class:`ResultTooLargeError` (the caller should chunk smaller).
+* Throttling and busy answers become :class:`WarehouseThrottledError` (transient).
+
+The boto3 ``redshift-data`` client is passed in; this module never imports boto3 or botocore
+and recognises a botocore ``ClientError`` by its ``response["Error"]["Code"]``.
+
+No row value ever goes into an error message or a log line: decoding errors name the column
+and its type only, and are raised ``from None`` so the offending value is not chained either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from training_refresh.errors import (
+    ResultTooLargeError,
+    StatementTooLargeError,
+    WarehouseQueryError,
+    WarehouseThrottledError,
+    WarehouseTimeoutError,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_SQL_BYTES = 100_000
+"""Largest SQL text (UTF-8 bytes) sent to ExecuteStatement; AWS documents "100 KB"."""
+
+MAX_CUSTOMER_NUMBER = 10**15 - 1
+"""Customer numbers have 1 to 15 decimal digits (DESIGN section 5)."""
+
+THROTTLING_ERROR_CODES = frozenset(
+    {
+        # The Data API's own "busy" answers.
+        "ActiveStatementsExceededException",
+        "ActiveSessionsExceededException",
+        "ActiveWaitingRequestsExceededException",
+        "InternalServerException",
+        "ThrottlingException",
+        "TooManyRequestsException",
+        # botocore's generic throttling codes (botocore.retries.standard).
+        "Throttling",
+        "ThrottledException",
+        "RequestThrottledException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    }
+)
+
+_RUNNING_STATUSES = frozenset({"SUBMITTED", "PICKED", "STARTED"})
+_PARAMETER_NAME = re.compile(r"[0-9A-Za-z_]+")
+_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?"
+    r"(?:([+-])(\d{2})(?::?(\d{2}))?)?"
+)
+
+
+class RedshiftDataClient(Protocol):
+    """The part of boto3's ``redshift-data`` client this module uses."""
+
+    def execute_statement(self, **kwargs: Any) -> dict[str, Any]: ...
+
+    def describe_statement(self, **kwargs: Any) -> dict[str, Any]: ...
+
+    def get_statement_result(self, **kwargs: Any) -> dict[str, Any]: ...
+
+    def cancel_statement(self, **kwargs: Any) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class WarehouseTarget:
+    """Where statements run: a database on a provisioned cluster or a Serverless workgroup.
+
+    Credentials: ``secret_arn`` (Secrets Manager), or ``db_user`` (temporary credentials,
+    provisioned clusters only), or neither (the caller's IAM identity).
+    """
+
+    database: str
+    cluster_identifier: str | None = None
+    workgroup_name: str | None = None
+    secret_arn: str | None = None
+    db_user: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.database:
+            raise ValueError("the warehouse database (IMS_REDSHIFT_DATABASE) is required")
+        if (self.cluster_identifier is None) == (self.workgroup_name is None):
+            raise ValueError(
+                "set exactly one of the cluster identifier (IMS_REDSHIFT_CLUSTER_ID, provisioned"
+                " Redshift) and the workgroup name (IMS_REDSHIFT_WORKGROUP, Redshift Serverless)"
+            )
+        if self.secret_arn is not None and self.db_user is not None:
+            raise ValueError(
+                "the secret ARN (IMS_REDSHIFT_SECRET_ARN) and the database user"
+                " (IMS_REDSHIFT_DB_USER) are alternative credentials: set at most one"
+            )
+        if self.db_user is not None and self.workgroup_name is not None:
+            raise ValueError(
+                "a database user (IMS_REDSHIFT_DB_USER) only works with a provisioned cluster"
+                " (IMS_REDSHIFT_CLUSTER_ID); Redshift Serverless takes a secret ARN or the"
+                " caller's IAM identity"
+            )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> WarehouseTarget:
+        """Read ``IMS_REDSHIFT_*``; unset and blank variables count as absent."""
+
+        def setting(name: str) -> str | None:
+            return environ.get(name, "").strip() or None
+
+        return cls(
+            database=setting("IMS_REDSHIFT_DATABASE") or "",
+            cluster_identifier=setting("IMS_REDSHIFT_CLUSTER_ID"),
+            workgroup_name=setting("IMS_REDSHIFT_WORKGROUP"),
+            secret_arn=setting("IMS_REDSHIFT_SECRET_ARN"),
+            db_user=setting("IMS_REDSHIFT_DB_USER"),
+        )
+
+    def execute_statement_arguments(self) -> dict[str, str]:
+        """The ExecuteStatement arguments that select the database and credentials."""
+        arguments = {"Database": self.database}
+        optional = {
+            "ClusterIdentifier": self.cluster_identifier,
+            "WorkgroupName": self.workgroup_name,
+            "SecretArn": self.secret_arn,
+            "DbUser": self.db_user,
+        }
+        arguments.update({key: value for key, value in optional.items() if value is not None})
+        return arguments
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """Decoded rows of one GetStatementResult page (or of a whole result, see fetch_all)."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+class DataApiWarehouse:
+    """Runs SQL on Redshift through the Data API and decodes the results."""
+
+    def __init__(
+        self,
+        client: RedshiftDataClient,
+        target: WarehouseTarget,
+        *,
+        poll_initial: float = 0.1,
+        poll_max: float = 5.0,
+        statement_timeout: float = 600.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not 0 < poll_initial <= poll_max:
+            raise ValueError("polling needs 0 < poll_initial <= poll_max")
+        if statement_timeout <= 0:
+            raise ValueError("statement_timeout must be positive")
+        self._client = client
+        self._target = target
+        self._poll_initial = poll_initial
+        self._poll_max = poll_max
+        self._statement_timeout = statement_timeout
+        self._sleep = sleep
+        self._clock = clock
+
+    def query(self, sql: str, parameters: Mapping[str, str] | None = None) -> Iterator[ResultPage]:
+        """Run ``sql`` and wait for it to finish; return an iterator over its result pages.
+
+        ``parameters`` bind ``:name`` placeholders; the Data API takes every value as a string
+        and Redshift converts it to the type the SQL needs. The statement has run when this
+        returns; pages are fetched as the iterator is consumed. A result with no rows gives one
+        page without rows; a statement without a result set (DDL, DML) gives no page.
+        """
+        statement_id = self._execute(sql, parameters)
+        description = self._wait_until_finished(statement_id)
+        if not description.get("HasResultSet", False):
+            return iter(())
+        return self._pages(statement_id)
+
+    def fetch_all(self, sql: str, parameters: Mapping[str, str] | None = None) -> ResultPage:
+        """Run ``sql`` and return every row at once; meant for small results."""
+        columns: tuple[str, ...] = ()
+        rows: list[tuple[Any, ...]] = []
+        for page in self.query(sql, parameters):
+            columns = page.columns
+            rows.extend(page.rows)
+        return ResultPage(columns, rows)
+
+    def _execute(self, sql: str, parameters: Mapping[str, str] | None) -> str:
+        sql_bytes = len(sql.encode("utf-8"))
+        if sql_bytes > MAX_SQL_BYTES:
+            raise StatementTooLargeError(
+                f"the SQL text is {sql_bytes} bytes; the Redshift Data API accepts at most"
+                f" {MAX_SQL_BYTES}: split the work into smaller chunks"
+            )
+        request: dict[str, Any] = {**self._target.execute_statement_arguments(), "Sql": sql}
+        if parameters:
+            request["Parameters"] = _sql_parameters(parameters)
+        response = self._call("execute_statement", **request)
+        statement_id: str = response["Id"]
+        logger.debug("Redshift Data API statement %s submitted", statement_id)
+        return statement_id
+
+    def _wait_until_finished(self, statement_id: str) -> dict[str, Any]:
+        deadline = self._clock() + self._statement_timeout
+        delay = self._poll_initial
+        while True:
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                self._cancel(statement_id)
+                raise WarehouseTimeoutError(
+                    f"statement {statement_id} did not finish within"
+                    f" {self._statement_timeout:g} s; cancellation was requested"
+                )
+            self._sleep(min(delay, remaining))
+            delay = min(delay * 2, self._poll_max)
+            description = self._call("describe_statement", Id=statement_id)
+            status = description.get("Status")
+            if status == "FINISHED":
+                logger.debug(
+                    "statement %s FINISHED (%s rows)", statement_id, description.get("ResultRows")
+                )
+                return description
+            if status in ("FAILED", "ABORTED"):
+                raise _statement_failure(statement_id, status, description.get("Error") or "")
+            if status not in _RUNNING_STATUSES:
+                raise WarehouseQueryError(
+                    f"statement {statement_id} has unexpected status {status}"
+                )
+
+    def _cancel(self, statement_id: str) -> None:
+        try:
+            self._client.cancel_statement(Id=statement_id)
+        except Exception as error:
+            # The statement may have ended meanwhile; the timeout is still what we report.
+            code = _client_error_code(error)
+            if code is None:
+                raise
+            logger.warning("could not cancel statement %s: %s", statement_id, code)
+
+    def _pages(self, statement_id: str) -> Iterator[ResultPage]:
+        columns: _ResultColumns | None = None
+        request: dict[str, Any] = {"Id": statement_id}
+        while True:
+            response = self._call("get_statement_result", **request)
+            if columns is None:  # every page repeats the same ColumnMetadata
+                columns = _ResultColumns(response.get("ColumnMetadata") or [])
+            yield ResultPage(
+                columns.names, [columns.decode(record) for record in response["Records"]]
+            )
+            next_token = response.get("NextToken")
+            if not next_token:
+                return
+            request["NextToken"] = next_token
+
+    def _call(self, operation: str, **arguments: Any) -> dict[str, Any]:
+        try:
+            response: dict[str, Any] = getattr(self._client, operation)(**arguments)
+        except Exception as error:
+            code = _client_error_code(error)
+            if code is None:
+                raise
+            raise _client_error_as_warehouse_error(operation, code, str(error)) from error
+        return response
+
+
+def customer_in_list(customer_numbers: Sequence[int]) -> str:
+    """Render customer numbers for the ``{customer_numbers}`` placeholder of the extract SQL.
+
+    Only ints (not bools) from 1 to :data:`MAX_CUSTOMER_NUMBER` are accepted, so nothing but
+    digits, commas and spaces can reach the SQL text.
+    """
+    if not customer_numbers:
+        raise ValueError("at least one customer number is required (IN () is not valid SQL)")
+    for position, number in enumerate(customer_numbers, start=1):
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise TypeError(f"customer number {position} is a {type(number).__name__}, not an int")
+        if not 0 < number <= MAX_CUSTOMER_NUMBER:
+            raise ValueError(f"customer number {position} is outside 1..{MAX_CUSTOMER_NUMBER}")
+    return ", ".join(str(number) for number in customer_numbers)
+
+
+def _sql_parameters(parameters: Mapping[str, str]) -> list[dict[str, str]]:
+    sql_parameters = []
+    for name, value in parameters.items():
+        if not _PARAMETER_NAME.fullmatch(name):
+            raise ValueError(f"SQL parameter name {name!r} must match [0-9A-Za-z_]+")
+        if not isinstance(value, str) or not value:
+            # The Data API takes only non-empty strings; Redshift converts them.
+            raise TypeError(f"SQL parameter {name!r} must be a non-empty str")
+        sql_parameters.append({"name": name, "value": value})
+    return sql_parameters
+
+
+def _client_error_code(error: Exception) -> str | None:
+    response = getattr(error, "response", None)
+    if not isinstance(response, Mapping):
+        return None
+    code = response.get("Error", {}).get("Code")
+    return code if isinstance(code, str) and code else None
+
+
+def _client_error_as_warehouse_error(operation: str, code: str, message: str) -> Exception:
+    if code in THROTTLING_ERROR_CODES:
+        return WarehouseThrottledError(
+            f"Redshift Data API {operation} was throttled or busy ({code}); retry later"
+        )
+    if _says_result_too_large(message):
+        return ResultTooLargeError(f"Redshift Data API {operation}: {message}")
+    return WarehouseQueryError(f"Redshift Data API {operation} failed: {message}")
+
+
+def _statement_failure(statement_id: str, status: str, error_text: str) -> Exception:
+    summary = f"statement {statement_id} {status}"
+    if error_text and _says_result_too_large(error_text):
+        return ResultTooLargeError(f"{summary}: {error_text} (query fewer customers at a time)")
+    return WarehouseQueryError(f"{summary}: {error_text}" if error_text else summary)
+
+
+def _says_result_too_large(text: str) -> bool:
+    lowered = text.lower()
+    return "size limit" in lowered and "exceed" in lowered
+
+
+class _ResultColumns:
+    """Decodes records by their ColumnMetadata."""
+
+    def __init__(self, metadata: Sequence[Mapping[str, Any]]) -> None:
+        self.names = tuple(str(column["name"]) for column in metadata)
+        self._types = tuple(str(column.get("typeName", "")) for column in metadata)
+        self._decoders = tuple(
+            _decoder_for(name, type_name)
+            for name, type_name in zip(self.names, self._types, strict=True)
+        )
+
+    def decode(self, record: Sequence[Mapping[str, Any]]) -> tuple[Any, ...]:
+        if len(record) != len(self._decoders):
+            raise WarehouseQueryError(
+                f"a record has {len(record)} fields but the result has {len(self._decoders)}"
+                " columns"
+            )
+        return tuple(self._decode_field(index, field) for index, field in enumerate(record))
+
+    def _decode_field(self, index: int, field: Mapping[str, Any]) -> Any:
+        if field.get("isNull"):
+            return None
+        try:
+            return self._decoders[index](field)
+        except (KeyError, TypeError, ValueError, InvalidOperation):
+            # "from None": the original exception may quote the value.
+            raise WarehouseQueryError(
+                f"column {self.names[index]!r} of type {self._types[index]} holds a value"
+                " that cannot be decoded"
+            ) from None
+
+
+FieldDecoder = Callable[[Mapping[str, Any]], Any]
+
+
+def _decoder_for(column: str, type_name: str) -> FieldDecoder:
+    try:
+        return _DECODERS[type_name]
+    except KeyError:
+        raise WarehouseQueryError(
+            f"column {column!r} has type {type_name!r}, which this client does not decode"
+        ) from None
+
+
+def _long(field: Mapping[str, Any]) -> int:
+    value = field["longValue"]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("longValue is not an int")
+    return value
+
+
+def _decimal(field: Mapping[str, Any]) -> Decimal:
+    return Decimal(_string(field))
+
+
+def _double(field: Mapping[str, Any]) -> float:
+    return float(field["doubleValue"])
+
+
+def _boolean(field: Mapping[str, Any]) -> bool:
+    value = field["booleanValue"]
+    if not isinstance(value, bool):
+        raise TypeError("booleanValue is not a bool")
+    return value
+
+
+def _string(field: Mapping[str, Any]) -> str:
+    value = field["stringValue"]
+    if not isinstance(value, str):
+        raise TypeError("stringValue is not a str")
+    return value
+
+
+def _padded_char(field: Mapping[str, Any]) -> str:
+    # Redshift pads CHAR(n) with spaces to n characters; the padding is not data.
+    return _string(field).rstrip(" ")
+
+
+def _date(field: Mapping[str, Any]) -> dt.date:
+    return dt.date.fromisoformat(_string(field))
+
+
+def _timestamp(field: Mapping[str, Any]) -> dt.datetime:
+    return _parse_timestamp(_string(field), with_time_zone=False)
+
+
+def _timestamptz(field: Mapping[str, Any]) -> dt.datetime:
+    return _parse_timestamp(_string(field), with_time_zone=True)
+
+
+def _parse_timestamp(text: str, *, with_time_zone: bool) -> dt.datetime:
+    """Parse Redshift's ``YYYY-MM-DD HH:MM:SS[.f{1,6}][+HH[:MM]]`` output."""
+    match = _TIMESTAMP.fullmatch(text)
+    if match is None:
+        raise ValueError("not a Redshift timestamp")
+    year, month, day, hour, minute, second, fraction, sign, offset_h, offset_m = match.groups()
+    if (sign is not None) != with_time_zone:
+        raise ValueError("time zone offset present/absent contrary to the column type")
+    time_zone = None
+    if sign is not None:
+        offset = dt.timedelta(hours=int(offset_h), minutes=int(offset_m or 0))
+        time_zone = dt.timezone(-offset if sign == "-" else offset)
+    return dt.datetime(
+        int(year),
+        int(month),
+        int(day),
+        int(hour),
+        int(minute),
+        int(second),
+        int((fraction or "").ljust(6, "0")),
+        tzinfo=time_zone,
+    )
+
+
+_DECODERS: dict[str, FieldDecoder] = {
+    "int2": _long,
+    "int4": _long,
+    "int8": _long,
+    "numeric": _decimal,
+    "decimal": _decimal,
+    "float4": _double,
+    "float8": _double,
+    "bool": _boolean,
+    "date": _date,
+    "timestamp": _timestamp,
+    "timestamptz": _timestamptz,
+    "varchar": _string,
+    "text": _string,
+    "bpchar": _padded_char,
+    "char": _padded_char,
+}
+"""Redshift ``typeName`` → decoder of the Field member the Data API uses for that type."""

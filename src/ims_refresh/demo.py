@@ -1,0 +1,61 @@
+"""``ims-refresh demo``: the whole job on the local default databases, end to end."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import psycopg
+
+from ims_refresh.exit_codes import ExitCode
+from ims_refresh.gold_load_command import run_gold_load
+from ims_refresh.settings import local_databases
+from ims_refresh.synthetic_warehouse import (
+    DEMO_AS_OF,
+    build_warehouse,
+    customer_numbers,
+    write_sample_scenario,
+)
+
+DEMO_SEED = 20261122
+MISSING_DEMO_CUSTOMERS = (999_999_999_999_001, 999_999_999_999_002)
+"""Two customer numbers the warehouse never holds, so the demo shows how missing
+customers are reported."""
+
+
+def seed_local_warehouse(customers: int, profile: str, seed: int | None) -> ExitCode:
+    databases = local_databases()
+    summary = build_warehouse(
+        databases.warehouse_url, customers, seed if seed is not None else DEMO_SEED, profile
+    )
+    print(f"warehouse {databases.warehouse_database} rebuilt: {summary}")
+    return ExitCode.SUCCESS
+
+
+def run_demo(customers: int, scenario_customers: int, report_dir: Path) -> ExitCode:
+    databases = local_databases()
+    print(f"1. seeding a synthetic warehouse of {customers} customers in PostgreSQL "
+          f"database {databases.warehouse_database} (stands in for Redshift)")
+    build_warehouse(databases.warehouse_url, customers, DEMO_SEED, "demo")
+    with psycopg.connect(databases.warehouse_url) as connection:
+        known = customer_numbers(connection)
+    scenario = report_dir / "demo-scenarios.csv"
+    report_dir.mkdir(parents=True, exist_ok=True)
+    chosen = write_sample_scenario(scenario, known, scenario_customers, DEMO_SEED)
+    with scenario.open("a", encoding="utf-8") as extra:
+        for number in MISSING_DEMO_CUSTOMERS:
+            extra.write(f"{number},not in the warehouse\n")
+    print(f"2. sample scenario {scenario}: {len(chosen)} customers plus "
+          f"{len(MISSING_DEMO_CUSTOMERS)} unknown ones")
+    print(f"3. gold load as of {DEMO_AS_OF.isoformat()} into MySQL database "
+          f"{databases.training.database}")
+    sys.stdout.flush()
+    outcome = run_gold_load(
+        scenarios=scenario,
+        as_of=DEMO_AS_OF.isoformat(),
+        tables=None,
+        report_dir=report_dir,
+        timeout=1800.0,
+        databases=databases,
+    )
+    return outcome

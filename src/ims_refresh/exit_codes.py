@@ -1,0 +1,10 @@
+"""The command line's exit codes (DESIGN §6)."""
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    SUCCESS = 0
+    FAILED = 1
+    BAD_INPUT = 2
+    GAVE_UP_WAITING = 3

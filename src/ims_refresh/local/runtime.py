@@ -1,0 +1,283 @@
+"""Run the state machines on this machine, with the production code paths unchanged.
+
+moto executes the ASL files in process (``execute_state_machine``); its Lambda ``Invoke``
+calls are answered by the handler functions in process and the Lambda code's
+``redshift-data`` calls by the local PostgreSQL (both through ``routing``); S3 and Secrets
+Manager are moto's. The handlers therefore run exactly as deployed: they read their
+settings from the environment, fetch the MySQL credentials from a secret, and reach the
+"warehouse" through the Data API client.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import boto3
+from botocore.response import StreamingBody
+from moto import mock_aws
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+from ims_refresh.local.redshift_data import PostgresDataApi
+from ims_refresh.local.routing import LocalServiceError, routed
+from ims_refresh.settings import LocalDatabases
+from training_refresh import adapters
+from training_refresh.functions import HANDLERS, WORKFLOWS
+from training_refresh.handlers import observability
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+WORK_BUCKET = "ims-refresh-local-work"
+SCENARIO_BUCKET = "ims-refresh-local-scenarios"
+LAMBDA_TIMEOUT_SECONDS = 900
+STATEMACHINES_DIR = Path(__file__).resolve().parents[3] / "statemachines"
+FINISHED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+def function_name(placeholder: str) -> str:
+    return "ims-refresh-local-" + placeholder.removesuffix("FunctionArn").lower()
+
+
+def function_arn(placeholder: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name(placeholder)}"
+
+
+def load_definition(workflow: str, substitutions: Mapping[str, str]) -> str:
+    """The ASL text of ``workflow`` with every ``${Name}`` replaced."""
+    text = (STATEMACHINES_DIR / WORKFLOWS[workflow]).read_text(encoding="utf-8")
+    for name, value in substitutions.items():
+        text = text.replace("${" + name + "}", value)
+    return text
+
+
+@dataclass
+class LocalLambdaContext:
+    """The attributes of the Lambda context object that our handlers and Powertools use."""
+
+    function_name: str
+    invoked_function_arn: str
+    deadline: float
+    memory_limit_in_mb: int = 1024
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+@dataclass(frozen=True)
+class ExecutionOutcome:
+    name: str
+    status: str
+    output: dict[str, Any] | None
+    error: str | None
+    cause: str | None
+    largest_state_payload_bytes: int
+
+
+class _ScaledTime:
+    """Stands in for ``time`` in moto's retrier so Retry intervals shrink locally."""
+
+    def __init__(self, scale: float) -> None:
+        self._scale = scale
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds * self._scale)
+
+
+def _streaming(body: bytes) -> StreamingBody:
+    return StreamingBody(io.BytesIO(body), len(body))
+
+
+class LocalRuntime:
+    """A context manager holding a mocked AWS account with both workflows deployed."""
+
+    def __init__(self, databases: LocalDatabases, *, retry_wait_scale: float = 0.001) -> None:
+        self.databases = databases
+        self.retry_wait_scale = retry_wait_scale
+        self._stack = ExitStack()
+        self._handlers: dict[str, Callable[..., Any]] = {}
+        self.data_api: PostgresDataApi | None = None
+        self.state_machines: dict[str, str] = {}
+
+    def __enter__(self) -> LocalRuntime:
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def _start(self) -> None:
+        stack = self._stack
+        stack.enter_context(mock.patch.dict(os.environ, self._environment()))
+        # The shared Powertools logger was created at import; follow the level asked for now.
+        observability.logger.setLevel(os.environ["POWERTOOLS_LOG_LEVEL"])
+        stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+        stack.enter_context(
+            mock.patch.object(retrier_decl, "time", _ScaledTime(self.retry_wait_scale))
+        )
+        self.data_api = PostgresDataApi(self.databases.warehouse_url)
+        close = getattr(self.data_api, "close", None)
+        if close is not None:
+            stack.callback(close)
+        stack.enter_context(routed({"lambda": self._invoke, "redshift-data": self.data_api.handle}))
+        s3 = boto3.client("s3", region_name=REGION)
+        for bucket in (WORK_BUCKET, SCENARIO_BUCKET):
+            s3.create_bucket(Bucket=bucket)
+        training = self.databases.training
+        secret_arn = boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name="ims-refresh-local/training-db",
+            SecretString=json.dumps(
+                {
+                    "engine": "mysql",
+                    "host": training.host,
+                    "port": training.port,
+                    "username": training.user,
+                    "password": training.password,
+                    "dbname": training.database,
+                }
+            ),
+        )["ARN"]
+        os.environ[adapters.TRAINING_DB_SECRET_ENV] = secret_arn
+        for placeholder, dotted in HANDLERS.items():
+            module_name, _, attribute = dotted.rpartition(".")
+            self._handlers[function_name(placeholder)] = getattr(
+                importlib.import_module(module_name), attribute
+            )
+        substitutions = {placeholder: function_arn(placeholder) for placeholder in HANDLERS}
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        for workflow in WORKFLOWS:
+            self.state_machines[workflow] = sfn.create_state_machine(
+                name=f"ims-refresh-local-{workflow}",
+                definition=load_definition(workflow, substitutions),
+                roleArn=f"arn:aws:iam::{ACCOUNT}:role/ims-refresh-local-states",
+            )["stateMachineArn"]
+
+    def _environment(self) -> dict[str, str]:
+        return {
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            adapters.WORK_BUCKET_ENV: WORK_BUCKET,
+            adapters.TRAINING_DB_TLS_ENV: "false",
+            "IMS_REDSHIFT_CLUSTER_ID": "local-warehouse",
+            "IMS_REDSHIFT_DATABASE": self.databases.warehouse_database,
+            "IMS_REDSHIFT_DB_USER": "local",
+            "POWERTOOLS_SERVICE_NAME": observability.SERVICE,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        }
+
+    def _invoke(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        if operation != "Invoke":
+            raise LocalServiceError("InvalidParameterValueException", f"{operation} is not local")
+        name = str(params.get("FunctionName", "")).rsplit(":", 1)[-1]
+        handler = self._handlers.get(name)
+        if handler is None:
+            raise LocalServiceError(
+                "ResourceNotFoundException", f"Function not found: {name}", status_code=404
+            )
+        raw = params.get("Payload") or b"{}"
+        event = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+        context = LocalLambdaContext(
+            function_name=name,
+            invoked_function_arn=str(params["FunctionName"]),
+            deadline=time.monotonic() + LAMBDA_TIMEOUT_SECONDS,
+        )
+        response: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST"}
+        try:
+            result = handler(event, context)
+        except Exception as error:
+            result = {
+                "errorType": type(error).__name__,
+                "errorMessage": str(error),
+                "requestId": context.aws_request_id,
+                "stackTrace": traceback.format_tb(error.__traceback__),
+            }
+            response["FunctionError"] = "Unhandled"
+        response["Payload"] = _streaming(json.dumps(result, default=str).encode("utf-8"))
+        return response
+
+    def upload_scenario_file(self, path: Path) -> str:
+        key = f"scenarios/{uuid.uuid4().hex[:8]}/{path.name}"
+        boto3.client("s3", region_name=REGION).upload_file(str(path), SCENARIO_BUCKET, key)
+        return f"s3://{SCENARIO_BUCKET}/{key}"
+
+    def read_json_if_exists(self, uri: str) -> Any:
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        s3 = boto3.client("s3", region_name=REGION)
+        try:
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+        except s3.exceptions.NoSuchKey:
+            return None
+        return json.loads(body.read())
+
+    def execute(
+        self, workflow: str, payload: Mapping[str, Any], *, name: str, timeout: float
+    ) -> ExecutionOutcome:
+        """Start an execution and wait until it ends; TimeoutError if it does not in time."""
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        arn = sfn.start_execution(
+            stateMachineArn=self.state_machines[workflow], name=name, input=json.dumps(payload)
+        )["executionArn"]
+        deadline = time.monotonic() + timeout
+        while True:
+            described = sfn.describe_execution(executionArn=arn)
+            if described["status"] in FINISHED:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"execution {name} still running after {timeout:.0f}s")
+            time.sleep(0.05)
+        output = json.loads(described["output"]) if described.get("output") else None
+        return ExecutionOutcome(
+            name=name,
+            status=described["status"],
+            output=output,
+            error=described.get("error"),
+            cause=described.get("cause"),
+            largest_state_payload_bytes=_largest_state_payload(sfn, arn),
+        )
+
+
+def _largest_state_payload(sfn: Any, execution_arn: str) -> int:
+    largest = 0
+    for event in _history(sfn, execution_arn):
+        for details in event.values():
+            if isinstance(details, dict):
+                for key in ("input", "output"):
+                    value = details.get(key)
+                    if isinstance(value, str):
+                        largest = max(largest, len(value.encode("utf-8")))
+    return largest
+
+
+def _history(sfn: Any, execution_arn: str) -> Iterator[dict[str, Any]]:
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        if token:
+            kwargs["nextToken"] = token
+        page = sfn.get_execution_history(**kwargs)
+        yield from page["events"]
+        token = page.get("nextToken")
+        if not token:
+            return

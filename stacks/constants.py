@@ -1,0 +1,64 @@
+"""Names and numbers the stack uses in more than one place.
+
+The Powertools service name and metrics namespace must equal the ones the Lambda code
+publishes with (``training_refresh.handlers.observability``); a test in tests/infra checks
+that they do, without making the stack import the Lambda runtime modules.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Final
+
+PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
+LAMBDAS_DIR: Final = PROJECT_ROOT / "lambdas"
+LAMBDA_PACKAGE: Final = "training_refresh"
+STATEMACHINES_DIR: Final = PROJECT_ROOT / "statemachines"
+REQUIREMENTS_FILE: Final = PROJECT_ROOT / "requirements.txt"
+
+SERVICE: Final = "ims-training-refresh"
+METRICS_NAMESPACE: Final = "IMSTrainingRefresh"
+
+CUSTOM_METRICS: Final[dict[str, tuple[str, ...]]] = {
+    "gold-load": ("CustomersRequested", "CustomersMissing", "RowsLoaded", "GoldLoadFailedConfigs"),
+    "reset": ("RowsCopied", "ResetSwapAttempts", "ResetFailedTables"),
+}
+"""Metrics the Lambdas publish (Powertools EMF), by workflow, for the dashboard.
+
+The dashboard draws each one with a SEARCH expression over the namespace and the metric
+name only, so any dimension set (``service``, ``Config``, ``Table``, ...) shows up and a
+metric nobody publishes yet draws an empty graph instead of breaking anything. A workflow
+listed here that does not exist yet is skipped; a workflow that exists but is not listed
+still gets its execution widgets. Add a name here when a handler starts publishing it.
+"""
+
+NAME_PREFIX: Final = "ImsTraining"
+"""Resource names are ``{stage}-ImsTraining...``, like the old ``env-CrdTraining...`` jobs."""
+
+DEFAULT_WORKFLOW_TIMEOUT_MINUTES: Final[dict[str, int]] = {"gold-load": 8 * 60, "reset": 60}
+"""State machine timeouts (a stuck execution ends TIMED_OUT and alarms). Unknown workflows
+get :data:`FALLBACK_WORKFLOW_TIMEOUT_MINUTES`; cdk.json may override per stage."""
+FALLBACK_WORKFLOW_TIMEOUT_MINUTES: Final = 2 * 60
+
+SCHEDULE_RETRY_ATTEMPTS: Final = 3
+SCHEDULE_MAX_EVENT_AGE_MINUTES: Final = 30
+"""A scheduled reset that cannot start within half an hour is dropped (and alarms): a reset
+that late would land in the middle of a class."""
+
+TRIGGER_RETRY_ATTEMPTS: Final = 5
+TRIGGER_MAX_EVENT_AGE_HOURS: Final = 2
+
+
+def pascal(name: str) -> str:
+    """``gold-load`` -> ``GoldLoad``; ``PlanGoldLoadFunctionArn`` stays as it is."""
+    parts = re.split(r"[-_\s]+", name)
+    return "".join(part[:1].upper() + part[1:] for part in parts if part)
+
+
+def function_base_name(placeholder: str) -> str:
+    """``PlanGoldLoadFunctionArn`` -> ``PlanGoldLoad`` (the ASL placeholder names the task)."""
+    for suffix in ("FunctionArn", "Arn"):
+        if placeholder.endswith(suffix) and len(placeholder) > len(suffix):
+            return placeholder[: -len(suffix)]
+    return placeholder

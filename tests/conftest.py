@@ -1,0 +1,67 @@
+"""Fixtures shared by every test layer: throwaway MariaDB and PostgreSQL databases.
+
+Each fixture creates a database with a random name and drops it afterwards, so tests
+never touch the local defaults (ims_training, ims_warehouse) and can run in any order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pymysql
+import pytest
+
+from ims_refresh.settings import LocalDatabases, MySqlUrl
+from ims_refresh.synthetic_warehouse import build_warehouse
+
+MARIADB = "mysql://root@127.0.0.1:3306/"
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/"
+SHARED_WAREHOUSE_CUSTOMERS = 400
+
+
+def _mysql_server() -> pymysql.connections.Connection:
+    return pymysql.connect(host="127.0.0.1", port=3306, user="root", autocommit=True)
+
+
+@pytest.fixture
+def training_db() -> Iterator[MySqlUrl]:
+    """An empty MariaDB database for one test."""
+    url = MySqlUrl.parse(f"{MARIADB}ims_test_{uuid.uuid4().hex[:10]}")
+    yield url
+    with _mysql_server() as server, server.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS `{url.database}`")
+
+
+def _drop_postgres_database(name: str) -> None:
+    with psycopg.connect(POSTGRES + "postgres", autocommit=True) as server:
+        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _new_warehouse(customers: int) -> tuple[str, str]:
+    name = f"ims_wh_test_{uuid.uuid4().hex[:10]}"
+    url = POSTGRES + name
+    build_warehouse(url, customers, seed=4242, profile="demo")
+    return name, url
+
+
+@pytest.fixture(scope="session")
+def shared_warehouse_url() -> Iterator[str]:
+    """A seeded synthetic warehouse that tests only read."""
+    name, url = _new_warehouse(SHARED_WAREHOUSE_CUSTOMERS)
+    yield url
+    _drop_postgres_database(name)
+
+
+@pytest.fixture
+def own_warehouse_url() -> Iterator[str]:
+    """A small seeded warehouse that one test may change."""
+    name, url = _new_warehouse(120)
+    yield url
+    _drop_postgres_database(name)
+
+
+@pytest.fixture
+def databases(training_db: MySqlUrl, shared_warehouse_url: str) -> LocalDatabases:
+    return LocalDatabases(training=training_db, warehouse_url=shared_warehouse_url)

@@ -1,0 +1,130 @@
+"""A killed gold load and a large one."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pymysql
+import pytest
+from support import mysql_query, table_checksums
+
+from ims_refresh.settings import MySqlUrl
+from ims_refresh.synthetic_warehouse import DEMO_AS_OF, build_warehouse
+from training_refresh.table_configs import load_table_configs
+
+GOLD_TABLES = [spec.gold_table for spec in load_table_configs().all_tables()]
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/"
+
+
+def cli_env(training: MySqlUrl, warehouse_url: str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "IMS_TRAINING_DB_URL": f"mysql://{training.user}@{training.host}:{training.port}/{training.database}",
+        "IMS_WAREHOUSE_URL": warehouse_url,
+        **extra,
+    }
+
+
+def gold_load_command(scenario: Path, report_dir: Path) -> list[str]:
+    return [sys.executable, "-m", "ims_refresh.cli", "--report-dir", str(report_dir), "run",
+            "gold-load", "--scenarios", str(scenario), "--as-of", DEMO_AS_OF.isoformat()]
+
+
+@pytest.fixture
+def second_training_db() -> Iterator[MySqlUrl]:
+    url = MySqlUrl.parse(f"mysql://root@127.0.0.1:3306/ims_test_{uuid.uuid4().hex[:10]}")
+    yield url
+    with pymysql.connect(host="127.0.0.1", user="root", autocommit=True) as server, server.cursor() as c:
+        c.execute(f"DROP DATABASE IF EXISTS `{url.database}`")
+
+
+def all_customers(url: str) -> list[int]:
+    with psycopg.connect(url) as connection:
+        return [int(r[0]) for r in connection.execute(
+            "SELECT customer_no FROM oframe_prd_s.ims_customer ORDER BY 1"
+        ).fetchall()]
+
+
+def test_a_killed_load_rerun_leaves_what_an_uninterrupted_load_leaves(
+    training_db: MySqlUrl, second_training_db: MySqlUrl, shared_warehouse_url: str, tmp_path: Path
+) -> None:
+    # Given a scenario of every warehouse customer, loaded in small chunks
+    customers = all_customers(shared_warehouse_url)
+    scenario = tmp_path / "all.csv"
+    scenario.write_text("customer_number\n" + "\n".join(map(str, customers)) + "\n", "utf-8")
+    small_chunks = {"IMS_CUSTOMERS_PER_CHUNK": "5"}
+    # And the result of an uninterrupted load into one database
+    subprocess.run(
+        gold_load_command(scenario, tmp_path / "r1"),
+        env=cli_env(training_db, shared_warehouse_url, **small_chunks), check=True,
+        capture_output=True, timeout=900,
+    )
+    expected = table_checksums(training_db, GOLD_TABLES)
+    # When a load into another database is killed with SIGKILL part-way
+    process = subprocess.Popen(
+        gold_load_command(scenario, tmp_path / "r2"),
+        env=cli_env(second_training_db, shared_warehouse_url, **small_chunks),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    loaded = 0
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            loaded = mysql_query(second_training_db, "SELECT COUNT(*) FROM IMS_CUSTOMER_GOLD")[0][0]
+        except pymysql.MySQLError:
+            loaded = 0
+        if loaded >= 20:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL, "the load finished before it could be killed"
+    assert 0 < loaded < len(customers), "the kill did not land in the middle of the load"
+    assert table_checksums(second_training_db, GOLD_TABLES) != expected
+    # And the same load is run again
+    rerun = subprocess.run(
+        gold_load_command(scenario, tmp_path / "r3"),
+        env=cli_env(second_training_db, shared_warehouse_url, **small_chunks),
+        capture_output=True, timeout=900, check=False, text=True,
+    )
+    # Then the gold copies equal the uninterrupted load's
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert table_checksums(second_training_db, GOLD_TABLES) == expected
+
+
+@pytest.mark.slow
+def test_ten_thousand_customers_over_twenty_thousand_keep_state_payloads_small(
+    training_db: MySqlUrl, tmp_path: Path
+) -> None:
+    # Given a warehouse of 20,000 customers and a scenario of 10,000 of them
+    name = f"ims_wh_test_{uuid.uuid4().hex[:10]}"
+    url = POSTGRES + name
+    try:
+        build_warehouse(url, 20_000, seed=77, profile="demo")
+        customers = all_customers(url)[::2]
+        assert len(customers) == 10_000
+        scenario = tmp_path / "big.csv"
+        scenario.write_text("customer_number\n" + "\n".join(map(str, customers)) + "\n", "utf-8")
+        # When it is gold-loaded
+        completed = subprocess.run(
+            gold_load_command(scenario, tmp_path / "reports"), env=cli_env(training_db, url),
+            capture_output=True, text=True, timeout=3000, check=False,
+        )
+        # Then it succeeds, every customer is in the gold copy, and no state payload nears the limit
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        report = json.loads(next((tmp_path / "reports").glob("gold-load-*.json")).read_text())
+        assert report["customers"]["found"] == 10_000
+        assert mysql_query(training_db, "SELECT COUNT(*) FROM IMS_CUSTOMER_GOLD")[0][0] == 10_000
+        assert 0 < report["execution"]["largest_state_payload_bytes"] <= 64 * 1024
+    finally:
+        with psycopg.connect(POSTGRES + "postgres", autocommit=True) as server:
+            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

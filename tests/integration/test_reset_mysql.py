@@ -1,0 +1,510 @@
+"""The reset's domain steps and the refresh lease against a real MariaDB.
+
+The steps run in process in the order the state machine runs them (reset_support.
+reset_in_process); the end-to-end tests cover the state machine itself.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pymysql
+import pytest
+from reset_support import (
+    CONFIGS,
+    EXPECTED_TABLES,
+    FAST_LEASES,
+    GOLD_TABLES,
+    SPECS,
+    TRAINING_TABLES,
+    all_states_statement,
+    all_tables,
+    assert_training_equals_gold,
+    checksums,
+    connect,
+    connector,
+    create_tables,
+    fill,
+    first_key,
+    open_transaction_on,
+    parse_signature,
+    reset_in_process,
+    state_of,
+    table_states,
+)
+
+from ims_refresh.settings import MySqlUrl
+from training_refresh.errors import (
+    GoldLoadInProgressError,
+    ResetInProgressError,
+    ResetLeaseLostError,
+    ResetSupersededError,
+    SchemaMismatchError,
+    SwapBlockedError,
+    UnknownTableError,
+)
+from training_refresh.refresh_lock import (
+    LeaseTimes,
+    acquire_gold_load_lease,
+    acquire_reset_lease,
+    live_leases,
+    release_gold_load_lease,
+    release_reset_lease,
+    renew_gold_load_lease,
+    renew_reset_lease,
+)
+from training_refresh.reset import (
+    ResetTables,
+    SwapSettings,
+    build_staging_copy,
+    clean_leftovers,
+    swap_all,
+)
+from training_refresh.reset_workflow import copy_table, prepare_reset, swap_tables
+
+
+@pytest.fixture
+def db(training_db: MySqlUrl) -> MySqlUrl:
+    """Gold in state A, training tables in a "trainee" state T."""
+    create_tables(training_db)
+    fill(training_db, "A")
+    fill(training_db, "T", gold=False)
+    return training_db
+
+
+@pytest.fixture
+def conn(db: MySqlUrl) -> Iterator[Any]:
+    connection = connect(db)
+    yield connection
+    connection.close()
+
+
+def states(url: MySqlUrl) -> set[str | None]:
+    return set(table_states(url).values())
+
+
+# --- copies equal gold ------------------------------------------------------------------
+
+
+def test_after_a_reset_every_training_table_equals_its_gold_copy(db: MySqlUrl) -> None:
+    # Given gold copies in state A and training tables trainees filled with other rows
+    assert states(db) == {"T"}
+    # When a reset runs
+    result = reset_in_process(db, "reset-1")
+    # Then every training table has the gold copy's rows (count and CHECKSUM TABLE)
+    assert_training_equals_gold(db)
+    assert states(db) == {"A"}
+    assert [c["rows"] for c in result["copies"]] == [
+        checksums(db, [t])[t][0] for t in TRAINING_TABLES
+    ]
+    # And nothing but gold, training and lease tables is left
+    assert all_tables(db) == EXPECTED_TABLES
+    assert live_leases_of(db) == []
+
+
+def live_leases_of(url: MySqlUrl) -> list[tuple[str, str]]:
+    with connect(url) as connection:
+        return [(row.holder, row.run_id) for row in live_leases(connection)]
+
+
+def test_trainee_updates_deletes_and_inserts_are_undone(db: MySqlUrl) -> None:
+    # Given a reset training environment that trainees then changed in every way
+    reset_in_process(db, "reset-1")
+    with connect(db) as connection, connection.cursor() as cursor:
+        cursor.execute("UPDATE IMS_CUSTOMER SET FIRST_NAME = 'Changed', CREDIT_LIMIT = 1")
+        cursor.execute("DELETE FROM IMS_ORDER WHERE ORDER_NO % 2 = 0")
+        cursor.execute("DELETE FROM IMS_CUS_EMAIL")
+        cursor.execute(
+            "INSERT INTO IMS_AUTH (AUTH_ID, ORDER_NO, AUTH_STATUS) VALUES (99, 1, 'NEW😀')"
+        )
+        cursor.execute("UPDATE IMS_MASON_CRN SET CRN_STATUS = NULL")
+        cursor.execute(
+            "INSERT INTO IMS_MASON_PREFERENCES (CUSTOMER_NO, PREFERENCE_CODE) VALUES (5, 'X')"
+        )
+    assert checksums(db, ["IMS_CUSTOMER"]) != checksums(db, ["IMS_CUSTOMER_GOLD"]).values()
+    # When the next reset runs (twice: it is idempotent)
+    reset_in_process(db, "reset-2")
+    assert_training_equals_gold(db)
+    reset_in_process(db, "reset-3")
+    # Then every training table equals its gold copy again, by count and checksum
+    assert_training_equals_gold(db)
+    assert all_tables(db) == EXPECTED_TABLES
+
+
+def test_only_the_named_tables_are_reset(db: MySqlUrl) -> None:
+    # When only IMS_ORDER and IMS_AUTH are reset
+    result = reset_in_process(db, "reset-1", ["IMS_AUTH", "IMS_ORDER"])
+    # Then exactly those (in configuration order) equal gold; the others keep trainee rows
+    assert result["plan"]["tables"] == ["IMS_ORDER", "IMS_AUTH"]
+    found = table_states(db)
+    assert {t for t, s in found.items() if s == "A"} == {"IMS_ORDER", "IMS_AUTH"}
+    assert {t for t, s in found.items() if s == "T"} == set(TRAINING_TABLES) - {
+        "IMS_ORDER",
+        "IMS_AUTH",
+    }
+
+
+# --- identifiers ------------------------------------------------------------------------
+
+INJECTED = [
+    "IMS_ORDER`; DROP TABLE IMS_CUSTOMER; --",
+    "IMS_ORDER; DROP TABLE IMS_CUSTOMER",
+    "'IMS_ORDER'",
+    '"IMS_ORDER"',
+    "`IMS_ORDER`",
+    "ims_order",
+    "IMS_ORDER ",
+    "IMS_ORDER_GOLD",
+    "IMS_REFRESH_LEASE",
+    "UNKNOWN",
+    "",
+]
+
+
+@pytest.mark.parametrize("name", INJECTED)
+def test_injected_or_unknown_table_names_are_rejected_before_anything_is_touched(
+    db: MySqlUrl, name: str
+) -> None:
+    # Given the database as it is
+    before = checksums(db, TRAINING_TABLES + GOLD_TABLES)
+    tables_before = all_tables(db)
+
+    def no_connection() -> Any:
+        raise AssertionError("the database must not be touched")
+
+    # When a reset is asked for a table name that is not exactly a configured one
+    with pytest.raises(UnknownTableError):
+        prepare_reset(
+            {"tables": ["IMS_CUSTOMER", name]},
+            run_id="reset-bad",
+            connect_mysql=no_connection,
+            configs=CONFIGS,
+        )
+    # Then nothing changed (not even the lease table was created)
+    assert checksums(db, TRAINING_TABLES + GOLD_TABLES) == before
+    assert all_tables(db) == tables_before
+
+
+def test_a_column_mismatch_names_the_columns_and_changes_nothing(db: MySqlUrl) -> None:
+    # Given a gold copy with an extra column and a training table with a different type
+    with connect(db) as connection, connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE IMS_ORDER_GOLD ADD COLUMN PROMO_CODE VARCHAR(8) NULL")
+        cursor.execute("ALTER TABLE IMS_ORDER MODIFY ORDER_STATUS VARCHAR(20) NULL")
+    before = checksums(db, TRAINING_TABLES)
+    prepare_reset({}, run_id="reset-1", connect_mysql=connector(db), configs=CONFIGS)
+    # When its copy is built
+    with pytest.raises(SchemaMismatchError) as raised:
+        copy_table(
+            {"run_id": "reset-1", "table": "IMS_ORDER"},
+            connect_mysql=connector(db),
+            configs=CONFIGS,
+        )
+    # Then the error names both columns and how they differ
+    message = str(raised.value)
+    assert "only in IMS_ORDER_GOLD: PROMO_CODE" in message
+    assert "ORDER_STATUS is varchar(12)" in message
+    assert "varchar(20)" in message
+    # And no training table changed, no staging table was created
+    assert checksums(db, TRAINING_TABLES) == before
+    assert all_tables(db) == EXPECTED_TABLES
+
+
+def test_a_missing_gold_copy_is_a_clear_error(db: MySqlUrl) -> None:
+    with connect(db) as connection, connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IMS_MASON_CRN_GOLD")
+        with pytest.raises(SchemaMismatchError, match="IMS_MASON_CRN_GOLD do not exist"):
+            build_staging_copy(connection, CONFIGS.table("IMS_MASON_CRN"), None)
+
+
+# --- crash leftovers ---------------------------------------------------------------------
+
+
+def test_leftovers_of_a_crashed_reset_are_dropped_by_the_next_one(db: MySqlUrl) -> None:
+    # Given every kind of leftover a killed reset can leave, and its lease
+    with connect(db) as connection, connection.cursor() as cursor:
+        for spec in SPECS[:3]:
+            names = ResetTables.of(spec)
+            for leftover in names.work_tables:
+                cursor.execute(f"CREATE TABLE `{leftover}` LIKE `{spec.training_table}`")
+        acquire_reset_lease(connection, "crashed-reset", FAST_LEASES)
+    # When the next reset runs
+    result = reset_in_process(db, "reset-2")
+    # Then it took the lease over, dropped every leftover and left only the usual tables
+    assert result["plan"]["superseded_resets"] == ["crashed-reset"]
+    assert len(result["plan"]["leftovers_dropped"]) == 9
+    assert all_tables(db) == EXPECTED_TABLES
+    assert_training_equals_gold(db)
+
+
+def test_a_missing_training_table_is_restored_from_its_old_copy(conn: Any, db: MySqlUrl) -> None:
+    # Given (defensively) a training table that only exists under its OLD name
+    with conn.cursor() as cursor:
+        cursor.execute("RENAME TABLE IMS_ORDER TO IMS_ORDER__RESET_OLD")
+    # When leftovers are cleaned
+    clean_leftovers(conn, SPECS)
+    # Then the table is back, with its rows
+    assert table_states(db)["IMS_ORDER"] == "T"
+
+
+def test_long_names_for_work_tables_stay_within_64_characters() -> None:
+    from training_refresh.reset import NEW_SUFFIX, work_table_name
+
+    long = "A" * 59
+    name = work_table_name(long, NEW_SUFFIX)
+    assert len(name) == 64
+    assert name == work_table_name(long, NEW_SUFFIX)
+    assert name != work_table_name("A" * 58 + "B", NEW_SUFFIX)
+    assert work_table_name("IMS_ORDER", NEW_SUFFIX) == "IMS_ORDER__RESET_NEW"
+
+
+# --- the swap against trainee sessions -----------------------------------------------------
+
+
+def test_a_long_trainee_transaction_blocks_the_swap_which_reports_it(db: MySqlUrl) -> None:
+    # Given staging copies and a trainee session with an open transaction on IMS_ORDER
+    prepare_reset({}, run_id="reset-1", connect_mysql=connector(db), configs=CONFIGS)
+    for spec in SPECS:
+        copy_table({"run_id": "reset-1", "table": spec.training_table}, connect_mysql=connector(db), configs=CONFIGS)
+    before = checksums(db, TRAINING_TABLES)
+    settings = SwapSettings(lock_wait_seconds=1, attempts=2, pause_seconds=0.1)
+    with open_transaction_on(db, "IMS_ORDER"), connect(db) as connection:
+        # When the swap runs
+        started = time.monotonic()
+        with pytest.raises(SwapBlockedError) as raised:
+            swap_all(connection, SPECS, "reset-1", settings=settings)
+        # Then it gave up after its attempts, saying a trainee query blocked it
+        assert time.monotonic() - started < 10
+        assert "long trainee query or open transaction" in str(raised.value)
+        assert "Sessions on the training database" in str(raised.value)
+        # And no training table changed
+        assert checksums(db, TRAINING_TABLES) == before
+    # When the trainee's transaction has ended, Then the swap goes through
+    swap_tables(
+        {"run_id": "reset-1", "tables": TRAINING_TABLES},
+        connect_mysql=connector(db),
+        configs=CONFIGS,
+        settings=settings,
+    )
+    assert_training_equals_gold(db)
+
+
+def _reader(
+    url: MySqlUrl, kind: str, stop: threading.Event, seen: Counter[str], problems: list[str]
+) -> None:
+    """Read all six training tables until told to stop; record what was seen.
+
+    kinds:
+    - "statement": one SELECT over all six tables. RENAME TABLE takes every table's
+      metadata lock before renaming any, so one statement sees all old or all new tables.
+      Asserts: all six in the same state, each exactly complete.
+    - "transaction": START TRANSACTION READ ONLY, six SELECTs, COMMIT. A transaction keeps
+      the metadata lock of every table it read until it ends, so the RENAME cannot happen
+      between its reads. Asserts the same. The RENAME's metadata locks may make such a
+      transaction a deadlock victim (1213) or time out (1205); it is retried and counted.
+    - "autocommit": six separate autocommit SELECTs. Between two statements a whole reset
+      may happen, exactly as between two resets, so only per-table consistency holds.
+      Asserts: every table exists and is exactly one complete state.
+    """
+    connection = connect(url, autocommit=kind != "transaction")
+    statements = [
+        f"SELECT COUNT(*), MIN(`{first_key(s)}`), MAX(`{first_key(s)}`) FROM `{s.training_table}`"
+        for s in SPECS
+    ]
+    try:
+        with connection.cursor() as cursor:
+            while not stop.is_set():
+                try:
+                    if kind == "statement":
+                        cursor.execute(all_states_statement())
+                        row = cursor.fetchone()
+                        observed = [parse_signature(text) for text in row]
+                    else:
+                        if kind == "transaction":
+                            cursor.execute("START TRANSACTION READ ONLY")
+                        observed = []
+                        for statement in statements:
+                            cursor.execute(statement)
+                            observed.append(tuple(cursor.fetchone()))
+                        if kind == "transaction":
+                            cursor.execute("COMMIT")
+                except pymysql.MySQLError as error:
+                    code = error.args[0]
+                    if kind == "transaction" and code in {1205, 1213}:
+                        connection.rollback()
+                        seen[f"{kind}:retried-{code}"] += 1
+                        continue
+                    problems.append(f"{kind}: {error}")
+                    return
+                found = [state_of(i, tuple(o)) for i, o in enumerate(observed)]
+                if None in found:
+                    problems.append(f"{kind}: incomplete or empty table {observed}")
+                elif kind != "autocommit" and len(set(found)) != 1:
+                    problems.append(f"{kind}: mixed states {found}")
+                else:
+                    seen[f"{kind}:{'/'.join(sorted(set(found)))}"] += 1
+    finally:
+        connection.close()
+
+
+@pytest.mark.slow
+def test_readers_never_see_a_mix_a_missing_or_an_empty_table_during_50_resets(
+    db: MySqlUrl,
+) -> None:
+    # Given reset training tables in state A and readers of three kinds hammering them
+    reset_in_process(db, "reset-0")
+    stop = threading.Event()
+    seen: Counter[str] = Counter()
+    problems: list[str] = []
+    readers = [
+        threading.Thread(target=_reader, args=(db, kind, stop, seen, problems), daemon=True)
+        for kind in ("statement", "statement", "transaction", "transaction", "autocommit")
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        # When 50 resets run back to back, the gold state flipping between A and B each time
+        for number in range(1, 51):
+            state = "B" if number % 2 else "A"
+            fill(db, state)
+            reset_in_process(db, f"reset-{number}")
+            assert states(db) == {state}
+            if problems:
+                break
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join(timeout=30)
+    # Then no reader ever saw a mix of states, a missing table or an empty/partial table
+    assert problems == []
+    # And the readers really read both states while the resets ran
+    for kind in ("statement", "transaction"):
+        assert seen[f"{kind}:A"] > 20 and seen[f"{kind}:B"] > 20, seen
+    assert seen["autocommit:A"] + seen["autocommit:A/B"] + seen["autocommit:B"] > 20, seen
+    assert all_tables(db) == EXPECTED_TABLES
+
+
+# --- the refresh lease --------------------------------------------------------------------
+
+SHORT = LeaseTimes(ttl_seconds=60, wait_seconds=0.3, poll_seconds=0.05)
+
+
+def test_a_reset_does_not_start_while_a_gold_load_holds_its_lease(conn: Any, db: MySqlUrl) -> None:
+    # Given a gold load that took its lease (and renewed it for a chunk)
+    acquire_gold_load_lease(conn, "gold-load-1", SHORT)
+    renew_gold_load_lease(conn, "gold-load-1", SHORT)
+    before = checksums(db, TRAINING_TABLES)
+    # When a reset starts, Then it waits its bounded time and fails naming the gold load
+    started = time.monotonic()
+    with pytest.raises(GoldLoadInProgressError, match="gold-load run gold-load-1"):
+        prepare_reset(
+            {}, run_id="reset-1", connect_mysql=connector(db), configs=CONFIGS, lease_times=SHORT
+        )
+    assert 0.3 <= time.monotonic() - started < 5
+    # And it changed nothing
+    assert checksums(db, TRAINING_TABLES) == before
+    assert live_leases_of(db) == [("gold-load", "gold-load-1")]
+    # When the gold load releases its lease, Then the reset runs
+    assert release_gold_load_lease(conn, "gold-load-1")
+    reset_in_process(db, "reset-2")
+    assert_training_equals_gold(db)
+
+
+def test_a_reset_waits_for_a_gold_load_that_finishes_within_its_wait(
+    conn: Any, db: MySqlUrl
+) -> None:
+    # Given a gold load that finishes half a second later
+    acquire_gold_load_lease(conn, "gold-load-1", SHORT)
+    releaser = threading.Timer(0.5, lambda: release_gold_load_lease(connect(db), "gold-load-1"))
+    releaser.start()
+    # When a reset that may wait 10 s starts
+    waiting = LeaseTimes(ttl_seconds=60, wait_seconds=10, poll_seconds=0.05)
+    result = reset_in_process(db, "reset-1", lease_times=waiting)
+    releaser.join()
+    # Then it waited for that gold load and then reset everything
+    assert result["plan"]["waited_for_gold_loads"] == ["gold-load-1"]
+    assert 0.4 <= result["plan"]["waited_for_gold_loads_seconds"] < 5
+    assert_training_equals_gold(db)
+
+
+def test_an_expired_gold_load_lease_no_longer_blocks_a_reset(conn: Any, db: MySqlUrl) -> None:
+    # Given a gold load that was killed: its lease (1 s TTL here) was never released
+    acquire_gold_load_lease(conn, "killed-gold-load", LeaseTimes(ttl_seconds=0.5, wait_seconds=0))
+    # When its lease has expired, Then a reset runs
+    time.sleep(0.7)
+    reset_in_process(db, "reset-1")
+    assert_training_equals_gold(db)
+
+
+def test_gold_loads_share_the_lease_and_a_reset_excludes_them(conn: Any, db: MySqlUrl) -> None:
+    # Given two gold loads at once: both get a lease
+    acquire_gold_load_lease(conn, "gold-a", SHORT)
+    acquire_gold_load_lease(conn, "gold-b", SHORT)
+    assert sorted(live_leases_of(db)) == [("gold-load", "gold-a"), ("gold-load", "gold-b")]
+    # When one finishes, a reset is still blocked by the other
+    release_gold_load_lease(conn, "gold-a")
+    with pytest.raises(GoldLoadInProgressError, match="gold-b"):
+        acquire_reset_lease(conn, "reset-1", SHORT)
+    release_gold_load_lease(conn, "gold-b")
+    # When a reset holds the lease, Then a gold load can neither start nor write a chunk
+    acquire_reset_lease(conn, "reset-1", SHORT)
+    with pytest.raises(ResetInProgressError, match="reset run reset-1"):
+        acquire_gold_load_lease(conn, "gold-c", SHORT)
+    with pytest.raises(ResetInProgressError):
+        renew_gold_load_lease(conn, "gold-a", SHORT)
+    # When the reset releases it, Then gold loads proceed
+    assert release_reset_lease(conn, "reset-1")
+    acquire_gold_load_lease(conn, "gold-c", SHORT)
+    assert not release_reset_lease(conn, "reset-1")  # idempotent
+
+
+def test_a_gold_load_waits_for_a_reset_that_finishes_within_its_wait(conn: Any, db: MySqlUrl) -> None:
+    acquire_reset_lease(conn, "reset-1", SHORT)
+    releaser = threading.Timer(0.4, lambda: release_reset_lease(connect(db), "reset-1"))
+    releaser.start()
+    lease = acquire_gold_load_lease(
+        conn, "gold-1", LeaseTimes(ttl_seconds=60, wait_seconds=10, poll_seconds=0.05)
+    )
+    releaser.join()
+    assert lease.waited_for == ("reset-1",)
+
+
+def test_a_newer_reset_takes_over_and_the_older_one_cannot_swap(db: MySqlUrl) -> None:
+    # Given reset A that prepared and copied one table, then stalled (or was killed)
+    prepare_reset({}, run_id="reset-a", connect_mysql=connector(db), configs=CONFIGS)
+    copy_table({"run_id": "reset-a", "table": "IMS_ORDER"}, connect_mysql=connector(db), configs=CONFIGS)
+    # When reset B starts, Then it takes the lease over at once and drops A's copies
+    plan = prepare_reset({}, run_id="reset-b", connect_mysql=connector(db), configs=CONFIGS)
+    assert plan["superseded_resets"] == ["reset-a"]
+    assert plan["leftovers_dropped"] == ["IMS_ORDER__RESET_NEW"]
+    # And reset A can neither copy nor swap any more
+    with pytest.raises(ResetSupersededError):
+        copy_table({"run_id": "reset-a", "table": "IMS_AUTH"}, connect_mysql=connector(db), configs=CONFIGS)
+    with pytest.raises(ResetSupersededError):
+        swap_tables(
+            {"run_id": "reset-a", "tables": ["IMS_ORDER"]},
+            connect_mysql=connector(db),
+            configs=CONFIGS,
+        )
+    assert states(db) == {"T"}
+    # And reset B completes
+    for table in plan["tables"]:
+        copy_table({"run_id": "reset-b", "table": table}, connect_mysql=connector(db), configs=CONFIGS)
+    swap_tables({"run_id": "reset-b", "tables": plan["tables"]}, connect_mysql=connector(db), configs=CONFIGS)
+    assert_training_equals_gold(db)
+    assert all_tables(db) == EXPECTED_TABLES
+
+
+def test_a_reset_whose_lease_expired_stops_before_swapping(conn: Any, db: MySqlUrl) -> None:
+    # Given a reset whose lease expired (a gold load could have run since its copies)
+    acquire_reset_lease(conn, "reset-1", LeaseTimes(ttl_seconds=0.3, wait_seconds=0))
+    time.sleep(0.5)
+    # Then it can neither renew nor swap
+    with pytest.raises(ResetLeaseLostError, match="expired"):
+        renew_reset_lease(conn, "reset-1", SHORT)
+    acquire_gold_load_lease(conn, "gold-1", SHORT)  # the expired reset no longer blocks
+    with pytest.raises(ResetLeaseLostError, match="no longer holds"):
+        renew_reset_lease(conn, "reset-1", SHORT)

@@ -1,0 +1,601 @@
+"""The domain's Redshift Data API client against a scripted fake ``redshift-data`` client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from training_refresh.errors import (
+    TRANSIENT_ERRORS,
+    ResultTooLargeError,
+    StatementTooLargeError,
+    WarehouseQueryError,
+    WarehouseThrottledError,
+    WarehouseTimeoutError,
+)
+from training_refresh.warehouse import (
+    MAX_CUSTOMER_NUMBER,
+    MAX_SQL_BYTES,
+    DataApiWarehouse,
+    ResultPage,
+    WarehouseTarget,
+    customer_in_list,
+)
+
+STATEMENT_ID = "d9b6c0c9-0747-4bf4-b142-e8883122f766"
+TARGET = WarehouseTarget(database="dev", cluster_identifier="ims-cluster", secret_arn="arn:s")
+
+
+def column(name: str, type_name: str) -> dict[str, Any]:
+    return {"name": name, "label": name, "typeName": type_name, "nullable": 1}
+
+
+def client_error(code: str, operation: str, message: str = "an error") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+class FakeRedshiftData:
+    """A scripted ``redshift-data`` client: it records calls and plays back answers.
+
+    ``statuses`` are returned by successive DescribeStatement calls (the last one repeats);
+    ``pages`` are GetStatementResult answers, chained by NextToken; ``errors`` maps an
+    operation to the exception it raises.
+    """
+
+    def __init__(
+        self,
+        *,
+        statuses: Iterable[str] = ("FINISHED",),
+        pages: Iterable[dict[str, Any]] = (),
+        has_result_set: bool = True,
+        error_text: str | None = None,
+        errors: Mapping[str, Exception] | None = None,
+    ) -> None:
+        self.statuses = list(statuses)
+        self.pages = list(pages)
+        self.has_result_set = has_result_set
+        self.error_text = error_text
+        self.errors = dict(errors or {})
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def _record(self, operation: str, kwargs: dict[str, Any]) -> None:
+        self.calls.append((operation, kwargs))
+        if operation in self.errors:
+            raise self.errors[operation]
+
+    def operations(self) -> list[str]:
+        return [operation for operation, _ in self.calls]
+
+    def execute_statement(self, **kwargs: Any) -> dict[str, Any]:
+        self._record("execute_statement", kwargs)
+        return {"Id": STATEMENT_ID, "Database": kwargs["Database"]}
+
+    def describe_statement(self, **kwargs: Any) -> dict[str, Any]:
+        self._record("describe_statement", kwargs)
+        status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        description = {
+            "Id": kwargs["Id"],
+            "Status": status,
+            "HasResultSet": self.has_result_set and status == "FINISHED",
+        }
+        if self.error_text is not None:
+            description["Error"] = self.error_text
+        return description
+
+    def get_statement_result(self, **kwargs: Any) -> dict[str, Any]:
+        self._record("get_statement_result", kwargs)
+        index = int(kwargs.get("NextToken", 0))
+        page = dict(self.pages[index])
+        if index + 1 < len(self.pages):
+            page["NextToken"] = str(index + 1)
+        return page
+
+    def cancel_statement(self, **kwargs: Any) -> dict[str, Any]:
+        self._record("cancel_statement", kwargs)
+        return {"Status": True}
+
+
+class FakeClock:
+    """A monotonic clock that only moves when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def page(columns: list[dict[str, Any]], records: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    return {"ColumnMetadata": columns, "Records": records, "TotalNumRows": len(records)}
+
+
+def warehouse_for(fake: FakeRedshiftData, clock: FakeClock | None = None, **options: Any) -> Any:
+    clock = clock or FakeClock()
+    return DataApiWarehouse(fake, TARGET, sleep=clock.sleep, clock=clock, **options)
+
+
+# --- executing --------------------------------------------------------------------------------
+
+
+def test_execute_statement_gets_the_target_and_string_parameters() -> None:
+    # Given a warehouse on a provisioned cluster with a secret
+    fake = FakeRedshiftData(pages=[page([column("n", "int4")], [[{"longValue": 1}]])])
+
+    # When a query with a parameter runs
+    result = warehouse_for(fake).fetch_all("SELECT :as_of", {"as_of": "2024-05-31"})
+
+    # Then ExecuteStatement got the target, the SQL and the parameter as a name/value string
+    assert fake.calls[0] == (
+        "execute_statement",
+        {
+            "Database": "dev",
+            "ClusterIdentifier": "ims-cluster",
+            "SecretArn": "arn:s",
+            "Sql": "SELECT :as_of",
+            "Parameters": [{"name": "as_of", "value": "2024-05-31"}],
+        },
+    )
+    assert result == ResultPage(("n",), [(1,)])
+
+
+def test_no_parameters_means_no_parameters_argument() -> None:
+    # Given a query without parameters
+    fake = FakeRedshiftData(has_result_set=False)
+
+    # When it runs
+    list(warehouse_for(fake).query("CREATE TABLE t (x INT)", {}))
+
+    # Then ExecuteStatement gets no Parameters (the API rejects an empty list)
+    assert "Parameters" not in fake.calls[0][1]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "error"),
+    [({"as_of": ""}, TypeError), ({"as_of": 20240531}, TypeError), ({"as-of": "x"}, ValueError)],
+)
+def test_unusable_parameters_are_refused_before_calling_aws(
+    parameters: dict[str, Any], error: type[Exception]
+) -> None:
+    # Given parameters the Data API would not accept
+    fake = FakeRedshiftData()
+
+    # When a query is run with them, it fails without calling AWS
+    with pytest.raises(error):
+        warehouse_for(fake).fetch_all("SELECT :as_of", parameters)
+    assert fake.calls == []
+
+
+def test_sql_up_to_the_limit_is_sent_and_beyond_it_is_refused() -> None:
+    # Given SQL of exactly MAX_SQL_BYTES UTF-8 bytes, and one of a byte more ("é" is 2 bytes)
+    fitting = "SELECT '" + "x" * (MAX_SQL_BYTES - 9) + "'"
+    too_large = "SELECT '" + "é" * ((MAX_SQL_BYTES - 8) // 2) + "'"
+    assert len(fitting.encode()) == MAX_SQL_BYTES
+    assert len(too_large.encode()) == MAX_SQL_BYTES + 1
+    fake = FakeRedshiftData(has_result_set=False)
+    warehouse = warehouse_for(fake)
+
+    # When both are run
+    list(warehouse.query(fitting))
+    with pytest.raises(StatementTooLargeError, match=str(MAX_SQL_BYTES)):
+        list(warehouse.query(too_large))
+
+    # Then only the first reached AWS
+    assert fake.operations().count("execute_statement") == 1
+
+
+# --- polling ----------------------------------------------------------------------------------
+
+
+def test_polling_backs_off_exponentially_up_to_the_cap() -> None:
+    # Given a statement that runs through every running status before it finishes
+    statuses = ["SUBMITTED", "PICKED", "STARTED", "STARTED", "STARTED", "STARTED", "FINISHED"]
+    fake = FakeRedshiftData(statuses=statuses, has_result_set=False)
+    clock = FakeClock()
+
+    # When the client waits for it
+    list(warehouse_for(fake, clock, poll_initial=0.1, poll_max=0.5).query("VACUUM"))
+
+    # Then it slept before each describe, doubling the wait up to poll_max
+    assert clock.sleeps == pytest.approx([0.1, 0.2, 0.4, 0.5, 0.5, 0.5, 0.5])
+    assert fake.operations() == ["execute_statement"] + ["describe_statement"] * 7
+
+
+def test_a_statement_that_does_not_finish_in_time_is_cancelled() -> None:
+    # Given a statement that never leaves STARTED
+    fake = FakeRedshiftData(statuses=["STARTED"])
+    clock = FakeClock()
+
+    # When the client waits with a 10 s timeout
+    with pytest.raises(WarehouseTimeoutError, match=STATEMENT_ID):
+        warehouse_for(fake, clock, poll_initial=1.0, poll_max=4.0, statement_timeout=10.0).query(
+            "SELECT 1"
+        )
+
+    # Then it waited exactly the timeout, never sleeping past it, and cancelled the statement
+    assert clock.sleeps == pytest.approx([1.0, 2.0, 4.0, 3.0])
+    assert fake.calls[-1] == ("cancel_statement", {"Id": STATEMENT_ID})
+    assert issubclass(WarehouseTimeoutError, TRANSIENT_ERRORS)
+
+
+def test_a_failed_cancel_still_reports_the_timeout() -> None:
+    # Given a statement that never finishes and whose cancellation is refused
+    fake = FakeRedshiftData(
+        statuses=["STARTED"],
+        errors={"cancel_statement": client_error("ValidationException", "CancelStatement")},
+    )
+
+    # When the client gives up, the timeout is what it reports
+    with pytest.raises(WarehouseTimeoutError):
+        warehouse_for(fake, statement_timeout=1.0).query("SELECT 1")
+
+
+@pytest.mark.parametrize("status", ["FAILED", "ABORTED"])
+def test_failed_and_aborted_statements_raise_query_error_with_the_error_text(status: str) -> None:
+    # Given a statement that ends FAILED or ABORTED with an error text
+    fake = FakeRedshiftData(
+        statuses=["STARTED", status], error_text='ERROR: relation "x" does not exist'
+    )
+
+    # When it is run, the error names the statement, its status and the database's message
+    with pytest.raises(WarehouseQueryError) as raised:
+        warehouse_for(fake).query("SELECT * FROM x")
+    assert str(raised.value) == (
+        f'statement {STATEMENT_ID} {status}: ERROR: relation "x" does not exist'
+    )
+    assert "get_statement_result" not in fake.operations()
+
+
+def test_a_statement_whose_result_is_too_large_raises_result_too_large() -> None:
+    # Given a statement that fails because its result exceeds the Data API limit
+    fake = FakeRedshiftData(
+        statuses=["FAILED"], error_text="ERROR: Database response exceeded size limit"
+    )
+
+    # When it is run, the caller learns to chunk smaller
+    with pytest.raises(ResultTooLargeError, match="exceeded size limit"):
+        warehouse_for(fake).query("SELECT * FROM big")
+
+
+def test_an_unexpected_status_is_a_query_error() -> None:
+    # Given a describe answer with a status the API does not document for a statement
+    fake = FakeRedshiftData(statuses=["ALL"])
+
+    # When the client waits, it does not spin forever
+    with pytest.raises(WarehouseQueryError, match="unexpected status ALL"):
+        warehouse_for(fake).query("SELECT 1")
+
+
+# --- AWS errors -------------------------------------------------------------------------------
+
+THROTTLING_CODES = [
+    "ThrottlingException",
+    "ActiveStatementsExceededException",
+    "TooManyRequestsException",
+    "InternalServerException",
+    "Throttling",
+    "RequestLimitExceeded",
+]
+
+
+@pytest.mark.parametrize("code", THROTTLING_CODES)
+@pytest.mark.parametrize(
+    "operation", ["execute_statement", "describe_statement", "get_statement_result"]
+)
+def test_throttling_and_busy_answers_are_transient(code: str, operation: str) -> None:
+    # Given the Data API answers one operation with a throttling or busy error
+    fake = FakeRedshiftData(
+        pages=[page([column("n", "int4")], [])], errors={operation: client_error(code, operation)}
+    )
+
+    # When a query runs, the error is the transient WarehouseThrottledError
+    with pytest.raises(WarehouseThrottledError, match=code) as raised:
+        warehouse_for(fake).fetch_all("SELECT 1")
+    assert isinstance(raised.value, TRANSIENT_ERRORS)
+
+
+def test_other_client_errors_are_query_errors_with_the_code() -> None:
+    # Given the Data API rejects the request
+    fake = FakeRedshiftData(
+        errors={"execute_statement": client_error("ValidationException", "ExecuteStatement")}
+    )
+
+    # When a query runs, the error is permanent and names the code
+    with pytest.raises(WarehouseQueryError, match="ValidationException") as raised:
+        warehouse_for(fake).fetch_all("SELECT 1")
+    assert not isinstance(raised.value, TRANSIENT_ERRORS)
+
+
+def test_errors_that_are_not_client_errors_pass_through() -> None:
+    # Given the client fails with something other than an AWS error answer
+    fake = FakeRedshiftData(errors={"describe_statement": ConnectionResetError("reset")})
+
+    # When a query runs, that error reaches the caller unchanged
+    with pytest.raises(ConnectionResetError):
+        warehouse_for(fake).fetch_all("SELECT 1")
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+def test_pages_are_fetched_lazily_with_next_token() -> None:
+    # Given a result of three pages
+    columns = [column("n", "int8")]
+    pages = [page(columns, [[{"longValue": n}] for n in chunk]) for chunk in ([1, 2], [3, 4], [5])]
+    fake = FakeRedshiftData(pages=pages)
+
+    # When the query runs, nothing is fetched until the pages are consumed
+    result_pages = warehouse_for(fake).query("SELECT n FROM t")
+    assert "get_statement_result" not in fake.operations()
+    first = next(result_pages)
+    rest = list(result_pages)
+
+    # Then each page followed the previous NextToken, and every row arrived in order
+    fetches = [kwargs for operation, kwargs in fake.calls if operation == "get_statement_result"]
+    assert fetches == [{"Id": STATEMENT_ID}, {"Id": STATEMENT_ID, "NextToken": "1"},
+                       {"Id": STATEMENT_ID, "NextToken": "2"}]  # fmt: skip
+    assert [first.rows, *(p.rows for p in rest)] == [[(1,), (2,)], [(3,), (4,)], [(5,)]]
+
+
+def test_a_statement_without_result_set_yields_nothing() -> None:
+    # Given a statement that has no result set (DDL or DML)
+    fake = FakeRedshiftData(has_result_set=False)
+
+    # When it runs, there is no page and GetStatementResult is never called
+    assert list(warehouse_for(fake).query("DELETE FROM t")) == []
+    assert warehouse_for(fake).fetch_all("DELETE FROM t") == ResultPage((), [])
+    assert "get_statement_result" not in fake.operations()
+
+
+def test_an_empty_result_keeps_its_columns() -> None:
+    # Given a result set without rows
+    fake = FakeRedshiftData(pages=[page([column("a", "int4"), column("b", "varchar")], [])])
+
+    # When it is fetched, the columns are known and there are no rows
+    assert warehouse_for(fake).fetch_all("SELECT a, b FROM t") == ResultPage(("a", "b"), [])
+
+
+DECODING_CASES: list[tuple[str, dict[str, Any], Any]] = [
+    ("int2", {"longValue": -32768}, -32768),
+    ("int4", {"longValue": 2147483647}, 2147483647),
+    ("int8", {"longValue": 9223372036854775807}, 9223372036854775807),
+    ("numeric", {"stringValue": "-123456789.01"}, Decimal("-123456789.01")),
+    ("numeric", {"stringValue": "12.50"}, Decimal("12.50")),
+    ("decimal", {"stringValue": "0.10"}, Decimal("0.10")),
+    ("float4", {"doubleValue": 1.5}, 1.5),
+    ("float8", {"doubleValue": -0.1}, -0.1),
+    ("bool", {"booleanValue": True}, True),
+    ("bool", {"booleanValue": False}, False),
+    ("date", {"stringValue": "2024-02-29"}, date(2024, 2, 29)),
+    ("timestamp", {"stringValue": "2024-03-15 23:59:59"}, datetime(2024, 3, 15, 23, 59, 59)),
+    ("timestamptz", {"stringValue": "2024-03-15 12:00:00+00"},
+     datetime(2024, 3, 15, 12, tzinfo=UTC)),
+    ("timestamptz", {"stringValue": "2024-03-15 12:00:00.25-05:30"},
+     datetime(2024, 3, 15, 12, 0, 0, 250000, tzinfo=timezone(-timedelta(hours=5, minutes=30)))),
+    ("varchar", {"stringValue": "Zoë O'Neil 🦆"}, "Zoë O'Neil 🦆"),
+    ("varchar", {"stringValue": "trailing  "}, "trailing  "),
+    ("text", {"stringValue": ""}, ""),
+    ("bpchar", {"stringValue": "ab  "}, "ab"),
+    ("bpchar", {"stringValue": "    "}, ""),
+    ("char", {"stringValue": "é "}, "é"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("type_name", "field", "expected"), DECODING_CASES)
+def test_each_type_is_decoded_to_its_python_value(
+    type_name: str, field: dict[str, Any], expected: Any
+) -> None:
+    # Given one column of a Redshift type holding a value and a NULL
+    fake = FakeRedshiftData(pages=[page([column("v", type_name)], [[field], [{"isNull": True}]])])
+
+    # When it is fetched
+    rows = warehouse_for(fake).fetch_all("SELECT v FROM t").rows
+
+    # Then the value has its Python type and value, and NULL is None
+    assert rows == [(expected,), (None,)]
+    assert type(rows[0][0]) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("fraction", "microsecond"),
+    [("", 0), (".5", 500000), (".12", 120000), (".123", 123000), (".1234", 123400),
+     (".12345", 123450), (".123456", 123456)],
+)  # fmt: skip
+def test_timestamps_have_fractional_seconds_of_any_length(fraction: str, microsecond: int) -> None:
+    # Given timestamps printed with 0 to 6 fractional digits (Redshift drops trailing zeros)
+    columns = [column("ts", "timestamp"), column("tstz", "timestamptz")]
+    record = [
+        {"stringValue": f"2024-03-15 00:00:00{fraction}"},
+        {"stringValue": f"2024-03-15 00:00:00{fraction}+00"},
+    ]
+    fake = FakeRedshiftData(pages=[page(columns, [record])])
+
+    # When they are fetched
+    rows = warehouse_for(fake).fetch_all("SELECT ts, tstz FROM t").rows
+
+    # Then each fraction is read as microseconds
+    assert rows == [
+        (
+            datetime(2024, 3, 15, 0, 0, 0, microsecond),
+            datetime(2024, 3, 15, 0, 0, 0, microsecond, tzinfo=UTC),
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("type_name", "field"),
+    [
+        ("date", {"stringValue": "Jane Doe"}),
+        ("timestamp", {"stringValue": "Jane Doe"}),
+        ("timestamp", {"stringValue": "2024-03-15 00:00:00+00"}),
+        ("timestamptz", {"stringValue": "2024-03-15 00:00:00"}),
+        ("numeric", {"stringValue": "Jane Doe"}),
+        ("int8", {"stringValue": "Jane Doe"}),
+        ("varchar", {"longValue": 7}),
+    ],
+)
+def test_an_undecodable_value_is_reported_without_the_value(
+    type_name: str, field: dict[str, Any]
+) -> None:
+    # Given a field that does not fit its column type
+    fake = FakeRedshiftData(pages=[page([column("first_name", type_name)], [[field]])])
+
+    # When it is fetched
+    with pytest.raises(WarehouseQueryError) as raised:
+        warehouse_for(fake).fetch_all("SELECT first_name FROM t")
+
+    # Then the error names the column and type but neither says nor chains the value
+    assert "first_name" in str(raised.value)
+    assert "Jane" not in str(raised.value)
+    assert raised.value.__cause__ is None
+    assert raised.value.__suppress_context__
+
+
+def test_an_unknown_column_type_is_refused() -> None:
+    # Given a result with a type this client does not decode
+    fake = FakeRedshiftData(pages=[page([column("doc", "super")], [])])
+
+    # When it is fetched, the error names the column and type
+    with pytest.raises(WarehouseQueryError, match="'doc' has type 'super'"):
+        warehouse_for(fake).fetch_all("SELECT doc FROM t")
+
+
+def test_a_record_that_does_not_match_the_columns_is_refused() -> None:
+    # Given a record with more fields than the result has columns
+    fake = FakeRedshiftData(pages=[page([column("a", "int4")], [[{"longValue": 1}] * 2])])
+
+    # When it is fetched, the mismatch is an error
+    with pytest.raises(WarehouseQueryError, match="2 fields but the result has 1 columns"):
+        warehouse_for(fake).fetch_all("SELECT a FROM t")
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"poll_initial": 0.0}, "poll_initial"),
+        ({"poll_initial": 2.0, "poll_max": 1.0}, "poll_max"),
+        ({"statement_timeout": 0.0}, "statement_timeout"),
+    ],
+)
+def test_polling_options_are_checked(options: dict[str, float], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        DataApiWarehouse(FakeRedshiftData(), TARGET, **options)
+
+
+def test_target_from_env_for_a_cluster_with_a_secret() -> None:
+    # Given the environment of a provisioned cluster with a Secrets Manager secret
+    environ = {
+        "IMS_REDSHIFT_DATABASE": "prd",
+        "IMS_REDSHIFT_CLUSTER_ID": "ims-cluster",
+        "IMS_REDSHIFT_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:rs",
+        "IMS_REDSHIFT_WORKGROUP": "  ",
+    }
+
+    # When the target is read, blank variables count as unset
+    target = WarehouseTarget.from_env(environ)
+
+    # Then it carries exactly the ExecuteStatement arguments for that setup
+    assert target.execute_statement_arguments() == {
+        "Database": "prd",
+        "ClusterIdentifier": "ims-cluster",
+        "SecretArn": "arn:aws:secretsmanager:us-east-1:1:secret:rs",
+    }
+
+
+def test_target_from_env_for_a_serverless_workgroup() -> None:
+    target = WarehouseTarget.from_env(
+        {"IMS_REDSHIFT_DATABASE": "dev", "IMS_REDSHIFT_WORKGROUP": "wg"}
+    )
+    assert target.execute_statement_arguments() == {"Database": "dev", "WorkgroupName": "wg"}
+
+
+def test_target_for_a_cluster_with_a_database_user() -> None:
+    target = WarehouseTarget.from_env(
+        {
+            "IMS_REDSHIFT_DATABASE": "dev",
+            "IMS_REDSHIFT_CLUSTER_ID": "c",
+            "IMS_REDSHIFT_DB_USER": "u",
+        }
+    )
+    assert target.execute_statement_arguments() == {
+        "Database": "dev",
+        "ClusterIdentifier": "c",
+        "DbUser": "u",
+    }
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"IMS_REDSHIFT_CLUSTER_ID": "c"}, "IMS_REDSHIFT_DATABASE"),
+        ({"IMS_REDSHIFT_DATABASE": "dev"}, "exactly one of"),
+        (
+            {"IMS_REDSHIFT_DATABASE": "dev", "IMS_REDSHIFT_CLUSTER_ID": "c",
+             "IMS_REDSHIFT_WORKGROUP": "wg"},
+            "exactly one of",
+        ),
+        (
+            {"IMS_REDSHIFT_DATABASE": "dev", "IMS_REDSHIFT_CLUSTER_ID": "c",
+             "IMS_REDSHIFT_SECRET_ARN": "arn", "IMS_REDSHIFT_DB_USER": "u"},
+            "at most one",
+        ),
+        (
+            {"IMS_REDSHIFT_DATABASE": "dev", "IMS_REDSHIFT_WORKGROUP": "wg",
+             "IMS_REDSHIFT_DB_USER": "u"},
+            "provisioned cluster",
+        ),
+    ],
+)  # fmt: skip
+def test_inconsistent_targets_are_refused_with_the_variables_named(
+    environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message) as raised:
+        WarehouseTarget.from_env(environ)
+    assert "IMS_REDSHIFT_" in str(raised.value)
+
+
+# --- customer_in_list -------------------------------------------------------------------------
+
+
+def test_customer_in_list_renders_a_comma_separated_list() -> None:
+    assert customer_in_list([1, 22, MAX_CUSTOMER_NUMBER]) == "1, 22, 999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("numbers", "error"),
+    [
+        ([], ValueError),
+        ([0], ValueError),
+        ([-5], ValueError),
+        ([10**15], ValueError),
+        ([1, True], TypeError),
+        (["12"], TypeError),
+        ([12.0], TypeError),
+        ([Decimal(12)], TypeError),
+        ("123", TypeError),
+    ],
+)
+def test_customer_in_list_refuses_anything_but_valid_ints(numbers: Any, error: type) -> None:
+    with pytest.raises(error):
+        customer_in_list(numbers)
+
+
+@given(st.lists(st.integers(min_value=1, max_value=MAX_CUSTOMER_NUMBER), min_size=1))
+def test_customer_in_list_holds_only_digits_and_round_trips(numbers: list[int]) -> None:
+    rendered = customer_in_list(numbers)
+    assert set(rendered) <= set("0123456789, ")
+    assert [int(part) for part in rendered.split(", ")] == numbers
