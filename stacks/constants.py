@@ -22,13 +22,19 @@ METRICS_NAMESPACE: Final = "IMSTrainingRefresh"
 
 CUSTOM_METRICS: Final[dict[str, tuple[str, ...]]] = {
     "gold-load": ("CustomersRequested", "CustomersMissing", "RowsLoaded", "GoldLoadFailedConfigs"),
-    "reset": ("RowsCopied", "ResetSwapAttempts", "ResetFailedTables"),
+    "reset": (
+        "RowsCopied",
+        "ResetSwapAttempts",
+        "ResetFailedTables",
+        "ResetWaitedForGoldLoadSeconds",
+    ),
 }
 """Metrics the Lambdas publish (Powertools EMF), by workflow, for the dashboard.
 
 The dashboard draws each one with a SEARCH expression over the namespace and the metric
 name only, so any dimension set (``service``, ``Config``, ``Table``, ...) shows up and a
-metric nobody publishes yet draws an empty graph instead of breaking anything. A workflow
+metric nobody publishes yet draws an empty graph instead of breaking anything. Counts are
+summed per hour; a name ending in ``Seconds`` is a duration and shows its hourly maximum. A workflow
 listed here that does not exist yet is skipped; a workflow that exists but is not listed
 still gets its execution widgets. Add a name here when a handler starts publishing it.
 """

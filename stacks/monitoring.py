@@ -105,6 +105,10 @@ def search_expression(metric_name: str, statistic: str = "Sum") -> cloudwatch.Ma
     )
 
 
+def _statistic(metric_name: str) -> str:
+    return "Maximum" if metric_name.endswith("Seconds") else "Sum"
+
+
 def build_dashboard(
     scope: Construct,
     id: str,
@@ -155,10 +159,10 @@ def build_dashboard(
             dashboard.add_widgets(
                 *(
                     cloudwatch.GraphWidget(
-                        title=f"{metric_name} (sum per hour)",
+                        title=f"{metric_name} ({_statistic(metric_name).lower()} per hour)",
                         width=24 // min(len(metric_names), 4),
                         height=WIDGET_HEIGHT,
-                        left=[search_expression(metric_name)],
+                        left=[search_expression(metric_name, _statistic(metric_name))],
                     )
                     for metric_name in metric_names
                 )

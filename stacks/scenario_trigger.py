@@ -51,6 +51,7 @@ def trigger_definition() -> dict[str, Any]:
             " the date after 'as-of=' in the key, else the UTC day before the upload."
         ),
         "QueryLanguage": "JSONata",
+        "TimeoutSeconds": 300,
         "StartAt": "Start gold load",
         "States": {
             "Start gold load": {

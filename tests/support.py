@@ -12,8 +12,12 @@ from ims_refresh.settings import MySqlUrl
 def mysql_query(url: MySqlUrl, sql: str, args: Any = None) -> list[tuple[Any, ...]]:
     with (
         pymysql.connect(
-            host=url.host, port=url.port, user=url.user, password=url.password,
-            database=url.database, charset="utf8mb4",
+            host=url.host,
+            port=url.port,
+            user=url.user,
+            password=url.password,
+            database=url.database,
+            charset="utf8mb4",
         ) as connection,
         connection.cursor() as cursor,
     ):

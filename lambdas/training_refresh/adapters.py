@@ -22,11 +22,15 @@ from training_refresh.object_store import S3ObjectStore
 from training_refresh.warehouse import DataApiWarehouse, WarehouseTarget
 
 WORK_BUCKET_ENV = "IMS_WORK_BUCKET"
-TRAINING_DB_SECRET_ENV = "IMS_TRAINING_DB_SECRET_ARN"
+TRAINING_DB_SECRET_ENV = "IMS_TRAINING_DB_SECRET_ARN"  # noqa: S105 - a variable name
 TRAINING_DB_NAME_ENV = "IMS_TRAINING_DB_NAME"
 TRAINING_DB_TLS_ENV = "IMS_TRAINING_DB_TLS"
 TRAINING_DB_CA_BUNDLE_ENV = "IMS_TRAINING_DB_CA_BUNDLE"
 CUSTOMERS_PER_CHUNK_ENV = "IMS_CUSTOMERS_PER_CHUNK"
+DATA_API_FIRST_POLL_ENV = "IMS_DATA_API_FIRST_POLL_SECONDS"
+DEFAULT_FIRST_POLL_SECONDS = 0.1
+"""Wait before the first DescribeStatement; Redshift rarely answers sooner. The local
+runtime, whose statements finish at once, lowers it."""
 LOCK_WAIT_SECONDS = 20
 """innodb_lock_wait_timeout for our sessions: a stuck lock becomes a retryable error
 (TrainingDatabaseBusyError) instead of holding a Lambda until its timeout."""
@@ -70,7 +74,10 @@ def object_store() -> S3ObjectStore:
 
 
 def warehouse(environ: Mapping[str, str] = os.environ) -> DataApiWarehouse:
-    return DataApiWarehouse(boto3.client("redshift-data"), WarehouseTarget.from_env(environ))
+    first_poll = float(environ.get(DATA_API_FIRST_POLL_ENV) or DEFAULT_FIRST_POLL_SECONDS)
+    return DataApiWarehouse(
+        boto3.client("redshift-data"), WarehouseTarget.from_env(environ), poll_initial=first_poll
+    )
 
 
 def mysql_settings(environ: Mapping[str, str] = os.environ) -> MySqlSettings:
@@ -108,7 +115,12 @@ def connect_mysql(settings: MySqlSettings) -> Connection:
         autocommit=True,
         ssl=_tls_context(settings),
         connect_timeout=10,
-        init_command=f"SET SESSION innodb_lock_wait_timeout = {LOCK_WAIT_SECONDS}",
+        # Strict mode even where the server default is lax: a value that does not fit
+        # must fail the chunk, never be truncated silently.
+        init_command=(
+            f"SET SESSION innodb_lock_wait_timeout = {LOCK_WAIT_SECONDS}, "
+            "sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')"
+        ),
     )
     return connection
 

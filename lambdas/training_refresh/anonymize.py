@@ -10,8 +10,9 @@ on every run and every machine. Choices beyond the contract:
 - ADDRESS_LINE1 is "<1-9999> <street> <street type>", e.g. "4120 Willow Lane";
   ADDRESS_LINE2 is "Apt|Unit|Suite <1-999>"; PHONE_NUMBER is "555-01xx" (the fictional
   range); BIRTH_DATE keeps the year, with month and day (1-28, so never Feb 29) picked by
-  the customer number (moved on by a day in the rare case the pick is the real date). The street and unit word lists below are part of the output:
-  reordering them moves every training customer to another address.
+  the customer number (moved on a day in the rare case the pick is the real date). The
+  street and unit word lists below are part of the output: reordering them moves every
+  training customer to another address.
 - The choices come from SHA-256 of the customer number, never Python's ``hash()``,
   which differs between processes.
 - Rows must hold only columns this module knows as either replaced or kept: a column

@@ -26,7 +26,7 @@ from training_refresh.gold_merge import Connection, TableRows, replace_customers
 from training_refresh.object_store import ObjectStore, S3Location, get_json, put_json
 from training_refresh.scenarios import parse_scenario_file
 from training_refresh.table_configs import TableConfigSet, TableSpec
-from training_refresh.warehouse import customer_in_list
+from training_refresh.warehouse import ResultPage, customer_in_list
 
 MAX_SCENARIO_FILE_BYTES = 20 * 1024 * 1024
 CUSTOMERS_PER_CHUNK = 1_000
@@ -34,11 +34,6 @@ CUSTOMERS_PER_CHUNK = 1_000
 of up to 15 digits keep the SQL text near 17 KB (limit 100 KB), and at the bench profile's
 ~100 rows per customer a result stays near 20 MB (limit 100 MB)."""
 MISSING_SAMPLE_SIZE = 100
-
-
-class ResultPage(Protocol):
-    columns: Sequence[str]
-    rows: Sequence[Sequence[Any]]
 
 
 class Warehouse(Protocol):
@@ -329,6 +324,9 @@ def _seconds_between(start: str, end: str) -> float:
 
 
 def _summary_line(report: Mapping[str, Any]) -> str:
+    if report["status"] == "bad_input":
+        error = report["errors"][0]
+        return f"gold load rejected its input: {error['name']}: {error['message']}"
     customers = report["customers"]
     failed = [c["config"] for c in report["configs"] if c["status"] != "loaded"]
     line = (

@@ -11,12 +11,13 @@ customer numbers are validated integers passed as query parameters.
 
 from __future__ import annotations
 
-import re
+import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from training_refresh.errors import TrainingDatabaseBusyError, TrainingDatabaseError
+from training_refresh.redaction import redact_values
 from training_refresh.table_configs import GOLD_SUFFIX, TableSpec
 
 INSERT_BATCH_ROWS = 2_000
@@ -25,7 +26,6 @@ well under max_allowed_packet (a gold row is at most ~600 bytes)."""
 
 _LOCK_WAIT_ERRORS = {1205, 1213}  # lock wait timeout, deadlock: retrying helps
 _LOST_CONNECTION_ERRORS = {2006, 2013}
-_QUOTED_VALUE = re.compile(r"((?:value|entry|Truncated incorrect \w+ value):? )'[^']*'", re.IGNORECASE)
 
 
 class Cursor(Protocol):
@@ -124,16 +124,9 @@ def replace_customers(
 
 
 def _rollback_quietly(connection: Connection) -> None:
-    try:
+    # If the connection is gone, MySQL has rolled the transaction back already.
+    with contextlib.suppress(Exception):
         connection.rollback()
-    except Exception:  # noqa: S110 - the connection is gone; MySQL rolls back on disconnect
-        pass
-
-
-def _redact_values(message: str) -> str:
-    """MySQL quotes offending data in some messages ("Incorrect string value: '...'");
-    keep identifiers (after "column"/"key"/"table") but drop quoted data."""
-    return _QUOTED_VALUE.sub(lambda m: m.group(1) + "'<redacted>'", message)
 
 
 def _as_domain_error(error: Exception) -> Exception:
@@ -141,7 +134,7 @@ def _as_domain_error(error: Exception) -> Exception:
     code = error.args[0] if error.args and isinstance(error.args[0], int) else None
     if code is None:
         return error
-    message = _redact_values(str(error.args[1]) if len(error.args) > 1 else "")
+    message = redact_values(str(error.args[1]) if len(error.args) > 1 else "")
     if code in _LOCK_WAIT_ERRORS or code in _LOST_CONNECTION_ERRORS:
         return TrainingDatabaseBusyError(f"MySQL error {code}: {message}")
     return TrainingDatabaseError(f"MySQL error {code}: {message}")

@@ -57,6 +57,13 @@ DDL_LOCK_WAIT_SECONDS = 30
 """lock_wait_timeout (metadata locks) for the reset's own DDL on staging/old tables, so a
 stuck statement fails instead of waiting MySQL's default of a year."""
 
+TABLE_LOCK_WAIT_SECONDS = 60
+"""How long a copy or the cleanup waits for another reset's work on the same table (a
+superseded reset finishing a copy) before failing with TrainingDatabaseBusyError."""
+SESSION_IDLE_SECONDS = 900
+"""wait_timeout of the reset's sessions: should a Lambda die without closing its
+connection, MySQL drops the idle session (and its named locks) after this long."""
+
 _LOCK_WAIT_ERRORS = {1205, 1213}
 _LOST_CONNECTION_ERRORS = {2006, 2013}
 _TABLE_EXISTS = 1050
@@ -189,6 +196,42 @@ def _set_lock_wait(cursor: Cursor, seconds: int) -> None:
     cursor.execute(f"SET SESSION lock_wait_timeout = {int(seconds)}")
 
 
+def _prepare_session(cursor: Cursor) -> None:
+    cursor.execute(f"SET SESSION wait_timeout = {SESSION_IDLE_SECONDS}")
+    _set_lock_wait(cursor, DDL_LOCK_WAIT_SECONDS)
+
+
+def _table_lock_name(cursor: Cursor, table: str) -> str:
+    cursor.execute("SELECT DATABASE()")
+    database = str(cursor.fetchall()[0][0])
+    name = f"ims_refresh_reset.{database}.{table}"
+    if len(name) > MAX_IDENTIFIER_LENGTH:
+        digest = hashlib.sha256(f"{database}.{table}".encode()).hexdigest()[:40]
+        name = f"ims_refresh_reset.{digest}"
+    return name
+
+
+@contextmanager
+def _table_lock(cursor: Cursor, table: str) -> Iterator[None]:
+    """A named lock per training table, held while its staging tables are built or
+    dropped, so a superseded reset still copying a table and the newer reset cleaning up
+    never work on the same staging tables at once (the lease check follows the lock)."""
+    name = _table_lock_name(cursor, table)
+    cursor.execute("SELECT GET_LOCK(%s, %s)", (name, TABLE_LOCK_WAIT_SECONDS))
+    rows = cursor.fetchall()
+    if not rows or rows[0][0] != 1:
+        raise TrainingDatabaseBusyError(
+            f"another reset was still working on {table}'s staging tables after "
+            f"{TABLE_LOCK_WAIT_SECONDS} s"
+        )
+    try:
+        yield
+    finally:
+        with suppress(Exception):  # a lost connection releases the lock anyway
+            cursor.execute("SELECT RELEASE_LOCK(%s)", (name,))
+            cursor.fetchall()
+
+
 def existing_tables(cursor: Cursor, names: Iterable[str]) -> set[str]:
     wanted = sorted(set(names))
     if not wanted:
@@ -292,16 +335,17 @@ def clean_leftovers(connection: Connection, specs: Iterable[TableSpec]) -> list[
     """
     dropped: list[str] = []
     with connection.cursor() as cursor, _database_step("cleaning up reset leftovers"):
-        _set_lock_wait(cursor, DDL_LOCK_WAIT_SECONDS)
+        _prepare_session(cursor)
         for spec in specs:
             tables = ResetTables.of(spec)
-            present = existing_tables(cursor, (tables.training, *tables.work_tables))
-            if tables.training not in present and tables.old in present:
-                cursor.execute(
-                    f"RENAME TABLE {quote_identifier(tables.old)} "
-                    f"TO {quote_identifier(tables.training)}"
-                )
-            dropped.extend(_drop_tables(cursor, tables.work_tables))
+            with _table_lock(cursor, tables.training):
+                present = existing_tables(cursor, (tables.training, *tables.work_tables))
+                if tables.training not in present and tables.old in present:
+                    cursor.execute(
+                        f"RENAME TABLE {quote_identifier(tables.old)} "
+                        f"TO {quote_identifier(tables.training)}"
+                    )
+                dropped.extend(_drop_tables(cursor, tables.work_tables))
     return dropped
 
 
@@ -327,38 +371,63 @@ def build_staging_copy(
     """
     started = time.monotonic()
     tables = ResetTables.of(spec)
-    if run_id is not None:
-        renew_reset_lease(connection, run_id, lease_times)
-    with connection.cursor() as cursor, _database_step(f"copying {tables.gold}"):
-        _set_lock_wait(cursor, DDL_LOCK_WAIT_SECONDS)
-        columns = ", ".join(quote_identifier(c) for c in check_columns(cursor, spec))
-        _drop_tables(cursor, (tables.fill, tables.new))
+    with (
+        connection.cursor() as cursor,
+        _database_step(f"copying {tables.gold}"),
+    ):
+        _prepare_session(cursor)
+        with _table_lock(cursor, tables.training):
+            if run_id is not None:
+                renew_reset_lease(connection, run_id, lease_times)
+            rows = _copy_locked(
+                connection,
+                cursor,
+                spec=spec,
+                tables=tables,
+                run_id=run_id,
+                lease_times=lease_times,
+            )
+    return CopyResult(spec.training_table, rows, round(time.monotonic() - started, 3))
+
+
+def _copy_locked(
+    connection: Connection,
+    cursor: Cursor,
+    *,
+    spec: TableSpec,
+    tables: ResetTables,
+    run_id: str | None,
+    lease_times: LeaseTimes | None,
+) -> int:
+    """build_staging_copy's work, under the table lock and a verified lease."""
+    columns = ", ".join(quote_identifier(c) for c in check_columns(cursor, spec))
+    _drop_tables(cursor, (tables.fill, tables.new))
+    cursor.execute(
+        f"CREATE TABLE {quote_identifier(tables.fill)} LIKE {quote_identifier(tables.training)}"
+    )
+    checkpoint(f"copy-created:{spec.training_table}")
+    connection.begin()
+    try:
+        rows = cursor.execute(
+            f"INSERT INTO {quote_identifier(tables.fill)} ({columns}) "
+            f"SELECT {columns} FROM {quote_identifier(tables.gold)}"
+        )
+        connection.commit()
+    except BaseException:
+        _rollback_quietly(connection)
+        raise
+    checkpoint(f"copy-filled:{spec.training_table}")
+    guard = (
+        holding_reset_lease(connection, run_id, lease_times)
+        if run_id is not None
+        else nullcontext()
+    )
+    with guard:
+        _drop_tables(cursor, (tables.new,))
         cursor.execute(
-            f"CREATE TABLE {quote_identifier(tables.fill)} LIKE {quote_identifier(tables.training)}"
+            f"RENAME TABLE {quote_identifier(tables.fill)} TO {quote_identifier(tables.new)}"
         )
-        checkpoint(f"copy-created:{spec.training_table}")
-        connection.begin()
-        try:
-            rows = cursor.execute(
-                f"INSERT INTO {quote_identifier(tables.fill)} ({columns}) "
-                f"SELECT {columns} FROM {quote_identifier(tables.gold)}"
-            )
-            connection.commit()
-        except BaseException:
-            _rollback_quietly(connection)
-            raise
-        checkpoint(f"copy-filled:{spec.training_table}")
-        guard = (
-            holding_reset_lease(connection, run_id, lease_times)
-            if run_id is not None
-            else nullcontext()
-        )
-        with guard:
-            _drop_tables(cursor, (tables.new,))
-            cursor.execute(
-                f"RENAME TABLE {quote_identifier(tables.fill)} TO {quote_identifier(tables.new)}"
-            )
-    return CopyResult(spec.training_table, int(rows), round(time.monotonic() - started, 3))
+    return int(rows)
 
 
 def _rollback_quietly(connection: Connection) -> None:
@@ -427,8 +496,10 @@ def swap_all(
     names = [ResetTables.of(spec) for spec in specs]
     if not names:
         return SwapResult([], 0, 0.0)
+    if run_id is not None:
+        renew_reset_lease(connection, run_id, lease_times)
     with connection.cursor() as cursor, _database_step("swapping the training tables"):
-        _set_lock_wait(cursor, DDL_LOCK_WAIT_SECONDS)
+        _prepare_session(cursor)
         present = existing_tables(cursor, [n.new for n in names] + [n.training for n in names])
         missing = [n.new for n in names if n.new not in present]
         missing += [n.training for n in names if n.training not in present]

@@ -103,7 +103,9 @@ class TableConfigSet(_Strict):
     @model_validator(mode="after")
     def _names_are_unique(self) -> TableConfigSet:
         if self.version != SUPPORTED_VERSION:
-            raise ValueError(f"version {self.version} is not supported (expected {SUPPORTED_VERSION})")
+            raise ValueError(
+                f"version {self.version} is not supported (expected {SUPPORTED_VERSION})"
+            )
         names = [c.name for c in self.configs]
         tables = [t.training_table for c in self.configs for t in c.tables]
         for label, values in (("config name", names), ("training table", tables)):

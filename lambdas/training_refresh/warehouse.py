@@ -42,6 +42,7 @@ from training_refresh.errors import (
     WarehouseThrottledError,
     WarehouseTimeoutError,
 )
+from training_refresh.redaction import redact_values
 
 logger = logging.getLogger(__name__)
 
@@ -334,12 +335,14 @@ def _client_error_as_warehouse_error(operation: str, code: str, message: str) ->
         return WarehouseThrottledError(
             f"Redshift Data API {operation} was throttled or busy ({code}); retry later"
         )
+    message = redact_values(message)
     if _says_result_too_large(message):
         return ResultTooLargeError(f"Redshift Data API {operation}: {message}")
     return WarehouseQueryError(f"Redshift Data API {operation} failed: {message}")
 
 
 def _statement_failure(statement_id: str, status: str, error_text: str) -> Exception:
+    error_text = redact_values(error_text)
     summary = f"statement {statement_id} {status}"
     if error_text and _says_result_too_large(error_text):
         return ResultTooLargeError(f"{summary}: {error_text} (query fewer customers at a time)")

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ims_refresh import gold_load_command
+from ims_refresh.demo import run_demo, seed_local_warehouse
 from ims_refresh.exit_codes import ExitCode
 
 DEFAULT_TIMEOUT_SECONDS = 3600.0
@@ -64,12 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     os.environ["POWERTOOLS_LOG_LEVEL"] = arguments.log_level
     if arguments.command == "demo":
-        from ims_refresh.demo import run_demo
-
-        return int(run_demo(arguments.customers, arguments.scenario_customers, arguments.report_dir))
+        return int(
+            run_demo(arguments.customers, arguments.scenario_customers, arguments.report_dir)
+        )
     if arguments.command == "seed-warehouse":
-        from ims_refresh.demo import seed_local_warehouse
-
         return int(seed_local_warehouse(arguments.customers, arguments.profile, arguments.seed))
     if arguments.command == "run" and arguments.workflow == "gold-load":
         return int(

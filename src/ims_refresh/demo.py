@@ -34,8 +34,10 @@ def seed_local_warehouse(customers: int, profile: str, seed: int | None) -> Exit
 
 def run_demo(customers: int, scenario_customers: int, report_dir: Path) -> ExitCode:
     databases = local_databases()
-    print(f"1. seeding a synthetic warehouse of {customers} customers in PostgreSQL "
-          f"database {databases.warehouse_database} (stands in for Redshift)")
+    print(
+        f"1. seeding a synthetic warehouse of {customers} customers in PostgreSQL "
+        f"database {databases.warehouse_database} (stands in for Redshift)"
+    )
     build_warehouse(databases.warehouse_url, customers, DEMO_SEED, "demo")
     with psycopg.connect(databases.warehouse_url) as connection:
         known = customer_numbers(connection)
@@ -45,10 +47,14 @@ def run_demo(customers: int, scenario_customers: int, report_dir: Path) -> ExitC
     with scenario.open("a", encoding="utf-8") as extra:
         for number in MISSING_DEMO_CUSTOMERS:
             extra.write(f"{number},not in the warehouse\n")
-    print(f"2. sample scenario {scenario}: {len(chosen)} customers plus "
-          f"{len(MISSING_DEMO_CUSTOMERS)} unknown ones")
-    print(f"3. gold load as of {DEMO_AS_OF.isoformat()} into MySQL database "
-          f"{databases.training.database}")
+    print(
+        f"2. sample scenario {scenario}: {len(chosen)} customers plus "
+        f"{len(MISSING_DEMO_CUSTOMERS)} unknown ones"
+    )
+    print(
+        f"3. gold load as of {DEMO_AS_OF.isoformat()} into MySQL database "
+        f"{databases.training.database}"
+    )
     sys.stdout.flush()
     outcome = run_gold_load(
         scenarios=scenario,

@@ -33,7 +33,9 @@ def _validate(scenarios: Path, as_of: str, tables: str | None) -> list[str] | No
     return chosen
 
 
-def _fallback_report(name: str, status: str, error: str | None, cause: str | None) -> dict[str, Any]:
+def _fallback_report(
+    name: str, status: str, error: str | None, cause: str | None
+) -> dict[str, Any]:
     return {
         "workflow": "gold-load",
         "run_id": name,
@@ -94,4 +96,3 @@ def run_gold_load(
     if outcome.error in BAD_INPUT_ERROR_NAMES:
         return ExitCode.BAD_INPUT
     return ExitCode.FAILED
-

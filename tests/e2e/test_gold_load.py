@@ -22,7 +22,8 @@ GOLD_TABLES = [spec.gold_table for spec in load_table_configs().all_tables()]
 def use_databases(databases: LocalDatabases, monkeypatch: pytest.MonkeyPatch) -> LocalDatabases:
     training = databases.training
     monkeypatch.setenv(
-        "IMS_TRAINING_DB_URL", f"mysql://{training.user}@{training.host}:{training.port}/{training.database}"
+        "IMS_TRAINING_DB_URL",
+        f"mysql://{training.user}@{training.host}:{training.port}/{training.database}",
     )
     monkeypatch.setenv("IMS_WAREHOUSE_URL", databases.warehouse_url)
     return databases
@@ -45,8 +46,17 @@ def warehouse_customers(url: str, limit: int, offset: int = 0) -> list[int]:
 
 def run_gold_load(tmp_path: Path, scenario: Path, *extra: str) -> int:
     return main(
-        ["--report-dir", str(tmp_path / "reports"), "run", "gold-load",
-         "--scenarios", str(scenario), "--as-of", AS_OF, *extra]
+        [
+            "--report-dir",
+            str(tmp_path / "reports"),
+            "run",
+            "gold-load",
+            "--scenarios",
+            str(scenario),
+            "--as-of",
+            AS_OF,
+            *extra,
+        ]
     )
 
 
@@ -56,7 +66,10 @@ def latest_report(tmp_path: Path) -> dict:
 
 
 def gold_customers(databases: LocalDatabases) -> set[int]:
-    return {int(r[0]) for r in mysql_query(databases.training, "SELECT CUSTOMER_NO FROM IMS_CUSTOMER_GOLD")}
+    return {
+        int(r[0])
+        for r in mysql_query(databases.training, "SELECT CUSTOMER_NO FROM IMS_CUSTOMER_GOLD")
+    }
 
 
 def test_gold_load_names_the_design_examples_exactly(
@@ -69,12 +82,10 @@ def test_gold_load_names_the_design_examples_exactly(
     # Then the summary is printed and names and e-mails are exactly the fixed fictional ones
     out = capsys.readouterr().out
     assert "gold load succeeded" in out
-    names = dict(
-        ((int(no), (first, last)) for no, first, last in mysql_query(
-            use_databases.training,
-            "SELECT CUSTOMER_NO, FIRST_NAME, LAST_NAME FROM IMS_CUSTOMER_GOLD",
-        ))
+    rows = mysql_query(
+        use_databases.training, "SELECT CUSTOMER_NO, FIRST_NAME, LAST_NAME FROM IMS_CUSTOMER_GOLD"
     )
+    names = {int(no): (first, last) for no, first, last in rows}
     assert names[1234567] == ("Tina", "Patterson")
     assert names[7] == ("Alice", "Harris")
     emails = {
@@ -88,7 +99,9 @@ def test_gold_load_names_the_design_examples_exactly(
     report = latest_report(tmp_path)
     assert report["status"] == "succeeded"
     assert report["customers"] == {"requested": 3, "found": 3, "missing": 0, "missing_sample": []}
-    assert {c["config"] for c in report["configs"]} == {c.name for c in load_table_configs().configs}
+    assert {c["config"] for c in report["configs"]} == {
+        c.name for c in load_table_configs().configs
+    }
 
 
 def test_runs_are_additive_and_a_rerun_changes_nothing(
@@ -147,7 +160,9 @@ def test_bad_input_exits_2_and_leaves_gold_unchanged(
     expected_in_message: str,
 ) -> None:
     # Given gold copies loaded earlier
-    loaded = write_scenario(tmp_path / "ok.csv", warehouse_customers(use_databases.warehouse_url, 5))
+    loaded = write_scenario(
+        tmp_path / "ok.csv", warehouse_customers(use_databases.warehouse_url, 5)
+    )
     assert run_gold_load(tmp_path, loaded) == 0
     before = table_checksums(use_databases.training, GOLD_TABLES)
     capsys.readouterr()
@@ -155,8 +170,16 @@ def test_bad_input_exits_2_and_leaves_gold_unchanged(
     bad = tmp_path / "bad.csv"
     bad.write_bytes(content)
     code = main(
-        ["--report-dir", str(tmp_path / "reports"), "run", "gold-load",
-         "--scenarios", str(bad), "--as-of", as_of or AS_OF]
+        [
+            "--report-dir",
+            str(tmp_path / "reports"),
+            "run",
+            "gold-load",
+            "--scenarios",
+            str(bad),
+            "--as-of",
+            as_of or AS_OF,
+        ]
     )
     # Then the exit code is 2, the message says where, and nothing changed
     assert code == 2

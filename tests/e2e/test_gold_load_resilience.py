@@ -35,45 +35,65 @@ def cli_env(training: MySqlUrl, warehouse_url: str, **extra: str) -> dict[str, s
 
 
 def gold_load_command(scenario: Path, report_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "ims_refresh.cli", "--report-dir", str(report_dir), "run",
-            "gold-load", "--scenarios", str(scenario), "--as-of", DEMO_AS_OF.isoformat()]
+    return [
+        sys.executable,
+        "-m",
+        "ims_refresh.cli",
+        "--report-dir",
+        str(report_dir),
+        "run",
+        "gold-load",
+        "--scenarios",
+        str(scenario),
+        "--as-of",
+        DEMO_AS_OF.isoformat(),
+    ]
 
 
 @pytest.fixture
 def second_training_db() -> Iterator[MySqlUrl]:
     url = MySqlUrl.parse(f"mysql://root@127.0.0.1:3306/ims_test_{uuid.uuid4().hex[:10]}")
     yield url
-    with pymysql.connect(host="127.0.0.1", user="root", autocommit=True) as server, server.cursor() as c:
+    with (
+        pymysql.connect(host="127.0.0.1", user="root", autocommit=True) as server,
+        server.cursor() as c,
+    ):
         c.execute(f"DROP DATABASE IF EXISTS `{url.database}`")
 
 
 def all_customers(url: str) -> list[int]:
     with psycopg.connect(url) as connection:
-        return [int(r[0]) for r in connection.execute(
-            "SELECT customer_no FROM oframe_prd_s.ims_customer ORDER BY 1"
-        ).fetchall()]
+        return [
+            int(r[0])
+            for r in connection.execute(
+                "SELECT customer_no FROM oframe_prd_s.ims_customer ORDER BY 1"
+            ).fetchall()
+        ]
 
 
 def test_a_killed_load_rerun_leaves_what_an_uninterrupted_load_leaves(
     training_db: MySqlUrl, second_training_db: MySqlUrl, shared_warehouse_url: str, tmp_path: Path
 ) -> None:
-    # Given a scenario of every warehouse customer, loaded in small chunks
-    customers = all_customers(shared_warehouse_url)
+    # Given a scenario of 150 customers, loaded in chunks of 10
+    customers = all_customers(shared_warehouse_url)[:150]
     scenario = tmp_path / "all.csv"
     scenario.write_text("customer_number\n" + "\n".join(map(str, customers)) + "\n", "utf-8")
-    small_chunks = {"IMS_CUSTOMERS_PER_CHUNK": "5"}
+    small_chunks = {"IMS_CUSTOMERS_PER_CHUNK": "10"}
     # And the result of an uninterrupted load into one database
     subprocess.run(
         gold_load_command(scenario, tmp_path / "r1"),
-        env=cli_env(training_db, shared_warehouse_url, **small_chunks), check=True,
-        capture_output=True, timeout=900,
+        env=cli_env(training_db, shared_warehouse_url, **small_chunks),
+        check=True,
+        capture_output=True,
+        timeout=900,
     )
     expected = table_checksums(training_db, GOLD_TABLES)
     # When a load into another database is killed with SIGKILL part-way
     process = subprocess.Popen(
         gold_load_command(scenario, tmp_path / "r2"),
         env=cli_env(second_training_db, shared_warehouse_url, **small_chunks),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     loaded = 0
     deadline = time.monotonic() + 300
@@ -94,7 +114,10 @@ def test_a_killed_load_rerun_leaves_what_an_uninterrupted_load_leaves(
     rerun = subprocess.run(
         gold_load_command(scenario, tmp_path / "r3"),
         env=cli_env(second_training_db, shared_warehouse_url, **small_chunks),
-        capture_output=True, timeout=900, check=False, text=True,
+        capture_output=True,
+        timeout=900,
+        check=False,
+        text=True,
     )
     # Then the gold copies equal the uninterrupted load's
     assert rerun.returncode == 0, rerun.stderr[-2000:]
@@ -116,8 +139,12 @@ def test_ten_thousand_customers_over_twenty_thousand_keep_state_payloads_small(
         scenario.write_text("customer_number\n" + "\n".join(map(str, customers)) + "\n", "utf-8")
         # When it is gold-loaded
         completed = subprocess.run(
-            gold_load_command(scenario, tmp_path / "reports"), env=cli_env(training_db, url),
-            capture_output=True, text=True, timeout=3000, check=False,
+            gold_load_command(scenario, tmp_path / "reports"),
+            env=cli_env(training_db, url),
+            capture_output=True,
+            text=True,
+            timeout=3000,
+            check=False,
         )
         # Then it succeeds, every customer is in the gold copy, and no state payload nears the limit
         assert completed.returncode == 0, completed.stderr[-3000:]

@@ -48,7 +48,9 @@ def warehouse(url: str, sql: str, args: tuple = ()) -> list[tuple]:
 
 
 def some_customers(url: str, count: int) -> list[int]:
-    rows = warehouse(url, "SELECT customer_no FROM oframe_prd_s.ims_customer ORDER BY 1 LIMIT %s", (count,))
+    rows = warehouse(
+        url, "SELECT customer_no FROM oframe_prd_s.ims_customer ORDER BY 1 LIMIT %s", (count,)
+    )
     return [int(r[0]) for r in rows]
 
 
@@ -60,8 +62,16 @@ def scenario_file(tmp_path: Path, customers: list[int], name: str = "s.csv") -> 
 
 def gold_load(tmp_path: Path, scenario: Path) -> int:
     return main(
-        ["--report-dir", str(tmp_path / "reports"), "run", "gold-load",
-         "--scenarios", str(scenario), "--as-of", AS_OF]
+        [
+            "--report-dir",
+            str(tmp_path / "reports"),
+            "run",
+            "gold-load",
+            "--scenarios",
+            str(scenario),
+            "--as-of",
+            AS_OF,
+        ]
     )
 
 
@@ -69,31 +79,47 @@ def test_a_customer_whose_source_rows_changed_is_replaced(
     own_databases: LocalDatabases, tmp_path: Path
 ) -> None:
     # Given a customer with several e-mails loaded into the gold copies
-    customer = int(warehouse(
-        own_databases.warehouse_url,
-        "SELECT customer_no FROM oframe_prd_s.ims_cus_email GROUP BY customer_no "
-        "HAVING COUNT(*) >= 2 ORDER BY 1 LIMIT 1",
-    )[0][0])
+    customer = int(
+        warehouse(
+            own_databases.warehouse_url,
+            "SELECT customer_no FROM oframe_prd_s.ims_cus_email GROUP BY customer_no "
+            "HAVING COUNT(*) >= 2 ORDER BY 1 LIMIT 1",
+        )[0][0]
+    )
     scenario = scenario_file(tmp_path, [customer])
     assert gold_load(tmp_path, scenario) == 0
     emails_before = mysql_query(
-        own_databases.training, "SELECT COUNT(*) FROM IMS_CUS_EMAIL_GOLD WHERE CUSTOMER_NO = %s", (customer,)
+        own_databases.training,
+        "SELECT COUNT(*) FROM IMS_CUS_EMAIL_GOLD WHERE CUSTOMER_NO = %s",
+        (customer,),
     )[0][0]
     # When the source changes (a new city, one e-mail fewer) and the file is loaded again
-    warehouse(own_databases.warehouse_url,
-              "UPDATE oframe_prd_s.ims_customer SET city = 'Springfield' WHERE customer_no = %s", (customer,))
-    warehouse(own_databases.warehouse_url,
-              "DELETE FROM oframe_prd_s.ims_cus_email WHERE customer_no = %s AND email_seq = "
-              "(SELECT MAX(email_seq) FROM oframe_prd_s.ims_cus_email WHERE customer_no = %s)",
-              (customer, customer))
+    warehouse(
+        own_databases.warehouse_url,
+        "UPDATE oframe_prd_s.ims_customer SET city = 'Springfield' WHERE customer_no = %s",
+        (customer,),
+    )
+    warehouse(
+        own_databases.warehouse_url,
+        "DELETE FROM oframe_prd_s.ims_cus_email WHERE customer_no = %s AND email_seq = "
+        "(SELECT MAX(email_seq) FROM oframe_prd_s.ims_cus_email WHERE customer_no = %s)",
+        (customer, customer),
+    )
     assert gold_load(tmp_path, scenario) == 0
     # Then the gold copy holds the new rows only
     assert mysql_query(
-        own_databases.training, "SELECT CITY FROM IMS_CUSTOMER_GOLD WHERE CUSTOMER_NO = %s", (customer,)
+        own_databases.training,
+        "SELECT CITY FROM IMS_CUSTOMER_GOLD WHERE CUSTOMER_NO = %s",
+        (customer,),
     ) == [("Springfield",)]
-    assert mysql_query(
-        own_databases.training, "SELECT COUNT(*) FROM IMS_CUS_EMAIL_GOLD WHERE CUSTOMER_NO = %s", (customer,)
-    )[0][0] == emails_before - 1
+    assert (
+        mysql_query(
+            own_databases.training,
+            "SELECT COUNT(*) FROM IMS_CUS_EMAIL_GOLD WHERE CUSTOMER_NO = %s",
+            (customer,),
+        )[0][0]
+        == emails_before - 1
+    )
 
 
 def test_as_of_selects_the_state_at_the_end_of_the_day(
@@ -128,7 +154,10 @@ def test_as_of_selects_the_state_at_the_end_of_the_day(
             "VALUES (%s, %s, %s, 'OPEN', 10.00, 'UPS', 'CAT1', %s)",
             (order_no, customer, order_date, f"{order_date} 10:00:00"),
         )
-    for auth_id, stamp in ((990000000101, f"{day} 23:59:59"), (990000000102, f"{NEXT_DAY} 00:00:00")):
+    for auth_id, stamp in (
+        (990000000101, f"{day} 23:59:59"),
+        (990000000102, f"{NEXT_DAY} 00:00:00"),
+    ):
         warehouse(
             own_databases.warehouse_url,
             "INSERT INTO oframe_prd_s.ims_auth (auth_id, order_no, auth_amount, auth_status, "
@@ -139,24 +168,39 @@ def test_as_of_selects_the_state_at_the_end_of_the_day(
     # When the customer is gold-loaded as of that date
     assert gold_load(tmp_path, scenario_file(tmp_path, [customer])) == 0
     # Then each key shows its state at 23:59:59.999999 of the date
-    crns = dict(mysql_query(
-        own_databases.training,
-        "SELECT CRN, CRN_STATUS FROM IMS_MASON_CRN_GOLD WHERE CUSTOMER_NO = %s AND CRN LIKE 'ASOF-%%'",
-        (customer,),
-    ))
+    crns = dict(
+        mysql_query(
+            own_databases.training,
+            "SELECT CRN, CRN_STATUS FROM IMS_MASON_CRN_GOLD "
+            "WHERE CUSTOMER_NO = %s AND CRN LIKE 'ASOF-%%'",
+            (customer,),
+        )
+    )
     assert crns == {"ASOF-UPDATED": "A", "ASOF-LAST-SECOND": "L", "ASOF-REVIVED": "R"}
-    orders = {r[0] for r in mysql_query(
-        own_databases.training, "SELECT ORDER_NO FROM IMS_ORDER_GOLD WHERE CUSTOMER_NO = %s", (customer,)
-    )}
+    orders = {
+        r[0]
+        for r in mysql_query(
+            own_databases.training,
+            "SELECT ORDER_NO FROM IMS_ORDER_GOLD WHERE CUSTOMER_NO = %s",
+            (customer,),
+        )
+    }
     assert 990000000001 in orders
     assert 990000000002 not in orders
-    assert all(mysql_query(
-        own_databases.training,
-        "SELECT ORDER_DATE <= %s FROM IMS_ORDER_GOLD WHERE CUSTOMER_NO = %s", (day, customer),
-    ))
-    auths = {r[0] for r in mysql_query(
-        own_databases.training, "SELECT AUTH_ID FROM IMS_AUTH_GOLD WHERE ORDER_NO = 990000000001"
-    )}
+    assert all(
+        mysql_query(
+            own_databases.training,
+            "SELECT ORDER_DATE <= %s FROM IMS_ORDER_GOLD WHERE CUSTOMER_NO = %s",
+            (day, customer),
+        )
+    )
+    auths = {
+        r[0]
+        for r in mysql_query(
+            own_databases.training,
+            "SELECT AUTH_ID FROM IMS_AUTH_GOLD WHERE ORDER_NO = 990000000001",
+        )
+    }
     assert auths == {990000000101}
 
 
@@ -179,7 +223,10 @@ def test_one_failing_config_does_not_stop_the_others(
     assert failed["mason_preferences"]["error"]["name"] == "WarehouseQueryError"
     assert "ims_mason_preferences" in failed["mason_preferences"]["error"]["message"]
     assert mysql_query(own_databases.training, "SELECT COUNT(*) FROM IMS_CUSTOMER_GOLD")[0][0] == 10
-    assert mysql_query(own_databases.training, "SELECT COUNT(*) FROM IMS_MASON_PREFERENCES_GOLD")[0][0] == 0
+    assert (
+        mysql_query(own_databases.training, "SELECT COUNT(*) FROM IMS_MASON_PREFERENCES_GOLD")[0][0]
+        == 0
+    )
 
 
 def _source_pii(url: str, customers: list[int]) -> dict[str, set[str]]:
@@ -190,10 +237,17 @@ def _source_pii(url: str, customers: list[int]) -> dict[str, set[str]]:
         (customers,),
     )
     emails = warehouse(
-        url, "SELECT email_address FROM oframe_prd_s.ims_cus_email WHERE customer_no = ANY(%s)",
+        url,
+        "SELECT email_address FROM oframe_prd_s.ims_cus_email WHERE customer_no = ANY(%s)",
         (customers,),
     )
-    pii: dict[str, set[str]] = {"name": set(), "street": set(), "phone": set(), "birth": set(), "email": set()}
+    pii: dict[str, set[str]] = {
+        "name": set(),
+        "street": set(),
+        "phone": set(),
+        "birth": set(),
+        "email": set(),
+    }
     for _, first, last, line1, line2, phone, birth in rows:
         for name in (first, last):
             if name and name.strip() not in FICTIONAL_NAMES:
@@ -211,13 +265,30 @@ def test_no_source_pii_reaches_mysql_or_the_logs(
     own_databases: LocalDatabases, tmp_path: Path
 ) -> None:
     # Given customers with real-looking names, streets, phones, e-mails and birth dates
-    customers = some_customers(own_databases.warehouse_url, 60) + [7, 6766, 1234567]
+    customers = [*some_customers(own_databases.warehouse_url, 60), 7, 6766, 1234567]
     scenario = scenario_file(tmp_path, customers)
     # When a gold load runs in its own process with INFO logging
     completed = subprocess.run(
-        [sys.executable, "-m", "ims_refresh.cli", "--log-level", "DEBUG", "--report-dir",
-         str(tmp_path / "reports"), "run", "gold-load", "--scenarios", str(scenario), "--as-of", AS_OF],
-        capture_output=True, text=True, env=os.environ.copy(), timeout=600, check=False,
+        [
+            sys.executable,
+            "-m",
+            "ims_refresh.cli",
+            "--log-level",
+            "DEBUG",
+            "--report-dir",
+            str(tmp_path / "reports"),
+            "run",
+            "gold-load",
+            "--scenarios",
+            str(scenario),
+            "--as-of",
+            AS_OF,
+        ],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=600,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     logs = completed.stdout + completed.stderr
@@ -236,14 +307,17 @@ def test_no_source_pii_reaches_mysql_or_the_logs(
             if kind != "birth":
                 assert not pattern.search(gold_blob), (kind, value)
             assert not pattern.search(logs), (kind, value)
-    source_births = dict(warehouse(
-        own_databases.warehouse_url,
-        "SELECT customer_no, birth_date FROM oframe_prd_s.ims_customer "
-        "WHERE customer_no = ANY(%s) AND birth_date IS NOT NULL", (customers,),
-    ))
-    gold_births = dict(mysql_query(
-        own_databases.training, "SELECT CUSTOMER_NO, BIRTH_DATE FROM IMS_CUSTOMER_GOLD"
-    ))
+    source_births = dict(
+        warehouse(
+            own_databases.warehouse_url,
+            "SELECT customer_no, birth_date FROM oframe_prd_s.ims_customer "
+            "WHERE customer_no = ANY(%s) AND birth_date IS NOT NULL",
+            (customers,),
+        )
+    )
+    gold_births = dict(
+        mysql_query(own_databases.training, "SELECT CUSTOMER_NO, BIRTH_DATE FROM IMS_CUSTOMER_GOLD")
+    )
     assert source_births
     for customer, birth in source_births.items():
         assert gold_births[customer] != birth

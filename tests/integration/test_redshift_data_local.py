@@ -365,6 +365,48 @@ def test_a_statement_that_never_finishes_is_cancelled(
     assert client.describe_statement(Id=statement_id.group())["Status"] == "ABORTED"
 
 
+def test_a_held_statement_reports_started_until_released(
+    client: Any, data_api: PostgresDataApi
+) -> None:
+    # Given a statement held STARTED for three describes
+    data_api.hold_next_statement(3)
+    statement_id = execute(client, "SELECT 1 AS one")
+
+    # When it is described three times, asking for its result in between
+    statuses = [client.describe_statement(Id=statement_id)["Status"] for _ in range(2)]
+    with pytest.raises(ClientError) as raised:
+        client.get_statement_result(Id=statement_id)
+    statuses.append(client.describe_statement(Id=statement_id)["Status"])
+
+    # Then it was STARTED each time, without a result, and finishes on the fourth describe
+    assert statuses == ["STARTED"] * 3
+    assert error_code(raised) == "ResourceNotFoundException"
+    assert client.describe_statement(Id=statement_id)["Status"] == "FINISHED"
+    assert client.get_statement_result(Id=statement_id)["Records"] == [[{"longValue": 1}]]
+
+
+def test_unread_results_beyond_the_limit_are_released_oldest_first(warehouse_url: str) -> None:
+    # Given a local Data API that keeps one unread result
+    with (
+        PostgresDataApi(warehouse_url, max_open_results=1, started_describes=0) as api,
+        routed({"redshift-data": api.handle}),
+    ):
+        session = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing"
+        )
+        client = session.client("redshift-data", region_name="us-east-1")
+
+        # When two statements finish before either result is read
+        first = execute(client, "SELECT 1 AS one")
+        second = execute(client, "SELECT 2 AS two")
+
+        # Then the older result was released and the newer one is still there
+        with pytest.raises(ClientError) as raised:
+            client.get_statement_result(Id=first)
+        assert "no longer available" in raised.value.response["Error"]["Message"]
+        assert client.get_statement_result(Id=second)["Records"] == [[{"longValue": 2}]]
+
+
 def test_a_result_over_the_size_limit_raises_result_too_large(warehouse_url: str) -> None:
     # Given a local Data API whose result limit is 2 KB
     with (

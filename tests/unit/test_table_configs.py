@@ -12,7 +12,9 @@ from training_refresh.table_configs import load_table_configs, parse_table_confi
 
 
 def _shipped() -> dict:
-    return json.loads(resources.files("training_refresh").joinpath("table_configs.json").read_text())
+    return json.loads(
+        resources.files("training_refresh").joinpath("table_configs.json").read_text()
+    )
 
 
 def test_shipped_configs_are_the_five_glue_jobs_and_six_tables() -> None:
@@ -20,11 +22,19 @@ def test_shipped_configs_are_the_five_glue_jobs_and_six_tables() -> None:
     configs = load_table_configs()
     # Then it holds the five configs of DESIGN §1 with their six training tables
     assert [c.name for c in configs.configs] == [
-        "cus_email", "mason_crn", "mason_preferences", "order_auth", "customer",
+        "cus_email",
+        "mason_crn",
+        "mason_preferences",
+        "order_auth",
+        "customer",
     ]
     assert sorted(t.training_table for t in configs.all_tables()) == [
-        "IMS_AUTH", "IMS_CUSTOMER", "IMS_CUS_EMAIL", "IMS_MASON_CRN",
-        "IMS_MASON_PREFERENCES", "IMS_ORDER",
+        "IMS_AUTH",
+        "IMS_CUSTOMER",
+        "IMS_CUS_EMAIL",
+        "IMS_MASON_CRN",
+        "IMS_MASON_PREFERENCES",
+        "IMS_ORDER",
     ]
     assert configs.table("IMS_ORDER").gold_table == "IMS_ORDER_GOLD"
     assert all(c.enabled for c in configs.configs)
@@ -58,7 +68,10 @@ def test_a_typo_in_a_field_name_is_a_clear_error_naming_the_field() -> None:
         (lambda d: d["configs"][0]["tables"][0].update(anonymizer="mask"), "anonymizer"),
         (lambda d: d["configs"][0]["tables"][0].update(primary_key=["nope"]), "primary_key"),
         (lambda d: d["configs"][1].update(name="cus_email"), "listed twice"),
-        (lambda d: d["configs"][0]["tables"][0].update(training_table="ims; drop"), "training_table"),
+        (
+            lambda d: d["configs"][0]["tables"][0].update(training_table="ims; drop"),
+            "training_table",
+        ),
         (lambda d: d["configs"][0]["tables"][0].update(extract_sql="missing.sql"), "missing.sql"),
         (lambda d: d.update(version=2), "version 2"),
     ],

@@ -123,7 +123,5 @@ def report(event: ReportEvent, context: LambdaContext) -> dict[str, Any]:
         event.model_dump(), store=adapters.object_store(), work_bucket=adapters.work_bucket()
     )
     logger.info("gold load finished", extra={"status": outcome["status"]})
-    metrics.add_metric(
-        "GoldLoadFailedConfigs", MetricUnit.Count, len(outcome["failed_configs"])
-    )
+    metrics.add_metric("GoldLoadFailedConfigs", MetricUnit.Count, len(outcome["failed_configs"]))
     return outcome

@@ -74,6 +74,11 @@ def prepare(event: PrepareEvent, context: LambdaContext) -> dict[str, Any]:
             )
         },
     )
+    metrics.add_metric(
+        "ResetWaitedForGoldLoadSeconds",
+        MetricUnit.Seconds,
+        result["waited_for_gold_loads_seconds"],
+    )
     return result
 
 
@@ -93,7 +98,6 @@ def copy(event: CopyTask, context: LambdaContext) -> dict[str, Any]:
         "staging copy built",
         extra={"rows": result["rows"], "duration_seconds": result["duration_seconds"]},
     )
-    metrics.add_dimension("Table", event.table)
     metrics.add_metric("RowsCopied", MetricUnit.Count, result["rows"])
     return result
 

@@ -42,4 +42,3 @@ def ensure_training_tables(url: MySqlUrl, configs: TableConfigSet) -> list[str]:
                     cursor.execute(spec.mysql_ddl(table))
                     created.append(table)
     return created
-

@@ -75,6 +75,7 @@ _PLAIN_TOKEN = re.compile(
 )
 _DOLLAR_QUOTE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
 _QUERY_KEYWORDS = frozenset({"SELECT", "WITH", "VALUES", "TABLE"})
+_RESULT_TOO_LARGE = "ERROR: Database response exceeded size limit"
 _NO_RESULT_MESSAGE = "Query does not have result. Please check query status with DescribeStatement."
 
 
@@ -343,7 +344,7 @@ class PostgresDataApi:
         if params.get("ResultFormat", "JSON") != "JSON":
             raise _validation("The local Redshift Data API returns JSON results only.")
         parameters = params.get("Parameters")
-        query, values = bind_parameters(sql, parameters)
+        query, values = _bind_parameters(sql, parameters)
         with self._lock:
             held = self._held_describes
             self._held_describes = None
@@ -421,7 +422,7 @@ class PostgresDataApi:
                 total_rows += len(rows)
                 total_bytes += _json_bytes(_records(columns, rows))
                 if total_bytes > self._max_result_bytes:
-                    _fail(statement, "ERROR: Database response exceeded size limit")
+                    _fail(statement, _RESULT_TOO_LARGE)
                     return
             result = _CursorResult(connection, cursor, columns, total_rows)
             _finish(statement, result, total_bytes)
@@ -447,7 +448,11 @@ class PostgresDataApi:
         except psycopg.Error as error:
             _fail(statement, _error_text(error))
             return
-        _finish(statement, _MemoryResult(columns, rows), _json_bytes(_records(columns, rows)))
+        total_bytes = _json_bytes(_records(columns, rows))
+        if total_bytes > self._max_result_bytes:
+            _fail(statement, _RESULT_TOO_LARGE)
+            return
+        _finish(statement, _MemoryResult(columns, rows), total_bytes)
 
     def _describe_statement(self, params: dict[str, Any]) -> dict[str, Any]:
         statement = self._find(params)
@@ -662,7 +667,7 @@ def _columns(
 # --- SQL text ---------------------------------------------------------------------------------
 
 
-def bind_parameters(
+def _bind_parameters(
     sql: str, parameters: Sequence[Mapping[str, Any]] | None
 ) -> tuple[str, list[str]]:
     """Replace ``:name`` placeholders by ``$n``; return the query and the values in order.

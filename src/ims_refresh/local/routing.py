@@ -83,9 +83,11 @@ def _answer_locally(
     return AWSResponse("https://local.invalid/", status, {}, None), parsed
 
 
-botocore.handlers.BUILTIN_HANDLERS.extend(
-    [("before-parameter-build", _remember_params), ("before-call", _answer_locally)]
-)
+_HANDLERS: list[Any] = [
+    ("before-parameter-build", _remember_params),
+    ("before-call", _answer_locally),
+]
+botocore.handlers.BUILTIN_HANDLERS.extend(_HANDLERS)
 
 
 @contextmanager

@@ -178,6 +178,7 @@ class LocalRuntime:
             "AWS_SECRET_ACCESS_KEY": "local",
             adapters.WORK_BUCKET_ENV: WORK_BUCKET,
             adapters.TRAINING_DB_TLS_ENV: "false",
+            adapters.DATA_API_FIRST_POLL_ENV: "0.002",
             "IMS_REDSHIFT_CLUSTER_ID": "local-warehouse",
             "IMS_REDSHIFT_DATABASE": self.databases.warehouse_database,
             "IMS_REDSHIFT_DB_USER": "local",

@@ -1,0 +1,470 @@
+"""The reset end to end: reset_command.run_reset → local runtime → ASL → handlers → MariaDB.
+
+Kill tests run the reset in a subprocess whose ``training_refresh.reset.checkpoint`` hook
+is replaced by one that stops at a named point (see RESET_RUNNER), then SIGKILL it there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pymysql
+import pytest
+from reset_support import (
+    EXPECTED_TABLES,
+    GOLD_TABLES,
+    TRAINING_TABLES,
+    all_tables,
+    assert_training_equals_gold,
+    checksums,
+    connect,
+    create_tables,
+    fill,
+    table_states,
+)
+
+from ims_refresh.exit_codes import ExitCode
+from ims_refresh.local.runtime import WORK_BUCKET, LocalRuntime
+from ims_refresh.reset_command import run_reset
+from ims_refresh.settings import LocalDatabases, MySqlUrl
+from ims_refresh.synthetic_warehouse import DEMO_AS_OF
+from training_refresh.errors import ResetInProgressError
+from training_refresh.refresh_lock import (
+    LEASE_TABLE,
+    LeaseTimes,
+    acquire_gold_load_lease,
+    live_leases,
+    release_gold_load_lease,
+)
+from training_refresh.reset_workflow import report_location
+
+NO_WAIT = LeaseTimes(ttl_seconds=60, wait_seconds=0)
+
+
+@pytest.fixture
+def db(databases: LocalDatabases) -> LocalDatabases:
+    """Gold copies in state A, training tables holding what trainees left (state T)."""
+    create_tables(databases.training)
+    fill(databases.training, "A")
+    fill(databases.training, "T", gold=False)
+    return databases
+
+
+@pytest.fixture(autouse=True)
+def quick_lease_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMS_RESET_WAIT_SECONDS", "1")
+    monkeypatch.setenv("IMS_LEASE_POLL_SECONDS", "0.1")
+
+
+def reset(tmp_path: Path, databases: LocalDatabases, tables: str | None = None) -> ExitCode:
+    return run_reset(
+        tables=tables, report_dir=tmp_path / "reports", timeout=120, databases=databases
+    )
+
+
+def latest_report(tmp_path: Path) -> dict[str, Any]:
+    reports = sorted((tmp_path / "reports").glob("reset-*.json"))
+    return json.loads(reports[-1].read_text("utf-8"))
+
+
+def live(url: MySqlUrl) -> list[tuple[str, str]]:
+    with connect(url) as connection:
+        return [(row.holder, row.run_id) for row in live_leases(connection)]
+
+
+def test_a_reset_copies_every_gold_copy_and_reports_it(
+    db: LocalDatabases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given gold copies and training tables that trainees changed
+    assert set(table_states(db.training).values()) == {"T"}
+    # When the reset runs
+    assert reset(tmp_path, db) == ExitCode.SUCCESS
+    # Then every training table equals its gold copy and nothing else is left behind
+    assert_training_equals_gold(db.training)
+    assert all_tables(db.training) == EXPECTED_TABLES
+    assert live(db.training) == []
+    # And the run report lists rows and durations per table
+    report = latest_report(tmp_path)
+    assert report["workflow"] == "reset"
+    assert report["status"] == "succeeded"
+    gold_rows = checksums(db.training, GOLD_TABLES)
+    assert {t["table"]: t["rows_written"] for t in report["tables"]} == {
+        t: gold_rows[t + "_GOLD"][0] for t in TRAINING_TABLES
+    }
+    assert all(t["status"] == "swapped" for t in report["tables"])
+    assert report["swap"]["status"] == "swapped"
+    assert report["errors"] == []
+    # And a summary was printed
+    out = capsys.readouterr().out
+    assert "reset succeeded" in out
+    assert "IMS_CUSTOMER" in out
+    assert "all tables swapped in one RENAME" in out
+
+
+def test_named_tables_only(db: LocalDatabases, tmp_path: Path) -> None:
+    # When only IMS_CUSTOMER is reset (names are trimmed around commas)
+    assert reset(tmp_path, db, " IMS_CUSTOMER ,") == ExitCode.SUCCESS
+    # Then only it equals its gold copy
+    states = table_states(db.training)
+    assert states.pop("IMS_CUSTOMER") == "A"
+    assert set(states.values()) == {"T"}
+    assert [t["table"] for t in latest_report(tmp_path)["tables"]] == ["IMS_CUSTOMER"]
+
+
+@pytest.mark.parametrize(
+    "tables",
+    [
+        "IMS_ORDER`; DROP TABLE IMS_CUSTOMER; --",
+        "IMS_ORDER;DROP TABLE IMS_CUSTOMER",
+        "'IMS_ORDER'",
+        '"IMS_ORDER"',
+        "`IMS_ORDER`",
+        "ims_order",
+        "IMS_ORDER,NOT_A_TABLE",
+        "IMS_ORDER_GOLD",
+        "",
+    ],
+)
+def test_bad_tables_exit_2_and_change_nothing(
+    db: LocalDatabases, tmp_path: Path, tables: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the training database as it is
+    before = checksums(db.training, TRAINING_TABLES + GOLD_TABLES)
+    # When a reset names a table that is not exactly a configured one
+    assert reset(tmp_path, db, tables) == ExitCode.BAD_INPUT
+    # Then it says why, and nothing changed: no table, no lease table, no report
+    assert "bad input" in capsys.readouterr().err
+    assert checksums(db.training, TRAINING_TABLES + GOLD_TABLES) == before
+    assert LEASE_TABLE not in all_tables(db.training)
+    assert not (tmp_path / "reports").exists()
+
+
+def test_bad_tables_in_the_state_machine_input_fail_as_bad_input(db: LocalDatabases) -> None:
+    # Given the state machine started directly (as in AWS) with an injected table name
+    before = checksums(db.training, TRAINING_TABLES + GOLD_TABLES)
+    with LocalRuntime(db) as runtime:
+        outcome = runtime.execute(
+            "reset", {"tables": ["IMS_ORDER`; DROP TABLE IMS_AUTH; --"]}, name="bad", timeout=60
+        )
+        report = runtime.read_json_if_exists(report_location(WORK_BUCKET, "bad").uri)
+    # Then the execution fails with the bad-input error name and nothing changed
+    assert outcome.status == "FAILED"
+    assert outcome.error == "UnknownTableError"
+    assert report["status"] == "bad_input"
+    assert checksums(db.training, TRAINING_TABLES + GOLD_TABLES) == before
+    assert LEASE_TABLE not in all_tables(db.training)
+    # And every state payload stayed small
+    assert outcome.largest_state_payload_bytes < 16_000
+
+
+def test_a_column_mismatch_fails_the_run_naming_the_columns(
+    db: LocalDatabases, tmp_path: Path
+) -> None:
+    # Given a training table that lacks a column its gold copy has
+    with connect(db.training) as connection, connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE IMS_MASON_CRN DROP COLUMN BRAND_CODE")
+    before = checksums(db.training, TRAINING_TABLES)
+    # When the reset runs, Then it fails (exit 1) and the report names the column
+    assert reset(tmp_path, db) == ExitCode.FAILED
+    report = latest_report(tmp_path)
+    assert report["status"] == "failed"
+    [error] = report["errors"]
+    assert error["name"] == "SchemaMismatchError"
+    assert error["table"] == "IMS_MASON_CRN"
+    assert "only in IMS_MASON_CRN_GOLD: BRAND_CODE" in error["message"]
+    # And no training table changed (the other copies were built but never swapped)
+    assert checksums(db.training, TRAINING_TABLES) == before
+    assert all(t["status"] != "swapped" for t in report["tables"])
+    # And the lease was given back, so the next reset after the fix is not blocked
+    assert live(db.training) == []
+
+
+# --- gold loads --------------------------------------------------------------------------
+
+
+def test_a_reset_during_a_gold_load_fails_clearly_after_its_wait(
+    db: LocalDatabases, tmp_path: Path
+) -> None:
+    # Given a gold load in progress (it holds its lease)
+    with connect(db.training) as connection:
+        acquire_gold_load_lease(connection, "gold-load-running", NO_WAIT)
+    before = checksums(db.training, TRAINING_TABLES)
+    # When a reset starts (allowed to wait 1 s here), Then it fails naming the gold load
+    assert reset(tmp_path, db) == ExitCode.FAILED
+    report = latest_report(tmp_path)
+    [error] = report["errors"]
+    assert error["name"] == "GoldLoadInProgressError"
+    assert "gold-load run gold-load-running" in error["message"]
+    # And it copied nothing and left nothing behind
+    assert checksums(db.training, TRAINING_TABLES) == before
+    assert all_tables(db.training) == EXPECTED_TABLES
+    assert live(db.training) == [("gold-load", "gold-load-running")]
+
+
+def test_a_reset_during_a_gold_load_waits_for_it(
+    db: LocalDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a gold load that finishes (releases its lease) a second after the reset starts
+    monkeypatch.setenv("IMS_RESET_WAIT_SECONDS", "30")
+    with connect(db.training) as connection:
+        acquire_gold_load_lease(connection, "gold-load-running", NO_WAIT)
+
+    def finish_gold_load() -> None:
+        fill(db.training, "B")  # its last chunk
+        with connect(db.training) as connection:
+            release_gold_load_lease(connection, "gold-load-running")
+
+    finisher = threading.Timer(1.0, finish_gold_load)
+    finisher.start()
+    # When the reset runs
+    try:
+        assert reset(tmp_path, db) == ExitCode.SUCCESS
+    finally:
+        finisher.join()
+    # Then it waited for the gold load and copied the finished gold state
+    report = latest_report(tmp_path)
+    assert report["lease"]["waited_for_gold_loads"] == ["gold-load-running"]
+    assert report["lease"]["waited_for_gold_loads_seconds"] >= 0.5
+    assert set(table_states(db.training).values()) == {"B"}
+    assert_training_equals_gold(db.training)
+
+
+GOLD_LOAD_RUNNER = '''
+"""A real local gold load whose chunks are slowed down, for the reset-vs-gold-load test.
+
+Until the gold load takes the refresh lease itself, this stands in for the calls
+refresh_lock documents: acquire in plan, renew before every chunk, release in report.
+"""
+import inspect, sys, threading, time
+from pathlib import Path
+
+import training_refresh.gold_load as gold_load
+import training_refresh.handlers.gold_load as handlers
+from training_refresh import adapters, refresh_lock
+
+scenario, report_dir, pause = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+wired = any(
+    "acquire_gold_load_lease" in inspect.getsource(module) for module in (gold_load, handlers)
+)
+current = threading.local()
+original_replace = gold_load.replace_customers
+
+
+def slow_replace(connection, customers, tables):
+    if not wired:
+        refresh_lock.renew_gold_load_lease(connection, current.run_id)
+    time.sleep(pause)
+    return original_replace(connection, customers, tables)
+
+
+gold_load.replace_customers = slow_replace
+
+if not wired:
+    original_plan, original_load = handlers.plan_gold_load, handlers.load_config
+    original_report = handlers.build_report
+
+    def plan(request, **kwargs):
+        connection = adapters.mysql_connector()()
+        refresh_lock.acquire_gold_load_lease(connection, kwargs["run_id"])
+        connection.close()
+        return original_plan(request, **kwargs)
+
+    def load(task, **kwargs):
+        current.run_id = task["run_id"]
+        return original_load(task, **kwargs)
+
+    def report(event, **kwargs):
+        outcome = original_report(event, **kwargs)
+        connection = adapters.mysql_connector()()
+        refresh_lock.release_gold_load_lease(connection, event["execution"]["name"])
+        connection.close()
+        return outcome
+
+    handlers.plan_gold_load, handlers.load_config = plan, load
+    handlers.build_report = report
+
+from ims_refresh.gold_load_command import run_gold_load
+
+sys.exit(int(run_gold_load(
+    scenarios=scenario, as_of=sys.argv[4], tables=None, report_dir=report_dir, timeout=300
+)))
+'''
+
+
+def cli_env(databases: LocalDatabases, **extra: str) -> dict[str, str]:
+    training = databases.training
+    return {
+        **os.environ,
+        "IMS_TRAINING_DB_URL": (
+            f"mysql://{training.user}@{training.host}:{training.port}/{training.database}"
+        ),
+        "IMS_WAREHOUSE_URL": databases.warehouse_url,
+        **extra,
+    }
+
+
+def live_gold_load_runs(url: MySqlUrl) -> list[str]:
+    try:
+        return [run for holder, run in live(url) if holder == "gold-load"]
+    except pymysql.MySQLError:
+        return []
+
+
+@pytest.mark.slow
+def test_a_reset_started_during_a_real_gold_load_waits_and_copies_the_complete_gold_state(
+    databases: LocalDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given empty gold copies and a real gold load of every warehouse customer running,
+    # each of its chunks slowed down by two seconds
+    create_tables(databases.training)
+    with psycopg.connect(databases.warehouse_url) as warehouse:
+        customers = [
+            r[0]
+            for r in warehouse.execute(
+                "SELECT customer_no FROM oframe_prd_s.ims_customer"
+            ).fetchall()
+        ]
+    scenario = tmp_path / "scenario.csv"
+    scenario.write_text("customer_number\n" + "".join(f"{c}\n" for c in customers), "utf-8")
+    runner = tmp_path / "gold_load_runner.py"
+    runner.write_text(GOLD_LOAD_RUNNER, "utf-8")
+    gold_load = subprocess.Popen(
+        [
+            sys.executable,
+            str(runner),
+            str(scenario),
+            str(tmp_path / "gold"),
+            "2",
+            DEMO_AS_OF.isoformat(),
+        ],
+        env=cli_env(databases),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not live_gold_load_runs(databases.training):
+            assert gold_load.poll() is None, gold_load.stderr.read() if gold_load.stderr else ""
+            assert time.monotonic() < deadline, "the gold load never took its lease"
+            time.sleep(0.1)
+        [gold_run] = live_gold_load_runs(databases.training)
+        # When a reset starts while the gold load runs
+        monkeypatch.setenv("IMS_RESET_WAIT_SECONDS", "120")
+        assert reset(tmp_path, databases) == ExitCode.SUCCESS
+        # Then the gold load had finished when the reset copied (it waited for it)
+        assert gold_load.wait(timeout=120) == 0
+    finally:
+        if gold_load.poll() is None:
+            gold_load.kill()
+            gold_load.wait()
+    report = latest_report(tmp_path)
+    assert report["lease"]["waited_for_gold_loads"] == [gold_run]
+    # And the training tables hold the complete gold state, every customer of the load
+    assert_training_equals_gold(databases.training)
+    with connect(databases.training) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM IMS_CUSTOMER")
+        assert cursor.fetchone()[0] == len(customers)
+
+
+# --- killed resets -----------------------------------------------------------------------
+
+RESET_RUNNER = """
+import sys, time
+from pathlib import Path
+
+import training_refresh.reset as reset
+
+marker, point, report_dir = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+
+
+def stop_here(name):
+    if name == point:
+        marker.write_text(name)
+        time.sleep(600)
+
+
+reset.checkpoint = stop_here
+
+from ims_refresh.reset_command import run_reset
+
+sys.exit(int(run_reset(tables=None, report_dir=report_dir, timeout=600)))
+"""
+
+
+@pytest.fixture
+def killable_reset(db: LocalDatabases, tmp_path: Path) -> Iterator[Any]:
+    runner = tmp_path / "reset_runner.py"
+    runner.write_text(RESET_RUNNER, "utf-8")
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start_and_kill_at(point: str) -> None:
+        marker = tmp_path / "stopped-at"
+        process = subprocess.Popen(
+            [sys.executable, str(runner), str(marker), point, str(tmp_path / "killed")],
+            env=cli_env(db),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        processes.append(process)
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, f"the reset never reached {point}"
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+    yield start_and_kill_at
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize(
+    ("point", "state_after_kill", "leftover_suffixes"),
+    [
+        ("copy-created:IMS_ORDER", "T", {"__RESET_FILL"}),
+        ("swap-before-rename", "T", {"__RESET_NEW"}),
+        ("swap-renamed", "A", {"__RESET_OLD"}),
+    ],
+)
+def test_a_reset_killed_mid_copy_or_mid_swap_leaves_consistent_tables_and_the_next_one_succeeds(
+    db: LocalDatabases,
+    tmp_path: Path,
+    killable_reset: Any,
+    point: str,
+    state_after_kill: str,
+    leftover_suffixes: set[str],
+) -> None:
+    # Given a reset killed with SIGKILL at `point`
+    killable_reset(point)
+    # Then every training table is readable and all of them hold one state: the state
+    # before the reset (killed before the RENAME) or the gold state (killed after it)
+    assert table_states(db.training) == dict.fromkeys(TRAINING_TABLES, state_after_kill)
+    leftovers = all_tables(db.training) - EXPECTED_TABLES
+    assert {name[name.index("__") :] for name in leftovers} >= leftover_suffixes
+    [(holder, killed_run)] = live(db.training)
+    assert holder == "reset"
+    # And a gold load meanwhile is told clearly why it must wait
+    with connect(db.training) as connection, pytest.raises(ResetInProgressError, match="killed"):
+        acquire_gold_load_lease(connection, "gold-load-1", NO_WAIT)
+    # When the next reset runs
+    assert reset(tmp_path, db) == ExitCode.SUCCESS
+    # Then it took over the killed run's lease, dropped its leftovers and reset everything
+    report = latest_report(tmp_path)
+    assert report["lease"]["superseded_resets"] == [killed_run]
+    assert set(report["leftovers_dropped"]) == leftovers
+    assert_training_equals_gold(db.training)
+    assert all_tables(db.training) == EXPECTED_TABLES
+    assert live(db.training) == []

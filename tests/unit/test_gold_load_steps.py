@@ -1,0 +1,173 @@
+"""The gold-load steps with fake adapters: validation before any work, and the report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import date
+
+import pytest
+
+from training_refresh.errors import InvalidAsOfDateError, ScenarioFileError, UnknownTableError
+from training_refresh.gold_load import build_report, plan_gold_load
+from training_refresh.object_store import ObjectMissingError
+from training_refresh.table_configs import load_table_configs
+from training_refresh.warehouse import ResultPage
+
+TODAY = date(2026, 11, 22)
+
+
+class FakeStore:
+    def __init__(self, objects: dict[tuple[str, str], bytes] | None = None) -> None:
+        self.objects = dict(objects or {})
+
+    def get_bytes(self, bucket: str, key: str, max_bytes: int) -> bytes:
+        if (bucket, key) not in self.objects:
+            raise ObjectMissingError(f"s3://{bucket}/{key} does not exist")
+        return self.objects[(bucket, key)]
+
+    def put_bytes(self, bucket: str, key: str, body: bytes, content_type: str) -> None:
+        self.objects[(bucket, key)] = body
+
+
+class FakeWarehouse:
+    """Knows customers 1..100; records every statement it is sent."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def query(self, sql: str, parameters: Mapping[str, str] | None = None) -> Iterator[ResultPage]:
+        self.statements.append(sql)
+        inside = sql.split("IN (", 1)[1].split(")", 1)[0]
+        known = [(int(n),) for n in inside.split(",") if int(n) <= 100]
+        yield ResultPage(columns=("customer_no",), rows=known)
+
+
+def plan(request: dict, store: FakeStore, warehouse: FakeWarehouse, chunk_size: int = 2) -> dict:
+    return plan_gold_load(
+        request,
+        run_id="run-1",
+        work_bucket="work",
+        store=store,
+        warehouse=warehouse,
+        configs=load_table_configs(),
+        today=TODAY,
+        chunk_size=chunk_size,
+    )
+
+
+def test_plan_stores_found_customers_in_s3_and_keeps_the_payload_small() -> None:
+    # Given a scenario with known, unknown and duplicate customers
+    store = FakeStore({("in", "s.csv"): b"customer_number\n5\n3\n3\n100000\n1\n"})
+    warehouse = FakeWarehouse()
+    # When the load is planned
+    result = plan({"scenarios": "s3://in/s.csv", "as_of": "2026-06-30"}, store, warehouse)
+    # Then found customers go to S3, not into the state, and are chunked
+    stored = json.loads(store.objects[("work", result["customers_key"])])
+    assert stored == {"as_of": "2026-06-30", "customers": [1, 3, 5]}
+    assert result["customers_requested"] == 4
+    assert result["customers_missing"] == 1
+    assert result["missing_sample"] == [100000]
+    assert result["chunk_count"] == 2
+    assert len(json.dumps(result)) < 2_000
+
+
+@pytest.mark.parametrize(
+    ("request_", "error"),
+    [
+        ({"scenarios": "s3://in/s.csv", "as_of": "2026-02-30"}, InvalidAsOfDateError),
+        ({"scenarios": "s3://in/s.csv", "as_of": "2026-11-23"}, InvalidAsOfDateError),
+        (
+            {"scenarios": "s3://in/s.csv", "as_of": "2026-06-30", "tables": ["nope"]},
+            UnknownTableError,
+        ),
+        ({"scenarios": "s3://in/missing.csv", "as_of": "2026-06-30"}, ScenarioFileError),
+        ({"scenarios": "s3://in/bad.csv", "as_of": "2026-06-30"}, ScenarioFileError),
+    ],
+)
+def test_bad_requests_fail_before_anything_is_queried_or_written(request_, error) -> None:
+    # Given a store with one bad scenario file
+    store = FakeStore({("in", "s.csv"): b"1\n", ("in", "bad.csv"): b"1\nabc\n"})
+    warehouse = FakeWarehouse()
+    # When an unusable request is planned, Then it is rejected and nothing happened
+    with pytest.raises(error):
+        plan(request_, store, warehouse)
+    assert warehouse.statements == []
+    assert set(store.objects) == {("in", "s.csv"), ("in", "bad.csv")}
+
+
+def _report(state: dict) -> tuple[dict, dict]:
+    store = FakeStore()
+    outcome = build_report(
+        {"execution": {"name": "run-1", "start_time": "2026-11-22T10:00:00+00:00"}, "state": state},
+        store=store,
+        work_bucket="work",
+    )
+    return outcome, json.loads(store.objects[("work", "reports/gold-load/run-1.json")])
+
+
+PLAN = {
+    "plan": {
+        "as_of": "2026-06-30",
+        "customers_requested": 3,
+        "customers_found": 2,
+        "customers_missing": 1,
+        "missing_sample": [9],
+    }
+}
+
+
+def test_report_of_a_partly_failed_load_names_the_failed_config_and_its_error() -> None:
+    # Given one loaded and one failed config
+    state = {
+        "planned": PLAN,
+        "config_results": [
+            {
+                "config": "customer",
+                "status": "loaded",
+                "tables": {"IMS_CUSTOMER": {"rows_read": 2}},
+            },
+            {
+                "config": "mason_crn",
+                "status": "failed",
+                "error": {
+                    "Error": "WarehouseQueryError",
+                    "Cause": json.dumps(
+                        {"errorType": "WarehouseQueryError", "errorMessage": "no table"}
+                    ),
+                },
+            },
+        ],
+    }
+    # When the report is written
+    outcome, report = _report(state)
+    # Then the outcome fails and the report names config, error and message
+    assert outcome["status"] == "failed"
+    assert outcome["failed_configs"] == ["mason_crn"]
+    assert report["errors"] == [
+        {"config": "mason_crn", "name": "WarehouseQueryError", "message": "no table"}
+    ]
+    assert report["customers"]["missing_sample"] == [9]
+
+
+def test_report_of_bad_input_says_so() -> None:
+    state = {
+        "scenarios": "s3://in/s.csv",
+        "as_of": "x",
+        "plan_error": {
+            "Error": "InvalidAsOfDateError",
+            "Cause": json.dumps({"errorMessage": "as-of date 'x' is not YYYY-MM-DD"}),
+        },
+    }
+    outcome, report = _report(state)
+    assert outcome["status"] == "bad_input"
+    assert outcome["error_name"] == "InvalidAsOfDateError"
+    assert report["errors"][0]["message"] == "as-of date 'x' is not YYYY-MM-DD"
+
+
+def test_report_of_a_clean_load_succeeds() -> None:
+    outcome, report = _report(
+        {"planned": PLAN, "config_results": [{"config": "customer", "status": "loaded"}]}
+    )
+    assert outcome["status"] == "succeeded"
+    assert report["errors"] == []
