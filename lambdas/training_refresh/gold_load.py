@@ -22,7 +22,7 @@ from training_refresh.errors import (
     ScenarioFileError,
     TableConfigError,
 )
-from training_refresh.gold_merge import Connection, TableRows, replace_customers
+from training_refresh.gold_merge import Connection, MergeCounts, TableRows, replace_customers
 from training_refresh.object_store import ObjectStore, S3Location, get_json, put_json
 from training_refresh.scenarios import parse_scenario_file
 from training_refresh.table_configs import TableConfigSet, TableSpec
@@ -92,6 +92,9 @@ def plan_gold_load(
     Raises a BadInputError subclass (nothing written) when the request is unusable.
     """
     as_of = parse_as_of(str(request.get("as_of", "")), today)
+    dry_run = request.get("dry_run", False)
+    if not isinstance(dry_run, bool):
+        raise BadInputError("'dry_run' must be true or false")
     chosen = configs.select_configs(_requested_configs(request.get("tables")))
     scenario = S3Location.parse(request.get("scenarios", ""))
     try:
@@ -115,6 +118,7 @@ def plan_gold_load(
         "customers_found": len(found),
         "customers_missing": len(missing),
         "missing_sample": missing[:MISSING_SAMPLE_SIZE],
+        "dry_run": dry_run,
         "started_at": _now(),
     }
 
@@ -195,7 +199,8 @@ def load_config(
     }
     elapsed = float(task.get("duration_seconds", 0.0))
     slowest_chunk = 0.0
-    connection = connect_mysql()
+    dry_run = bool(task.get("dry_run", False))
+    connection = None if dry_run else connect_mysql()
     try:
         while next_chunk < len(chunks) and (next_chunk == 0 or has_time_for(slowest_chunk)):
             started = time.monotonic()
@@ -205,7 +210,11 @@ def load_config(
                 TableRows(spec, _extracted_batches(warehouse, spec, chunk, task["as_of"], read))
                 for spec in config.tables
             ]
-            counts = replace_customers(connection, chunk, tables)
+            if connection is None:
+                _drain(tables)
+                counts = MergeCounts()
+            else:
+                counts = replace_customers(connection, chunk, tables)
             for spec in config.tables:
                 table_totals = totals[spec.training_table]
                 for name, value in (
@@ -219,9 +228,8 @@ def load_config(
             slowest_chunk = max(slowest_chunk, chunk_seconds)
             elapsed += chunk_seconds
     finally:
-        close = getattr(connection, "close", None)
-        if close is not None:
-            close()
+        if connection is not None:
+            connection.close()
     done = next_chunk >= len(chunks)
     return {
         **task,
@@ -231,6 +239,13 @@ def load_config(
         "tables": totals,
         "duration_seconds": round(elapsed, 3),
     }
+
+
+def _drain(tables: Sequence[TableRows]) -> None:
+    """A preview extracts (and so counts) every row but writes none."""
+    for table in tables:
+        for _batch in table.batches:
+            pass
 
 
 def _error_details(error: Mapping[str, Any]) -> dict[str, str]:
@@ -288,6 +303,7 @@ def build_report(
         "workflow": "gold-load",
         "run_id": run_id,
         "status": status,
+        "dry_run": bool(plan.get("dry_run", False)),
         "as_of": plan.get("as_of", state.get("as_of")),
         "scenario_file": plan.get("scenario_file", state.get("scenarios")),
         "customers": {
@@ -329,8 +345,9 @@ def _summary_line(report: Mapping[str, Any]) -> str:
         return f"gold load rejected its input: {error['name']}: {error['message']}"
     customers = report["customers"]
     failed = [c["config"] for c in report["configs"] if c["status"] != "loaded"]
+    kind = "gold load preview" if report["dry_run"] else "gold load"
     line = (
-        f"gold load {report['status']}: {customers['found']} of {customers['requested']} "
+        f"{kind} {report['status']}: {customers['found']} of {customers['requested']} "
         f"customers found, {len(report['configs']) - len(failed)} config(s) loaded"
     )
     if failed:

@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     gold.add_argument("--as-of", required=True, help="as-of date, YYYY-MM-DD")
     gold.add_argument("--tables", help="comma-separated table configs (default: all enabled)")
     gold.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS)
+    gold.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="preview: customers found / missing and rows per table, nothing written",
+    )
 
     seed = commands.add_parser(
         "seed-warehouse", help="rebuild the local synthetic warehouse (for demos and benchmarks)"
@@ -78,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 tables=arguments.tables,
                 report_dir=arguments.report_dir,
                 timeout=arguments.timeout,
+                dry_run=arguments.dry_run,
             )
         )
     return int(ExitCode.BAD_INPUT)

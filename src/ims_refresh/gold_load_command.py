@@ -53,6 +53,7 @@ def run_gold_load(
     tables: str | None,
     report_dir: Path,
     timeout: float,
+    dry_run: bool = False,
     databases: LocalDatabases | None = None,
 ) -> ExitCode:
     try:
@@ -61,11 +62,12 @@ def run_gold_load(
     except (BadInputError, SettingsError) as error:
         print(f"ims-refresh: bad input: {error}", file=sys.stderr)
         return ExitCode.BAD_INPUT
-    try:
-        ensure_training_tables(databases.training, load_table_configs())
-    except Exception as error:
-        print(f"ims-refresh: cannot prepare the training database: {error}", file=sys.stderr)
-        return ExitCode.FAILED
+    if not dry_run:
+        try:
+            ensure_training_tables(databases.training, load_table_configs())
+        except Exception as error:
+            print(f"ims-refresh: cannot prepare the training database: {error}", file=sys.stderr)
+            return ExitCode.FAILED
     name = execution_name("gold-load")
     with LocalRuntime(databases) as runtime:
         payload: dict[str, Any] = {
@@ -74,6 +76,8 @@ def run_gold_load(
         }
         if chosen is not None:
             payload["tables"] = chosen
+        if dry_run:
+            payload["dry_run"] = True
         try:
             outcome = runtime.execute("gold-load", payload, name=name, timeout=timeout)
         except TimeoutError as error:

@@ -23,8 +23,9 @@ def save_report(report: dict[str, Any], report_dir: Path) -> Path:
 
 def print_gold_load_summary(report: dict[str, Any], out: TextIO) -> None:
     customers = report.get("customers", {})
+    preview = bool(report.get("dry_run"))
     print(
-        f"gold load {report['status']} - run {report['run_id']}, as of {report.get('as_of')}, "
+        f"gold load {'preview ' if preview else ''}{report['status']} - run {report['run_id']}, as of {report.get('as_of')}, "
         f"{report.get('duration_seconds', 0):.1f} s",
         file=out,
     )
@@ -42,11 +43,12 @@ def print_gold_load_summary(report: dict[str, Any], out: TextIO) -> None:
     for config in report.get("configs", []):
         print(f"  {config['config']:<18} {config['status']}", file=out)
         for table, counts in sorted(config.get("tables", {}).items()):
-            print(
-                f"    {table:<22} {counts.get('rows_read', 0):>9} read "
-                f"{counts.get('rows_written', 0):>9} written",
-                file=out,
+            written = (
+                "(preview: nothing written)"
+                if preview
+                else f"{counts.get('rows_written', 0):>9} written"
             )
+            print(f"    {table:<22} {counts.get('rows_read', 0):>9} read {written}", file=out)
     for error in report.get("errors", []):
         where = error.get("config") or "input"
         print(f"error [{where}] {error.get('name')}: {error.get('message')}", file=out)

@@ -204,3 +204,25 @@ def test_tables_option_loads_only_the_named_configs(
     # Then only IMS_CUSTOMER_GOLD has rows
     assert mysql_query(use_databases.training, "SELECT COUNT(*) FROM IMS_CUSTOMER_GOLD")[0][0] == 2
     assert mysql_query(use_databases.training, "SELECT COUNT(*) FROM IMS_ORDER_GOLD")[0][0] == 0
+
+
+def test_dry_run_counts_what_would_load_and_writes_nothing(
+    use_databases: LocalDatabases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given gold copies loaded earlier
+    assert run_gold_load(tmp_path, write_scenario(tmp_path / "a.csv", [7])) == 0
+    before = table_checksums(use_databases.training, GOLD_TABLES)
+    capsys.readouterr()
+    # When a preview of other customers runs
+    others = warehouse_customers(use_databases.warehouse_url, 12, offset=50)
+    scenario = write_scenario(tmp_path / "b.csv", [*others, 999999999999993])
+    assert run_gold_load(tmp_path, scenario, "--dry-run") == 0
+    # Then it reports found / missing and rows per table, and no gold table changed
+    report = latest_report(tmp_path)
+    assert report["dry_run"] is True
+    assert report["customers"]["found"] == 12
+    assert report["customers"]["missing"] == 1
+    customer_config = next(c for c in report["configs"] if c["config"] == "customer")
+    assert customer_config["tables"]["IMS_CUSTOMER"]["rows_read"] == 12
+    assert "preview" in capsys.readouterr().out
+    assert table_checksums(use_databases.training, GOLD_TABLES) == before

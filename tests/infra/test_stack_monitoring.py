@@ -36,7 +36,9 @@ def test_failed_timed_out_and_aborted_executions_alarm_to_the_topic(synth: Synth
                     and a["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": machine}}]
                 ]
                 # Then one such execution in five minutes notifies the alarm topic
-                assert alarm["AlarmName"] == f"{stage}-ImsTraining{pascal(workflow)}-Executions{label}"
+                assert (
+                    alarm["AlarmName"] == f"{stage}-ImsTraining{pascal(workflow)}-Executions{label}"
+                )
                 assert alarm["Namespace"] == "AWS/States"
                 assert alarm["Statistic"] == "Sum"
                 assert alarm["Period"] == 300
@@ -98,31 +100,44 @@ def test_trigger_and_schedule_failures_alarm_too(synth: Synthesized):
     } <= names
 
 
-def _dashboard_body(template: dict) -> str:
+def _dashboard(template: dict) -> tuple[str, dict]:
+    """The dashboard's name and its body, with references replaced by their logical ids."""
     (dashboard,) = resources(template, "AWS::CloudWatch::Dashboard").values()
     body = dashboard["Properties"]["DashboardBody"]
-    if isinstance(body, dict):  # Fn::Join of text and ARNs
+    if isinstance(body, dict):  # Fn::Join of JSON text and references inside its strings
         body = "".join(
-            part if isinstance(part, str) else json.dumps(part) for part in body["Fn::Join"][1]
+            part if isinstance(part, str) else str(next(iter(part.values())))
+            for part in body["Fn::Join"][1]
         )
-    return body
+    return dashboard["Properties"]["DashboardName"], json.loads(body)
 
 
 def test_dashboard_shows_executions_durations_and_the_lambda_metrics(synth: Synthesized):
     for stage, template in synth.templates.items():
         # Given the stage's dashboard
-        (dashboard,) = resources(template, "AWS::CloudWatch::Dashboard").values()
-        body = _dashboard_body(template)
-        assert dashboard["Properties"]["DashboardName"] == f"{stage}-ImsTrainingRefresh"
+        name, body = _dashboard(template)
+        assert name == f"{stage}-ImsTrainingRefresh"
+        widgets = body["widgets"]
+        titles = {w["properties"].get("title") for w in widgets}
+        expressions = {
+            entry["expression"]
+            for w in widgets
+            for row in w["properties"].get("metrics", [])
+            for entry in row
+            if isinstance(entry, dict) and "expression" in entry
+        }
 
         for workflow in WORKFLOWS:
             # Then each workflow has its executions and durations
-            assert f"{pascal(workflow)} executions" in body
-            assert f"{pascal(workflow)} duration" in body
+            assert f"{pascal(workflow)} executions" in titles
+            assert f"{pascal(workflow)} duration (ms)" in titles
             # And every custom metric it publishes, found by name whatever its dimensions
             for metric in CUSTOM_METRICS.get(workflow, ()):
-                assert f'MetricName=\\\\\\"{metric}\\\\\\"' in body or (
-                    f'MetricName=\\"{metric}\\"' in body
-                ), metric
-        assert "ExecutionsTimedOut" in body
-        assert "Lambda duration" in body
+                statistic = "Maximum" if metric.endswith("Seconds") else "Sum"
+                assert (
+                    f'SEARCH(\'Namespace="IMSTrainingRefresh" MetricName="{metric}"\','
+                    f" '{statistic}', 3600)"
+                ) in expressions
+        # And the Lambdas' durations, errors and throttles
+        assert "Lambda duration, maximum (ms; timeout is the limit)" in titles
+        assert "Lambda errors and throttles" in titles

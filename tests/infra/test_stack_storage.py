@@ -32,12 +32,12 @@ def test_reports_bucket_is_encrypted_private_logged_and_expires_files(synth: Syn
         # And work files and run reports expire after the stage's retention
         rules = {rule["Id"]: rule for rule in reports["LifecycleConfiguration"]["Rules"]}
         assert rules["expire-work-files"]["Prefix"] == "work/"
-        assert rules["expire-work-files"]["ExpirationInDays"] == (
-            settings["work_file_retention_days"]
+        assert (
+            rules["expire-work-files"]["ExpirationInDays"] == (settings["work_file_retention_days"])
         )
         assert rules["expire-run-reports"]["Prefix"] == "reports/"
-        assert rules["expire-run-reports"]["ExpirationInDays"] == (
-            settings["report_retention_days"]
+        assert (
+            rules["expire-run-reports"]["ExpirationInDays"] == (settings["report_retention_days"])
         )
         assert rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"] == {
             "DaysAfterInitiation": 1

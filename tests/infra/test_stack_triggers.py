@@ -20,7 +20,9 @@ def test_reset_schedules_follow_the_stage_cron_list_in_new_york_time(synth: Synt
     for stage, template in synth.templates.items():
         expected = cdk_context()["ims:stages"][stage]["reset_schedules"]
         # Given the schedules of a stage
-        schedules = [s["Properties"] for s in resources(template, "AWS::Scheduler::Schedule").values()]
+        schedules = [
+            s["Properties"] for s in resources(template, "AWS::Scheduler::Schedule").values()
+        ]
 
         # Then there is one per cron expression of cdk.json (none for an empty list)
         assert sorted(s["ScheduleExpression"] for s in schedules) == sorted(expected)

@@ -43,6 +43,7 @@ class LoadConfigTask(BaseModel):
     as_of: str
     chunk_size: int
     next_chunk: int = 0
+    dry_run: bool = False
 
 
 class ReportEvent(BaseModel):
