@@ -158,6 +158,10 @@ def lambda_code(ca_bundle: Path | None = None) -> lambda_.Code:
             image=RUNTIME.bundling_image,
             local=bundler,
             # Only used if local bundling declined, which it never does (it raises).
-            command=["bash", "-c", "echo 'this project bundles locally, not in Docker' >&2; exit 1"],
+            command=[
+                "bash",
+                "-c",
+                "echo 'this project bundles locally, not in Docker' >&2; exit 1",
+            ],
         ),
     )

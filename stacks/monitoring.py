@@ -81,14 +81,15 @@ class AlarmTopic(Construct):
 
 
 def execution_metric(machine: sfn.StateMachine, outcome: str) -> cloudwatch.Metric:
-    options = {"period": ALARM_PERIOD, "statistic": cloudwatch.Stats.SUM}
-    if outcome == "failed":
-        return machine.metric_failed(**options)
-    if outcome == "timed_out":
-        return machine.metric_timed_out(**options)
-    if outcome == "aborted":
-        return machine.metric_aborted(**options)
-    raise ValueError(f"unknown execution outcome {outcome!r}")
+    """The five-minute sum of one execution outcome of a state machine."""
+    metrics = {
+        "failed": machine.metric_failed,
+        "timed_out": machine.metric_timed_out,
+        "aborted": machine.metric_aborted,
+    }
+    if outcome not in metrics:
+        raise ValueError(f"unknown execution outcome {outcome!r}")
+    return metrics[outcome](period=ALARM_PERIOD, statistic=cloudwatch.Stats.SUM)
 
 
 def search_expression(metric_name: str, statistic: str = "Sum") -> cloudwatch.MathExpression:
@@ -96,7 +97,7 @@ def search_expression(metric_name: str, statistic: str = "Sum") -> cloudwatch.Ma
     period = int(DASHBOARD_PERIOD.to_seconds())
     return cloudwatch.MathExpression(
         expression=(
-            f"SEARCH('Namespace=\"{METRICS_NAMESPACE}\" MetricName=\"{metric_name}\"',"
+            f'SEARCH(\'Namespace="{METRICS_NAMESPACE}" MetricName="{metric_name}"\','
             f" '{statistic}', {period})"
         ),
         using_metrics={},

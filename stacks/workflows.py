@@ -45,15 +45,22 @@ class FunctionProfile:
     why: str
 
 
+_RESET_DB_TASK: Final = (
+    " inside MySQL (INSERT ... SELECT, RENAME): the Lambda mostly waits on the database, so"
+    " 512 MB (a quick cold start) and the 15-minute maximum"
+)
+
 FUNCTION_PROFILES: Final[dict[str, FunctionProfile]] = {
     "training_refresh.handlers.gold_load.plan": FunctionProfile(
         memory_mb=1024,
         timeout_seconds=900,
-        access=frozenset({Access.SCENARIOS, Access.WAREHOUSE, Access.WORK_FILES}),
+        access=frozenset(
+            {Access.SCENARIOS, Access.WAREHOUSE, Access.TRAINING_DB, Access.WORK_FILES}
+        ),
         why=(
-            "parses a scenario file of up to 20 MB and checks every customer against the"
-            " warehouse, 1,000 per Data API statement (each may wait up to 10 minutes on a busy"
-            " cluster), so it gets the 15-minute maximum; 1 GB buys CPU for the parse"
+            "takes the gold-load lease, parses a scenario file of up to 20 MB and checks every"
+            " customer against the warehouse, 1,000 per Data API statement (each may wait up"
+            " to 10 minutes on a busy cluster): the 15-minute maximum, and 1 GB for the parse"
         ),
     ),
     "training_refresh.handlers.gold_load.load": FunctionProfile(
@@ -70,47 +77,39 @@ FUNCTION_PROFILES: Final[dict[str, FunctionProfile]] = {
     "training_refresh.handlers.gold_load.report": FunctionProfile(
         memory_mb=256,
         timeout_seconds=120,
-        access=frozenset({Access.WORK_FILES}),
-        why="summarizes the state into one JSON report in S3: small and quick",
+        access=frozenset({Access.TRAINING_DB, Access.WORK_FILES}),
+        why=(
+            "summarizes the state into one JSON report in S3 and releases the gold-load"
+            " lease: small and quick"
+        ),
+    ),
+    "training_refresh.handlers.reset.prepare": FunctionProfile(
+        memory_mb=512,
+        timeout_seconds=900,
+        access=frozenset({Access.TRAINING_DB}),
+        why="takes the reset lease (waiting up to 5 min for a gold load) and checks tables"
+        + _RESET_DB_TASK,
+    ),
+    "training_refresh.handlers.reset.copy": FunctionProfile(
+        memory_mb=512,
+        timeout_seconds=900,
+        access=frozenset({Access.TRAINING_DB}),
+        why="copies one gold table into its staging table" + _RESET_DB_TASK,
+    ),
+    "training_refresh.handlers.reset.swap": FunctionProfile(
+        memory_mb=512,
+        timeout_seconds=900,
+        access=frozenset({Access.TRAINING_DB}),
+        why="swaps every training table in one RENAME, retrying on lock waits" + _RESET_DB_TASK,
+    ),
+    "training_refresh.handlers.reset.report": FunctionProfile(
+        memory_mb=256,
+        timeout_seconds=120,
+        access=frozenset({Access.TRAINING_DB, Access.WORK_FILES}),
+        why="writes the run report to S3 and releases the reset lease: small and quick",
     ),
 }
 """Profiles by handler (``module.function``)."""
-
-_RESET_DB_TASK = (
-    " inside MySQL (INSERT ... SELECT, RENAME): the Lambda mostly waits on the database, so"
-    " 512 MB (a quick cold start) and the 15-minute maximum"
-)
-
-FUNCTION_PROFILES.update(
-    {
-        "training_refresh.handlers.reset.prepare": FunctionProfile(
-            memory_mb=512,
-            timeout_seconds=900,
-            access=frozenset({Access.TRAINING_DB}),
-            why="takes the reset lease (waiting up to 5 min for a gold load) and checks tables"
-            + _RESET_DB_TASK,
-        ),
-        "training_refresh.handlers.reset.copy": FunctionProfile(
-            memory_mb=512,
-            timeout_seconds=900,
-            access=frozenset({Access.TRAINING_DB}),
-            why="copies one gold table into its staging table" + _RESET_DB_TASK,
-        ),
-        "training_refresh.handlers.reset.swap": FunctionProfile(
-            memory_mb=512,
-            timeout_seconds=900,
-            access=frozenset({Access.TRAINING_DB}),
-            why="swaps every training table in one RENAME, retrying on lock waits"
-            + _RESET_DB_TASK,
-        ),
-        "training_refresh.handlers.reset.report": FunctionProfile(
-            memory_mb=256,
-            timeout_seconds=120,
-            access=frozenset({Access.TRAINING_DB, Access.WORK_FILES}),
-            why="writes the run report to S3 and releases the reset lease: small and quick",
-        ),
-    }
-)
 
 MODULE_PROFILES: Final[dict[str, FunctionProfile]] = {
     "training_refresh.handlers.reset": FunctionProfile(

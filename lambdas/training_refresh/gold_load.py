@@ -8,11 +8,11 @@ lives in S3 under the run's work prefix, never in the state payload.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, Protocol
 
 from training_refresh.anonymize import ANONYMIZERS
@@ -24,6 +24,19 @@ from training_refresh.errors import (
 )
 from training_refresh.gold_merge import Connection, MergeCounts, TableRows, replace_customers
 from training_refresh.object_store import ObjectStore, S3Location, get_json, put_json
+from training_refresh.refresh_lock import (
+    acquire_gold_load_lease,
+    release_gold_load_lease,
+    renew_gold_load_lease,
+)
+from training_refresh.run_reports import (
+    bad_input_error_names,
+    error_details,
+    now_iso,
+    report_location,
+    requested_names,
+    seconds_between,
+)
 from training_refresh.scenarios import parse_scenario_file
 from training_refresh.table_configs import TableConfigSet, TableSpec
 from training_refresh.warehouse import ResultPage, customer_in_list
@@ -55,25 +68,11 @@ class WorkLocations:
 
     @property
     def report(self) -> S3Location:
-        return S3Location(self.bucket, f"reports/gold-load/{self.run_id}.json")
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+        return report_location(self.bucket, "gold-load", self.run_id)
 
 
 def _chunks(items: Sequence[int], size: int) -> list[Sequence[int]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def _requested_configs(raw: Any) -> list[str] | None:
-    if raw is None:
-        return None
-    if isinstance(raw, str):
-        raw = [part.strip() for part in raw.split(",") if part.strip()]
-    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-        raise BadInputError("'tables' must be a list of table config names")
-    return raw
 
 
 def plan_gold_load(
@@ -83,25 +82,32 @@ def plan_gold_load(
     work_bucket: str,
     store: ObjectStore,
     warehouse: Warehouse,
+    connect_mysql: Callable[[], Connection],
     configs: TableConfigSet,
     today: date,
     chunk_size: int = CUSTOMERS_PER_CHUNK,
 ) -> dict[str, Any]:
     """Validate the request, read the scenario file and record which customers exist.
 
-    Raises a BadInputError subclass (nothing written) when the request is unusable.
+    Raises a BadInputError subclass (nothing written) when the request is unusable. A real
+    load (not a preview) then takes its refresh lease, so no reset copies the gold copies
+    until the report step releases it (``refresh_lock``).
     """
     as_of = parse_as_of(str(request.get("as_of", "")), today)
     dry_run = request.get("dry_run", False)
     if not isinstance(dry_run, bool):
         raise BadInputError("'dry_run' must be true or false")
-    chosen = configs.select_configs(_requested_configs(request.get("tables")))
+    chosen = configs.select_configs(requested_names(request.get("tables"), "table config"))
     scenario = S3Location.parse(request.get("scenarios", ""))
     try:
         data = store.get_bytes(scenario.bucket, scenario.key, MAX_SCENARIO_FILE_BYTES)
     except BadInputError as error:
         raise ScenarioFileError(f"scenario file: {error}") from error
     requested = parse_scenario_file(data, source=scenario.uri)
+    lease_wait = 0.0
+    if not dry_run:
+        with closing(connect_mysql()) as connection:
+            lease_wait = acquire_gold_load_lease(connection, run_id).waited_seconds
     found = _existing_customers(warehouse, requested, chunk_size)
     missing = sorted(set(requested) - set(found))
     work = WorkLocations(work_bucket, run_id)
@@ -119,7 +125,8 @@ def plan_gold_load(
         "customers_missing": len(missing),
         "missing_sample": missing[:MISSING_SAMPLE_SIZE],
         "dry_run": dry_run,
-        "started_at": _now(),
+        "lease_wait_seconds": round(lease_wait, 3),
+        "started_at": now_iso(),
     }
 
 
@@ -214,6 +221,7 @@ def load_config(
                 _drain(tables)
                 counts = MergeCounts()
             else:
+                renew_gold_load_lease(connection, run_id)
                 counts = replace_customers(connection, chunk, tables)
             for spec in config.tables:
                 table_totals = totals[spec.training_table]
@@ -248,29 +256,18 @@ def _drain(tables: Sequence[TableRows]) -> None:
             pass
 
 
-def _error_details(error: Mapping[str, Any]) -> dict[str, str]:
-    """Step Functions' Error/Cause of a Lambda failure → a readable name and message."""
-    name = str(error.get("Error", "Unknown"))
-    cause = str(error.get("Cause", ""))
-    try:
-        message = str(json.loads(cause).get("errorMessage", cause))
-    except (json.JSONDecodeError, AttributeError):
-        message = cause
-    return {"name": name, "message": message[:2000]}
-
-
-def _with_subclasses(cls: type[Exception]) -> set[str]:
-    return {cls.__name__}.union(*(_with_subclasses(sub) for sub in cls.__subclasses__()))
-
-
-BAD_INPUT_ERROR_NAMES = frozenset(_with_subclasses(BadInputError))
-"""Error names that mean the caller's input was unusable (exit code 2)."""
-
-
 def build_report(
-    event: Mapping[str, Any], *, store: ObjectStore, work_bucket: str
+    event: Mapping[str, Any],
+    *,
+    store: ObjectStore,
+    work_bucket: str,
+    connect_mysql: Callable[[], Connection],
 ) -> dict[str, Any]:
-    """Write the JSON run report to S3 and return the short outcome the workflow needs."""
+    """Release the run's lease, write the JSON run report to S3, return the outcome.
+
+    The report is written even when the lease cannot be released (it then expires on its
+    own); that problem is listed among the report's warnings.
+    """
     execution = event.get("execution", {})
     run_id = str(execution.get("name", "unknown-run"))
     state: Mapping[str, Any] = event.get("state") or {}
@@ -284,21 +281,31 @@ def build_report(
             "tables": result.get("tables", {}),
             "chunks_loaded": result.get("next_chunk", 0),
             "duration_seconds": result.get("duration_seconds", 0.0),
-            **({"error": _error_details(result["error"])} if "error" in result else {}),
+            **({"error": error_details(result["error"])} if "error" in result else {}),
         }
         for result in config_results
     ]
     errors = [{"config": c["config"], **c["error"]} for c in configs if "error" in c]
     if plan_error:
-        errors.insert(0, {"config": None, **_error_details(plan_error)})
-    if plan_error and _error_details(plan_error)["name"] in BAD_INPUT_ERROR_NAMES:
+        errors.insert(0, {"config": None, **error_details(plan_error)})
+    warnings: list[str] = []
+    if not plan.get("dry_run", False):
+        try:
+            with closing(connect_mysql()) as connection:
+                release_gold_load_lease(connection, run_id)
+        except Exception as error:
+            warnings.append(
+                f"the refresh lease was not released ({type(error).__name__}); "
+                "it expires on its own"
+            )
+    if plan_error and error_details(plan_error)["name"] in bad_input_error_names():
         status = "bad_input"
     elif errors:
         status = "failed"
     else:
         status = "succeeded"
-    started_at = str(execution.get("start_time") or plan.get("started_at") or _now())
-    finished_at = _now()
+    started_at = str(execution.get("start_time") or plan.get("started_at") or now_iso())
+    finished_at = now_iso()
     report = {
         "workflow": "gold-load",
         "run_id": run_id,
@@ -314,9 +321,11 @@ def build_report(
         },
         "configs": configs,
         "errors": errors,
+        "warnings": warnings,
+        "lease_wait_seconds": plan.get("lease_wait_seconds", 0.0),
         "started_at": started_at,
         "finished_at": finished_at,
-        "duration_seconds": _seconds_between(started_at, finished_at),
+        "duration_seconds": seconds_between(started_at, finished_at),
     }
     location = WorkLocations(work_bucket, run_id).report
     put_json(store, location, report)
@@ -328,15 +337,6 @@ def build_report(
         "error_name": errors[0]["name"] if errors else None,
         "summary": _summary_line(report),
     }
-
-
-def _seconds_between(start: str, end: str) -> float:
-    try:
-        return round(
-            (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds(), 3
-        )
-    except ValueError:
-        return 0.0
 
 
 def _summary_line(report: Mapping[str, Any]) -> str:

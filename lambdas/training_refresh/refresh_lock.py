@@ -49,6 +49,9 @@ limit. Shorter TTLs (tests use seconds) are configurable through the environment
 
 What the lease does not cover: writers that do not take it (manual SQL on the gold
 copies). Leases are advisory, like every MySQL named lock.
+
+Every public function runs its own short transaction on the connection it is given, so
+call it with no transaction open there (e.g. before ``replace_customers``, not inside it).
 """
 
 from __future__ import annotations
@@ -218,6 +221,18 @@ def _database_error(error: Exception) -> Exception:
     return TrainingDatabaseError(f"MySQL error {code} on the refresh lease: {message}")
 
 
+def _ensure_lease_table(cursor: Cursor) -> None:
+    """Create the lease table when it is missing (DDL only then: it would commit an open
+    transaction)."""
+    cursor.execute(
+        "SELECT COUNT(*) FROM information_schema.TABLES "
+        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s",
+        (LEASE_TABLE,),
+    )
+    if not cursor.fetchall()[0][0]:
+        cursor.execute(_LEASE_DDL)
+
+
 @contextmanager
 def _lease_errors() -> Iterator[None]:
     """pymysql errors of lease statements become domain errors; domain errors pass."""
@@ -237,7 +252,7 @@ def _critical_section(connection: Connection) -> Iterator[Cursor]:
     rollback); the mutex is always released."""
     with connection.cursor() as cursor:
         with _lease_errors():
-            cursor.execute(_LEASE_DDL)
+            _ensure_lease_table(cursor)
             name = _mutex_name(cursor)
             cursor.execute("SELECT GET_LOCK(%s, %s)", (name, MUTEX_WAIT_SECONDS))
             rows = cursor.fetchall()

@@ -33,10 +33,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
-from typing import Any
 
 from training_refresh.errors import (
-    BadInputError,
     SchemaMismatchError,
     SwapBlockedError,
     TrainingDatabaseBusyError,
@@ -116,17 +114,6 @@ class ResetTables:
 
 
 # --- choosing tables -----------------------------------------------------------------
-
-
-def requested_tables(raw: Any) -> list[str] | None:
-    """The ``tables`` of a request: None, a list of names or a comma-separated string."""
-    if raw is None:
-        return None
-    if isinstance(raw, str):
-        raw = [part.strip() for part in raw.split(",") if part.strip()]
-    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-        raise BadInputError("'tables' must be a list of training table names")
-    return raw
 
 
 def select_tables(configs: TableConfigSet, names: Sequence[str] | None) -> list[TableSpec]:

@@ -6,13 +6,10 @@ between steps stays tiny: table names, the run id and a few counts per table.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
 from typing import Any
 
-from training_refresh.errors import BadInputError
 from training_refresh.gold_merge import Connection
 from training_refresh.object_store import ObjectStore, S3Location, put_json
 from training_refresh.refresh_lock import (
@@ -24,21 +21,24 @@ from training_refresh.reset import (
     SwapSettings,
     build_staging_copy,
     clean_leftovers,
-    requested_tables,
     select_tables,
     swap_all,
+)
+from training_refresh.run_reports import (
+    bad_input_error_names,
+    error_details,
+    now_iso,
+    report_location,
+    requested_names,
+    seconds_between,
 )
 from training_refresh.table_configs import TableConfigSet
 
 WORKFLOW = "reset"
 
 
-def report_location(work_bucket: str, run_id: str) -> S3Location:
-    return S3Location(work_bucket, f"reports/reset/{run_id}.json")
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def reset_report_location(work_bucket: str, run_id: str) -> S3Location:
+    return report_location(work_bucket, WORKFLOW, run_id)
 
 
 @contextmanager
@@ -63,8 +63,8 @@ def prepare_reset(
 ) -> dict[str, Any]:
     """Validate the tables (BadInputError before touching anything), take the reset lease
     (waiting a bounded time for gold loads) and drop what crashed resets left behind."""
-    specs = select_tables(configs, requested_tables(request.get("tables")))
-    started_at = _now()
+    specs = select_tables(configs, requested_names(request.get("tables"), "training table"))
+    started_at = now_iso()
     with _connected(connect_mysql) as connection:
         lease = acquire_reset_lease(connection, run_id, lease_times)
         dropped = clean_leftovers(connection, configs.all_tables())
@@ -123,35 +123,6 @@ def swap_tables(
 
 
 # --- report ----------------------------------------------------------------------------
-
-
-def error_details(error: Mapping[str, Any]) -> dict[str, str]:
-    """Step Functions' Error/Cause of a Lambda failure → a readable name and message."""
-    name = str(error.get("Error", "Unknown"))
-    cause = str(error.get("Cause", ""))
-    try:
-        message = str(json.loads(cause).get("errorMessage", cause))
-    except (json.JSONDecodeError, AttributeError):
-        message = cause
-    return {"name": name, "message": message[:2000]}
-
-
-def _with_subclasses(cls: type[Exception]) -> set[str]:
-    return {cls.__name__}.union(*(_with_subclasses(sub) for sub in cls.__subclasses__()))
-
-
-def bad_input_error_names() -> frozenset[str]:
-    """Error names that mean the caller's input was unusable (exit code 2)."""
-    return frozenset(_with_subclasses(BadInputError))
-
-
-def _seconds_between(start: str, end: str) -> float:
-    try:
-        return round(
-            (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds(), 3
-        )
-    except ValueError:
-        return 0.0
 
 
 def build_reset_report(
@@ -219,8 +190,8 @@ def build_reset_report(
     if not swapped:
         warnings = [w for w in warnings if "is empty now" not in w]
 
-    started_at = str(execution.get("start_time") or plan.get("started_at") or _now())
-    finished_at = _now()
+    started_at = str(execution.get("start_time") or plan.get("started_at") or now_iso())
+    finished_at = now_iso()
     report = {
         "workflow": WORKFLOW,
         "run_id": run_id,
@@ -245,9 +216,9 @@ def build_reset_report(
         "errors": errors,
         "started_at": started_at,
         "finished_at": finished_at,
-        "duration_seconds": _seconds_between(started_at, finished_at),
+        "duration_seconds": seconds_between(started_at, finished_at),
     }
-    location = report_location(work_bucket, run_id)
+    location = reset_report_location(work_bucket, run_id)
     put_json(store, location, report)
     return {
         "status": status,

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ims_refresh import gold_load_command
+from ims_refresh import gold_load_command, reset_command
 from ims_refresh.demo import run_demo, seed_local_warehouse
 from ims_refresh.exit_codes import ExitCode
 
@@ -57,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
         help="preview: customers found / missing and rows per table, nothing written",
     )
 
+    reset = run_workflows.add_parser("reset", help="copy every gold copy into its training table")
+    reset.add_argument("--tables", help="comma-separated training tables (default: all enabled)")
+    reset.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS)
+
     seed = commands.add_parser(
         "seed-warehouse", help="rebuild the local synthetic warehouse (for demos and benchmarks)"
     )
@@ -84,6 +88,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 report_dir=arguments.report_dir,
                 timeout=arguments.timeout,
                 dry_run=arguments.dry_run,
+            )
+        )
+    if arguments.command == "run" and arguments.workflow == "reset":
+        return int(
+            reset_command.run_reset(
+                tables=arguments.tables,
+                report_dir=arguments.report_dir,
+                timeout=arguments.timeout,
             )
         )
     return int(ExitCode.BAD_INPUT)

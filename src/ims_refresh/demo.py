@@ -9,6 +9,7 @@ import psycopg
 
 from ims_refresh.exit_codes import ExitCode
 from ims_refresh.gold_load_command import run_gold_load
+from ims_refresh.reset_command import print_training_vs_gold, run_reset
 from ims_refresh.settings import local_databases
 from ims_refresh.synthetic_warehouse import (
     DEMO_AS_OF,
@@ -56,7 +57,7 @@ def run_demo(customers: int, scenario_customers: int, report_dir: Path) -> ExitC
         f"{databases.training.database}"
     )
     sys.stdout.flush()
-    outcome = run_gold_load(
+    loaded = run_gold_load(
         scenarios=scenario,
         as_of=DEMO_AS_OF.isoformat(),
         tables=None,
@@ -64,4 +65,16 @@ def run_demo(customers: int, scenario_customers: int, report_dir: Path) -> ExitC
         timeout=1800.0,
         databases=databases,
     )
-    return outcome
+    if loaded != ExitCode.SUCCESS:
+        return loaded
+    print("4. reset: copy every gold copy into its training table, swapped in at once")
+    sys.stdout.flush()
+    reset = run_reset(tables=None, report_dir=report_dir, timeout=1800.0, databases=databases)
+    if reset != ExitCode.SUCCESS:
+        return reset
+    print("5. training tables compared with their gold copies:")
+    if not print_training_vs_gold(databases.training, sys.stdout):
+        print("demo: a training table differs from its gold copy", file=sys.stderr)
+        return ExitCode.FAILED
+    print("demo finished: the training database holds the anonymized scenario customers")
+    return ExitCode.SUCCESS

@@ -3,37 +3,26 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from ims_refresh.exit_codes import ExitCode
-from ims_refresh.local.mysql_setup import ensure_training_tables
-from ims_refresh.local.runtime import WORK_BUCKET, LocalRuntime
-from ims_refresh.run_report import execution_name, save_report
-from ims_refresh.settings import LocalDatabases, SettingsError, local_databases
+from ims_refresh.local.mysql_setup import connect
+from ims_refresh.local_execution import execute_locally
+from ims_refresh.settings import LocalDatabases, MySqlUrl, SettingsError, local_databases
 from training_refresh.errors import BadInputError
-from training_refresh.reset import requested_tables, select_tables
-from training_refresh.reset_workflow import bad_input_error_names, report_location
-from training_refresh.table_configs import load_table_configs
+from training_refresh.gold_merge import quote_identifier
+from training_refresh.reset import select_tables
+from training_refresh.run_reports import requested_names
+from training_refresh.table_configs import TableConfigSet, load_table_configs
 
 
 def _validate(tables: str | None) -> list[str] | None:
     """Check the table names exactly as the workflow would, before anything is started."""
-    chosen = requested_tables(tables)
+    chosen = requested_names(tables, "training table")
     select_tables(load_table_configs(), chosen)
     return chosen
-
-
-def _fallback_report(
-    name: str, status: str, error: str | None, cause: str | None
-) -> dict[str, Any]:
-    return {
-        "workflow": "reset",
-        "run_id": name,
-        "status": status,
-        "tables": [],
-        "errors": [{"table": None, "step": None, "name": error, "message": cause}],
-    }
 
 
 def print_reset_summary(report: dict[str, Any], out: TextIO) -> None:
@@ -78,6 +67,54 @@ def print_reset_summary(report: dict[str, Any], out: TextIO) -> None:
         print(f"error [{where}] {error.get('name')}: {error.get('message')}", file=out)
 
 
+@dataclass(frozen=True)
+class TableComparison:
+    table: str
+    training_rows: int
+    gold_rows: int
+    equal: bool
+    """Same row count and the same CHECKSUM TABLE."""
+
+
+def compare_training_with_gold(
+    url: MySqlUrl, configs: TableConfigSet | None = None
+) -> list[TableComparison]:
+    """Row counts and CHECKSUM TABLE of every enabled training table and its gold copy."""
+    specs = (configs or load_table_configs()).enabled_tables()
+    comparisons = []
+    with connect(url) as connection, connection.cursor() as cursor:
+        for spec in specs:
+            measured = []
+            for table in (spec.training_table, spec.gold_table):
+                cursor.execute(f"SELECT COUNT(*) FROM {quote_identifier(table)}")
+                rows = int(cursor.fetchone()[0])
+                cursor.execute(f"CHECKSUM TABLE {quote_identifier(table)}")
+                measured.append((rows, cursor.fetchone()[1]))
+            (training_rows, training_sum), (gold_rows, gold_sum) = measured
+            comparisons.append(
+                TableComparison(
+                    spec.training_table,
+                    training_rows,
+                    gold_rows,
+                    training_rows == gold_rows and training_sum == gold_sum,
+                )
+            )
+    return comparisons
+
+
+def print_training_vs_gold(url: MySqlUrl, out: TextIO) -> bool:
+    """Print whether every training table equals its gold copy; True when all do."""
+    comparisons = compare_training_with_gold(url)
+    for c in comparisons:
+        verdict = "equal" if c.equal else "DIFFERENT"
+        print(
+            f"  {c.table:<22} {c.training_rows:>9} rows, gold copy {c.gold_rows:>9} rows: "
+            f"{verdict} (row count and CHECKSUM TABLE)",
+            file=out,
+        )
+    return all(c.equal for c in comparisons)
+
+
 def run_reset(
     *,
     tables: str | None,
@@ -96,27 +133,12 @@ def run_reset(
     except (BadInputError, SettingsError) as error:
         print(f"ims-refresh: bad input: {error}", file=sys.stderr)
         return ExitCode.BAD_INPUT
-    try:
-        ensure_training_tables(databases.training, load_table_configs())
-    except Exception as error:
-        print(f"ims-refresh: cannot prepare the training database: {error}", file=sys.stderr)
-        return ExitCode.FAILED
-    name = execution_name("reset")
-    with LocalRuntime(databases) as runtime:
-        payload: dict[str, Any] = {} if chosen is None else {"tables": chosen}
-        try:
-            outcome = runtime.execute("reset", payload, name=name, timeout=timeout)
-        except TimeoutError as error:
-            print(f"ims-refresh: {error}", file=sys.stderr)
-            return ExitCode.GAVE_UP_WAITING
-        report = runtime.read_json_if_exists(report_location(WORK_BUCKET, name).uri)
-    if report is None:
-        report = _fallback_report(name, outcome.status.lower(), outcome.error, outcome.cause)
-    path = save_report(report, report_dir)
-    print_reset_summary(report, sys.stdout)
-    print(f"report: {path}", file=sys.stdout)
-    if outcome.status == "SUCCEEDED":
-        return ExitCode.SUCCESS
-    if outcome.error in bad_input_error_names():
-        return ExitCode.BAD_INPUT
-    return ExitCode.FAILED
+    request: dict[str, Any] = {} if chosen is None else {"tables": chosen}
+    return execute_locally(
+        "reset",
+        lambda _runtime: request,
+        databases=databases,
+        report_dir=report_dir,
+        timeout=timeout,
+        print_summary=print_reset_summary,
+    )

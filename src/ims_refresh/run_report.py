@@ -25,7 +25,8 @@ def print_gold_load_summary(report: dict[str, Any], out: TextIO) -> None:
     customers = report.get("customers", {})
     preview = bool(report.get("dry_run"))
     print(
-        f"gold load {'preview ' if preview else ''}{report['status']} - run {report['run_id']}, as of {report.get('as_of')}, "
+        f"gold load {'preview ' if preview else ''}{report['status']} - run {report['run_id']}, "
+        f"as of {report.get('as_of')}, "
         f"{report.get('duration_seconds', 0):.1f} s",
         file=out,
     )

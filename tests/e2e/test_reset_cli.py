@@ -35,7 +35,11 @@ from reset_support import (
 
 from ims_refresh.exit_codes import ExitCode
 from ims_refresh.local.runtime import WORK_BUCKET, LocalRuntime
-from ims_refresh.reset_command import run_reset
+from ims_refresh.reset_command import (
+    compare_training_with_gold,
+    print_training_vs_gold,
+    run_reset,
+)
 from ims_refresh.settings import LocalDatabases, MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
 from training_refresh.errors import ResetInProgressError
@@ -46,7 +50,7 @@ from training_refresh.refresh_lock import (
     live_leases,
     release_gold_load_lease,
 )
-from training_refresh.reset_workflow import report_location
+from training_refresh.reset_workflow import reset_report_location
 
 NO_WAIT = LeaseTimes(ttl_seconds=60, wait_seconds=0)
 
@@ -109,6 +113,11 @@ def test_a_reset_copies_every_gold_copy_and_reports_it(
     assert "reset succeeded" in out
     assert "IMS_CUSTOMER" in out
     assert "all tables swapped in one RENAME" in out
+    # And the demo's check agrees: every training table equals its gold copy
+    assert print_training_vs_gold(db.training, sys.stdout)
+    assert capsys.readouterr().out.count(": equal (row count and CHECKSUM TABLE)") == 6
+    fill(db.training, "B", gold=False, tables=["IMS_AUTH"])
+    assert [c.table for c in compare_training_with_gold(db.training) if not c.equal] == ["IMS_AUTH"]
 
 
 def test_named_tables_only(db: LocalDatabases, tmp_path: Path) -> None:
@@ -156,7 +165,7 @@ def test_bad_tables_in_the_state_machine_input_fail_as_bad_input(db: LocalDataba
         outcome = runtime.execute(
             "reset", {"tables": ["IMS_ORDER`; DROP TABLE IMS_AUTH; --"]}, name="bad", timeout=60
         )
-        report = runtime.read_json_if_exists(report_location(WORK_BUCKET, "bad").uri)
+        report = runtime.read_json_if_exists(reset_report_location(WORK_BUCKET, "bad").uri)
     # Then the execution fails with the bad-input error name and nothing changed
     assert outcome.status == "FAILED"
     assert outcome.error == "UnknownTableError"
@@ -234,64 +243,28 @@ def test_a_reset_during_a_gold_load_waits_for_it(
     # Then it waited for the gold load and copied the finished gold state
     report = latest_report(tmp_path)
     assert report["lease"]["waited_for_gold_loads"] == ["gold-load-running"]
-    assert report["lease"]["waited_for_gold_loads_seconds"] >= 0.5
+    assert report["lease"]["waited_for_gold_loads_seconds"] > 0
     assert set(table_states(db.training).values()) == {"B"}
     assert_training_equals_gold(db.training)
 
 
 GOLD_LOAD_RUNNER = '''
-"""A real local gold load whose chunks are slowed down, for the reset-vs-gold-load test.
-
-Until the gold load takes the refresh lease itself, this stands in for the calls
-refresh_lock documents: acquire in plan, renew before every chunk, release in report.
-"""
-import inspect, sys, threading, time
+"""A real local gold load whose chunks are slowed down, for the reset-vs-gold-load test."""
+import sys, time
 from pathlib import Path
 
 import training_refresh.gold_load as gold_load
-import training_refresh.handlers.gold_load as handlers
-from training_refresh import adapters, refresh_lock
 
 scenario, report_dir, pause = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
-wired = any(
-    "acquire_gold_load_lease" in inspect.getsource(module) for module in (gold_load, handlers)
-)
-current = threading.local()
 original_replace = gold_load.replace_customers
 
 
 def slow_replace(connection, customers, tables):
-    if not wired:
-        refresh_lock.renew_gold_load_lease(connection, current.run_id)
     time.sleep(pause)
     return original_replace(connection, customers, tables)
 
 
 gold_load.replace_customers = slow_replace
-
-if not wired:
-    original_plan, original_load = handlers.plan_gold_load, handlers.load_config
-    original_report = handlers.build_report
-
-    def plan(request, **kwargs):
-        connection = adapters.mysql_connector()()
-        refresh_lock.acquire_gold_load_lease(connection, kwargs["run_id"])
-        connection.close()
-        return original_plan(request, **kwargs)
-
-    def load(task, **kwargs):
-        current.run_id = task["run_id"]
-        return original_load(task, **kwargs)
-
-    def report(event, **kwargs):
-        outcome = original_report(event, **kwargs)
-        connection = adapters.mysql_connector()()
-        refresh_lock.release_gold_load_lease(connection, event["execution"]["name"])
-        connection.close()
-        return outcome
-
-    handlers.plan_gold_load, handlers.load_config = plan, load
-    handlers.build_report = report
 
 from ims_refresh.gold_load_command import run_gold_load
 
@@ -395,7 +368,11 @@ def stop_here(name):
 
 reset.checkpoint = stop_here
 
-from ims_refresh.reset_command import run_reset
+from ims_refresh.reset_command import (
+    compare_training_with_gold,
+    print_training_vs_gold,
+    run_reset,
+)
 
 sys.exit(int(run_reset(tables=None, report_dir=report_dir, timeout=600)))
 """

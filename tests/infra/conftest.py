@@ -7,6 +7,7 @@ does the real bundling. cdk-nag runs in every synth here, exactly as in ``cdk sy
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # app.py and stacks/ live at the project root
     sys.path.insert(0, str(ROOT))
+
+# jsii's banner about the machine's Node.js version would fill the test output; `make synth`
+# still shows it. Must be set before aws_cdk is first imported.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 
 from infra_support import Synthesized, cdk_context, synthesize_app, synthesize_stacks  # noqa: E402
 

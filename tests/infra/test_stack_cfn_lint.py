@@ -34,9 +34,7 @@ def test_cfn_lint_passes_on_the_variants(variants: Synthesized):
         assert _lint(variants.template_file(stage), "us-east-1") == []
 
 
-def test_cfn_lint_really_reads_the_inline_state_machine_definitions(
-    synth: Synthesized, tmp_path
-):
+def test_cfn_lint_really_reads_the_inline_state_machine_definitions(synth: Synthesized, tmp_path):
     # Given a stage template whose gold-load definition gets a field ASL does not have
     template = json.loads(synth.template_file("dev").read_text())
     for machine in resources(template, "AWS::StepFunctions::StateMachine").values():

@@ -204,10 +204,12 @@ def test_serverless_iam_auth_is_scoped_to_the_workgroup(variants: Synthesized):
         "workgroup/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
     )
 
-    # Then statements run on that workgroup, credentials come from it, and no secret is read
+    # Then statements run on that workgroup, credentials come from it, and no warehouse
+    # secret is read (only the training database's, which the task also uses)
     assert resources_for(statements, "redshift-data:ExecuteStatement") == {workgroup}
     assert resources_for(statements, "redshift-serverless:GetCredentials") == {workgroup}
-    assert resources_for(statements, "secretsmanager:GetSecretValue") == set()
+    training_secret = cdk_context()["ims:stages"]["dev"]["training_db"]["secret_arn"]
+    assert resources_for(statements, "secretsmanager:GetSecretValue") <= {training_secret}
 
 
 def test_database_user_credentials_are_scoped_to_that_user_and_database(variants: Synthesized):

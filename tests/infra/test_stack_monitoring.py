@@ -94,7 +94,6 @@ def test_trigger_and_schedule_failures_alarm_too(synth: Synthesized):
     # Then a dropped scheduled reset, a failed trigger and a failed rule delivery alarm
     assert {
         "qa-ImsTrainingResetSchedule-Dropped",
-        "qa-ImsTrainingResetSchedule-TargetErrors",
         "qa-ImsTrainingScenarioTrigger-ExecutionsFailed",
         "qa-ImsTrainingScenarioUploaded-FailedInvocations",
     } <= names

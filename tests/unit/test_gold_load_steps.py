@@ -43,6 +43,14 @@ class FakeWarehouse:
         yield ResultPage(columns=("customer_no",), rows=known)
 
 
+def no_database():
+    raise AssertionError("the training database must not be touched here")
+
+
+def unreachable_database():
+    raise ConnectionRefusedError("no MySQL in unit tests")
+
+
 def plan(request: dict, store: FakeStore, warehouse: FakeWarehouse, chunk_size: int = 2) -> dict:
     return plan_gold_load(
         request,
@@ -50,6 +58,7 @@ def plan(request: dict, store: FakeStore, warehouse: FakeWarehouse, chunk_size: 
         work_bucket="work",
         store=store,
         warehouse=warehouse,
+        connect_mysql=no_database,
         configs=load_table_configs(),
         today=TODAY,
         chunk_size=chunk_size,
@@ -60,8 +69,10 @@ def test_plan_stores_found_customers_in_s3_and_keeps_the_payload_small() -> None
     # Given a scenario with known, unknown and duplicate customers
     store = FakeStore({("in", "s.csv"): b"customer_number\n5\n3\n3\n100000\n1\n"})
     warehouse = FakeWarehouse()
-    # When the load is planned
-    result = plan({"scenarios": "s3://in/s.csv", "as_of": "2026-06-30"}, store, warehouse)
+    # When a preview is planned (a real load also takes its lease: see the e2e tests)
+    result = plan(
+        {"scenarios": "s3://in/s.csv", "as_of": "2026-06-30", "dry_run": True}, store, warehouse
+    )
     # Then found customers go to S3, not into the state, and are chunked
     stored = json.loads(store.objects[("work", result["customers_key"])])
     assert stored == {"as_of": "2026-06-30", "customers": [1, 3, 5]}
@@ -102,6 +113,7 @@ def _report(state: dict) -> tuple[dict, dict]:
         {"execution": {"name": "run-1", "start_time": "2026-11-22T10:00:00+00:00"}, "state": state},
         store=store,
         work_bucket="work",
+        connect_mysql=unreachable_database,
     )
     return outcome, json.loads(store.objects[("work", "reports/gold-load/run-1.json")])
 
@@ -163,6 +175,14 @@ def test_report_of_bad_input_says_so() -> None:
     assert outcome["status"] == "bad_input"
     assert outcome["error_name"] == "InvalidAsOfDateError"
     assert report["errors"][0]["message"] == "as-of date 'x' is not YYYY-MM-DD"
+
+
+def test_report_is_written_even_when_the_lease_cannot_be_released() -> None:
+    # Given a database that cannot be reached, When the report step runs
+    outcome, report = _report({"planned": PLAN, "config_results": []})
+    # Then the report is written and warns that the lease will expire on its own
+    assert outcome["status"] == "succeeded"
+    assert "expires on its own" in report["warnings"][0]
 
 
 def test_report_of_a_clean_load_succeeds() -> None:

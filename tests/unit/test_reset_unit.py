@@ -17,11 +17,11 @@ from training_refresh.reset import (
     NEW_SUFFIX,
     OLD_SUFFIX,
     ResetTables,
-    requested_tables,
     select_tables,
     work_table_name,
 )
 from training_refresh.reset_workflow import build_reset_report
+from training_refresh.run_reports import requested_names
 from training_refresh.table_configs import load_table_configs, parse_table_configs
 
 STATEMACHINES = Path(__file__).resolve().parents[2] / "statemachines"
@@ -65,13 +65,13 @@ def test_an_empty_list_or_a_disabled_config_table_is_rejected() -> None:
 
 
 def test_the_tables_of_a_request_may_be_a_list_or_a_comma_separated_string() -> None:
-    assert requested_tables(None) is None
-    assert requested_tables("IMS_ORDER, IMS_AUTH,") == ["IMS_ORDER", "IMS_AUTH"]
-    assert requested_tables(["IMS_ORDER"]) == ["IMS_ORDER"]
+    assert requested_names(None, "training table") is None
+    assert requested_names("IMS_ORDER, IMS_AUTH,", "training table") == ["IMS_ORDER", "IMS_AUTH"]
+    assert requested_names(["IMS_ORDER"], "training table") == ["IMS_ORDER"]
     with pytest.raises(BadInputError):
-        requested_tables([1])
+        requested_names([1], "training table")
     with pytest.raises(BadInputError):
-        requested_tables({"IMS_ORDER": True})
+        requested_names({"IMS_ORDER": True}, "training table")
 
 
 def test_work_table_names_are_deterministic_and_fit_mysql() -> None:

@@ -63,6 +63,7 @@ def plan(event: PlanEvent, context: LambdaContext) -> dict[str, Any]:
         work_bucket=adapters.work_bucket(),
         store=adapters.object_store(),
         warehouse=adapters.warehouse(),
+        connect_mysql=adapters.mysql_connector(),
         configs=load_table_configs(),
         today=today_utc(),
         chunk_size=adapters.customers_per_chunk(),
@@ -121,7 +122,10 @@ def load(event: LoadConfigTask, context: LambdaContext) -> dict[str, Any]:
 def report(event: ReportEvent, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(run_id=event.execution.name)
     outcome = build_report(
-        event.model_dump(), store=adapters.object_store(), work_bucket=adapters.work_bucket()
+        event.model_dump(),
+        store=adapters.object_store(),
+        work_bucket=adapters.work_bucket(),
+        connect_mysql=adapters.mysql_connector(),
     )
     logger.info("gold load finished", extra={"status": outcome["status"]})
     metrics.add_metric("GoldLoadFailedConfigs", MetricUnit.Count, len(outcome["failed_configs"]))

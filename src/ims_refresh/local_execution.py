@@ -1,0 +1,80 @@
+"""Run one workflow on the local runtime and turn its outcome into report and exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from ims_refresh.exit_codes import ExitCode
+from ims_refresh.local.mysql_setup import ensure_training_tables
+from ims_refresh.local.runtime import WORK_BUCKET, LocalRuntime
+from ims_refresh.run_report import execution_name, save_report
+from ims_refresh.settings import LocalDatabases
+from training_refresh.run_reports import bad_input_error_names, report_location
+from training_refresh.table_configs import load_table_configs
+
+SummaryPrinter = Callable[[dict[str, Any], TextIO], None]
+
+
+def _fallback_report(
+    workflow: str, name: str, status: str, error: str | None, cause: str | None
+) -> dict[str, Any]:
+    """What we know when the workflow ended before its report step could run."""
+    return {
+        "workflow": workflow,
+        "run_id": name,
+        "status": status,
+        "errors": [{"name": error, "message": cause}],
+    }
+
+
+def execute_locally(
+    workflow: str,
+    payload: Callable[[LocalRuntime], Mapping[str, Any]],
+    *,
+    databases: LocalDatabases,
+    report_dir: Path,
+    timeout: float,
+    print_summary: SummaryPrinter,
+    prepare_tables: bool = True,
+) -> ExitCode:
+    """Execute ``workflow`` on the local runtime, save and print its run report.
+
+    ``payload`` builds the execution input once the runtime is up (so it can upload
+    files). The caller has validated the input already; a bad-input failure of the
+    execution itself (e.g. an unusable file in S3) still maps to exit code 2.
+    """
+    if prepare_tables:
+        try:
+            ensure_training_tables(databases.training, load_table_configs())
+        except Exception as error:
+            print(f"ims-refresh: cannot prepare the training database: {error}", file=sys.stderr)
+            return ExitCode.FAILED
+    name = execution_name(workflow)
+    with LocalRuntime(databases) as runtime:
+        try:
+            outcome = runtime.execute(workflow, payload(runtime), name=name, timeout=timeout)
+        except TimeoutError as error:
+            print(f"ims-refresh: {error}", file=sys.stderr)
+            return ExitCode.GAVE_UP_WAITING
+        report = runtime.read_json_if_exists(report_location(WORK_BUCKET, workflow, name).uri)
+    if report is None:
+        report = _fallback_report(
+            workflow, name, outcome.status.lower(), outcome.error, outcome.cause
+        )
+    report["execution"] = {
+        "name": outcome.name,
+        "status": outcome.status,
+        "error": outcome.error,
+        "largest_state_payload_bytes": outcome.largest_state_payload_bytes,
+    }
+    path = save_report(report, report_dir)
+    print_summary(report, sys.stdout)
+    print(f"report: {path}", file=sys.stdout)
+    if outcome.status == "SUCCEEDED":
+        return ExitCode.SUCCESS
+    if outcome.error in bad_input_error_names():
+        return ExitCode.BAD_INPUT
+    return ExitCode.FAILED
