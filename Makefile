@@ -17,7 +17,7 @@ demo: $(INSTALLED)
 	$(BIN)/ims-refresh demo
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
