@@ -17,7 +17,7 @@ demo: $(INSTALLED)
 	$(BIN)/ims-refresh demo
 
 test: lint
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -67,9 +67,13 @@ class VpcSettings(_Settings):
 
 
 class TrainingDbSettings(_Settings):
-    """The RDS MySQL training database. Host, port and credentials come from the secret
-    (the Lambda reads ``host``, ``port``, ``username``, ``password``, ``dbname``)."""
+    """The RDS MySQL training database: its endpoint and the secret with its credentials
+    (the Lambda reads ``username`` and ``password`` from it; ``host``, ``port`` and
+    ``dbname`` there are used only where the endpoint is not given)."""
 
+    endpoint: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.-]{1,253}$")
+    """Host name of the RDS instance or cluster; an RDS-managed master secret has none."""
+    port: int = Field(default=3306, ge=1, le=65535)
     secret_arn: str
     database: str = Field(default="ims_training", pattern=r"^[A-Za-z0-9_]{1,64}$")
     tls: bool = True

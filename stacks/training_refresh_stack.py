@@ -345,6 +345,9 @@ class TrainingRefreshStack(Stack):
                 "IMS_TRAINING_DB_NAME": db.database,
                 "IMS_TRAINING_DB_TLS": "true" if db.tls else "false",
             }
+            if db.endpoint is not None:
+                environment["IMS_TRAINING_DB_HOST"] = db.endpoint
+                environment["IMS_TRAINING_DB_PORT"] = str(db.port)
             ca_bundle = self._ca_bundle_file()
             if ca_bundle is not None:
                 environment["IMS_TRAINING_DB_CA_BUNDLE"] = ca_bundle_lambda_path(ca_bundle)

@@ -24,6 +24,8 @@ from training_refresh.warehouse import DataApiWarehouse, WarehouseTarget
 WORK_BUCKET_ENV = "IMS_WORK_BUCKET"
 TRAINING_DB_SECRET_ENV = "IMS_TRAINING_DB_SECRET_ARN"  # noqa: S105 - a variable name
 TRAINING_DB_NAME_ENV = "IMS_TRAINING_DB_NAME"
+TRAINING_DB_HOST_ENV = "IMS_TRAINING_DB_HOST"
+TRAINING_DB_PORT_ENV = "IMS_TRAINING_DB_PORT"
 TRAINING_DB_TLS_ENV = "IMS_TRAINING_DB_TLS"
 TRAINING_DB_CA_BUNDLE_ENV = "IMS_TRAINING_DB_CA_BUNDLE"
 CUSTOMERS_PER_CHUNK_ENV = "IMS_CUSTOMERS_PER_CHUNK"
@@ -81,17 +83,18 @@ def warehouse(environ: Mapping[str, str] = os.environ) -> DataApiWarehouse:
 
 
 def mysql_settings(environ: Mapping[str, str] = os.environ) -> MySqlSettings:
-    """Connection settings from the RDS secret (host, port, username, password, dbname)."""
+    """Credentials from the RDS secret; host, port and database from the environment
+    where set (an RDS-managed master secret holds only username and password)."""
     secret_arn = _required(environ, TRAINING_DB_SECRET_ENV)
     secret = json.loads(
         boto3.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
     )
     return MySqlSettings(
-        host=str(secret["host"]),
-        port=int(secret.get("port", 3306)),
+        host=environ.get(TRAINING_DB_HOST_ENV) or str(secret["host"]),
+        port=int(environ.get(TRAINING_DB_PORT_ENV) or secret.get("port", 3306)),
         user=str(secret["username"]),
         password=str(secret.get("password", "")),
-        database=environ.get(TRAINING_DB_NAME_ENV) or str(secret["dbname"]),
+        database=environ.get(TRAINING_DB_NAME_ENV) or str(secret.get("dbname", "")),
         tls=environ.get(TRAINING_DB_TLS_ENV, "true").lower() == "true",
         ca_bundle=environ.get(TRAINING_DB_CA_BUNDLE_ENV) or None,
     )

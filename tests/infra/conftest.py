@@ -72,3 +72,12 @@ def variants(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return synthesize_stacks(
         {"svless": serverless, "dbuser": dbuser}, tmp_path_factory.mktemp("cdk.variants")
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the infrastructure tests on one xdist worker (with ``--dist loadgroup``), so
+    the stages are synthesized once per run instead of once per worker."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.xdist_group("cdk-synth"))

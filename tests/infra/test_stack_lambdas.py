@@ -111,6 +111,8 @@ def test_functions_get_the_powertools_and_resource_environment(synth: Synthesize
                 )
                 assert environment["IMS_TRAINING_DB_NAME"] == "ims_training"
                 assert environment["IMS_TRAINING_DB_TLS"] == "true"
+                assert environment["IMS_TRAINING_DB_HOST"] == settings["training_db"]["endpoint"]
+                assert environment["IMS_TRAINING_DB_PORT"] == "3306"
             else:
                 assert "IMS_TRAINING_DB_SECRET_ARN" not in environment
             if Access.WAREHOUSE in access:

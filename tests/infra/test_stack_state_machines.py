@@ -78,3 +78,16 @@ def test_a_stage_may_set_its_own_workflow_timeouts():
     # Then the bare one gets it and the file's own timeout wins
     assert json.loads(with_timeout(bare, 7200))["TimeoutSeconds"] == 7200
     assert json.loads(with_timeout(own, 7200))["TimeoutSeconds"] == 60
+
+
+def test_the_stack_outputs_what_ims_refresh_start_looks_up(synth: Synthesized):
+    for stage, template in synth.templates.items():
+        # Given the stack outputs, Then each workflow's ARN is there under a fixed key
+        outputs = template["Outputs"]
+        machines = state_machines_by_name(template)
+        for workflow in WORKFLOWS:
+            key = f"{pascal(workflow)}StateMachineArn"
+            assert outputs[key]["Value"] == {
+                "Ref": machines[f"{stage}-ImsTraining{pascal(workflow)}"]
+            }
+        assert {"ReportsBucketName", "AlarmTopicArn"} <= set(outputs)
