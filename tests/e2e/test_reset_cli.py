@@ -42,6 +42,7 @@ from ims_refresh.reset_command import (
 )
 from ims_refresh.settings import LocalDatabases, MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
+from training_refresh import refresh_lock
 from training_refresh.errors import ResetInProgressError
 from training_refresh.refresh_lock import (
     LEASE_TABLE,
@@ -223,17 +224,29 @@ def test_a_reset_during_a_gold_load_fails_clearly_after_its_wait(
 def test_a_reset_during_a_gold_load_waits_for_it(
     db: LocalDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a gold load that finishes (releases its lease) a second after the reset starts
-    monkeypatch.setenv("IMS_RESET_WAIT_SECONDS", "30")
+    # Given a gold load that holds its lease until it sees the reset waiting for it
+    monkeypatch.setenv("IMS_RESET_WAIT_SECONDS", "60")
     with connect(db.training) as connection:
         acquire_gold_load_lease(connection, "gold-load-running", NO_WAIT)
+    reset_is_waiting = threading.Event()
+    wait_until = refresh_lock._wait_until
+
+    def observed_wait(connection, attempt, times, sleep):  # type: ignore[no-untyped-def]
+        def signal_then_sleep(seconds: float) -> None:
+            reset_is_waiting.set()
+            sleep(seconds)
+
+        return wait_until(connection, attempt, times, signal_then_sleep)
+
+    monkeypatch.setattr(refresh_lock, "_wait_until", observed_wait)
 
     def finish_gold_load() -> None:
+        assert reset_is_waiting.wait(timeout=60)
         fill(db.training, "B")  # its last chunk
         with connect(db.training) as connection:
             release_gold_load_lease(connection, "gold-load-running")
 
-    finisher = threading.Timer(1.0, finish_gold_load)
+    finisher = threading.Thread(target=finish_gold_load)
     finisher.start()
     # When the reset runs
     try:

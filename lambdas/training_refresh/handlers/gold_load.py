@@ -12,6 +12,7 @@ from pydantic import ConfigDict
 from training_refresh import adapters
 from training_refresh.as_of import today_utc
 from training_refresh.gold_load import build_report, load_config, plan_gold_load
+from training_refresh.handlers.models import ReportEvent, StartEvent
 from training_refresh.handlers.observability import (
     METRICS_NAMESPACE,
     SERVICE,
@@ -26,16 +27,6 @@ SAFETY_MARGIN_SECONDS = 60.0
 chunk so far, three times over, still fits before that margin."""
 
 
-class ExecutionInfo(BaseModel):
-    name: str
-    start_time: str | None = None
-
-
-class PlanEvent(BaseModel):
-    request: dict[str, Any]
-    execution: ExecutionInfo
-
-
 class LoadConfigTask(BaseModel):
     model_config = ConfigDict(extra="allow")
     config: str
@@ -46,16 +37,11 @@ class LoadConfigTask(BaseModel):
     dry_run: bool = False
 
 
-class ReportEvent(BaseModel):
-    execution: ExecutionInfo
-    state: dict[str, Any]
-
-
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_parser(model=PlanEvent)
-def plan(event: PlanEvent, context: LambdaContext) -> dict[str, Any]:
+@event_parser(model=StartEvent)
+def plan(event: StartEvent, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(run_id=event.execution.name)
     result = plan_gold_load(
         event.request,

@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field
 
 from training_refresh import adapters
 from training_refresh.gold_merge import Connection
+from training_refresh.handlers.models import ReportEvent, StartEvent
 from training_refresh.handlers.observability import logger, metrics, tracer
 from training_refresh.refresh_lock import reset_lease_times
 from training_refresh.reset_workflow import (
@@ -20,16 +21,6 @@ from training_refresh.reset_workflow import (
     swap_tables,
 )
 from training_refresh.table_configs import load_table_configs
-
-
-class ExecutionInfo(BaseModel):
-    name: str
-    start_time: str | None = None
-
-
-class PrepareEvent(BaseModel):
-    request: dict[str, Any]
-    execution: ExecutionInfo
 
 
 class CopyTask(BaseModel):
@@ -44,16 +35,11 @@ class SwapTask(BaseModel):
     tables: list[str] = Field(min_length=1)
 
 
-class ReportEvent(BaseModel):
-    execution: ExecutionInfo
-    state: dict[str, Any]
-
-
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_parser(model=PrepareEvent)
-def prepare(event: PrepareEvent, context: LambdaContext) -> dict[str, Any]:
+@event_parser(model=StartEvent)
+def prepare(event: StartEvent, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(run_id=event.execution.name)
     result = prepare_reset(
         event.request,
