@@ -652,6 +652,14 @@ class TrainingRefreshStack(Stack):
             )
         CfnOutput(self, "ReportsBucketName", value=self.reports.bucket_name)
         CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
+        scenarios = self.settings.scenarios
+        CfnOutput(
+            self,
+            "ScenarioBucketName",
+            value=scenarios.bucket,
+            description="ims-refresh start gold-load uploads local scenario files here",
+        )
+        CfnOutput(self, "ScenarioPrefix", value=scenarios.prefix)
 
 
 def with_timeout(definition: str, seconds: int) -> str:

@@ -1,0 +1,384 @@
+"""What an execution has done so far, read from its Step Functions execution history.
+
+``ExecutionProgress.apply`` takes history events (``GetExecutionHistory``, oldest first;
+events already seen are skipped by id) and returns one plain line per thing worth telling
+an operator: the plan's customer counts, each Lambda call of a table config (rows so far),
+each table copied, failures, the swap. The lines are meant for a job log: no colours, no
+cursor movement, one event per line.
+
+Events are recognised by the shape of the Lambda results in them (``TaskSucceeded``
+outputs carry the Lambda ``Payload``), not by state names, so renaming a state in the ASL
+files does not break progress. A table config's rows are the running totals in the
+``tables`` of its latest ``Load config chunks`` result. Failures are the outputs of the
+``Record ... failure`` Pass states (config or table, status ``failed``, ``error``) and
+failed task attempts (``TaskFailed``, which Step Functions may still retry).
+
+Nothing here prints customer numbers: only counts, config and table names, error names
+and the (already redacted) error messages of the Lambdas.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from training_refresh.errors import TRANSIENT_ERRORS
+from training_refresh.run_reports import error_details
+
+MAX_MESSAGE_CHARS = 300
+
+
+def _with_subclasses(cls: type[Exception]) -> set[str]:
+    return {cls.__name__}.union(*(_with_subclasses(sub) for sub in cls.__subclasses__()))
+
+
+def is_transient(error_name: str) -> bool:
+    """Errors the state machines retry: the domain's transient errors (and their
+    subclasses, e.g. GoldLoadInProgressError) and Lambda service errors."""
+    if error_name.startswith("Lambda."):
+        return True
+    return any(error_name in _with_subclasses(cls) for cls in TRANSIENT_ERRORS)
+
+
+@dataclass(frozen=True)
+class ProgressLine:
+    at: datetime | None
+    """When the event happened (Step Functions' timestamp), if known."""
+    text: str
+
+    def render(self) -> str:
+        return f"{timestamp(self.at)} {self.text}"
+
+
+def timestamp(at: datetime | None) -> str:
+    """``2025-04-01T06:30:12Z``: UTC, to the second (now when ``at`` is None)."""
+    moment = at if at is not None else datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Unit:
+    """One table config of a gold load, or one table of a reset."""
+
+    name: str
+    status: str = "running"
+    tables: dict[str, dict[str, int]] = field(default_factory=dict)
+    chunks_done: int = 0
+    error: dict[str, str] | None = None
+    failed_attempts: int = 0
+
+
+def _details(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    for key, value in event.items():
+        if key.endswith("EventDetails") and isinstance(value, Mapping):
+            return value
+    return {}
+
+
+def _json(text: Any) -> Any:
+    if not isinstance(text, str):
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
+
+
+class ExecutionProgress:
+    """Accumulates one execution's history; see the module docstring."""
+
+    def __init__(self, workflow: str | None = None) -> None:
+        self.workflow = workflow
+        self.last_event_id = 0
+        self.units: dict[str, Unit] = {}
+        self.total: int | None = None
+        self.plan: dict[str, Any] | None = None
+        self.swap: dict[str, Any] | None = None
+        self.outcome: dict[str, Any] | None = None
+        """The report step's result: status, report URI, summary."""
+        self._entered: dict[int, tuple[str, str | None]] = {}
+        """TaskStateEntered id → (state name, config or table it works on)."""
+        self._origin: dict[int, int] = {}
+        """Task event id → the id of the TaskStateEntered it belongs to."""
+        self._running: set[int] = set()
+
+    # ------------------------------------------------------------------ reading events
+
+    def apply(self, events: Iterable[Mapping[str, Any]]) -> list[ProgressLine]:
+        lines: list[ProgressLine] = []
+        for event in events:
+            event_id = int(event.get("id", 0))
+            if event_id <= self.last_event_id:
+                continue
+            self.last_event_id = event_id
+            text = self._apply_one(event_id, event)
+            if text:
+                lines.append(ProgressLine(event.get("timestamp"), text))
+        return lines
+
+    def _apply_one(self, event_id: int, event: Mapping[str, Any]) -> str | None:
+        kind = str(event.get("type", ""))
+        details = _details(event)
+        previous = int(event.get("previousEventId") or 0)
+        if kind == "TaskStateEntered":
+            self._task_entered(event_id, details)
+            return None
+        if kind.startswith("Task") and previous in self._origin:
+            self._origin[event_id] = self._origin[previous]
+        if kind == "TaskStateExited":
+            self._running.discard(self._origin.get(event_id, -1))
+        elif kind == "MapStateStarted" and isinstance(details.get("length"), int):
+            self.total = int(details["length"])
+        elif kind == "TaskSucceeded":
+            output = _json(details.get("output"))
+            if isinstance(output, Mapping) and isinstance(output.get("Payload"), Mapping):
+                return self._payload(output["Payload"])
+        elif kind in {"TaskFailed", "TaskTimedOut"}:
+            return self._attempt_failed(event_id, details)
+        elif kind.endswith("StateExited"):
+            output = _json(details.get("output"))
+            if isinstance(output, Mapping):
+                return self._recorded_failure(output)
+        return None
+
+    def _task_entered(self, event_id: int, details: Mapping[str, Any]) -> None:
+        item = _json(details.get("input"))
+        label = None
+        if isinstance(item, Mapping):
+            label = item.get("config") or item.get("table")
+        self._entered[event_id] = (str(details.get("name", "")), label)
+        self._origin[event_id] = event_id
+        self._running.add(event_id)
+
+    def _payload(self, payload: Mapping[str, Any]) -> str | None:
+        """A Lambda result, recognised by its shape (see ``training_refresh``'s steps)."""
+        handlers: list[tuple[bool, Callable[[Mapping[str, Any]], str]]] = [
+            ("customers_requested" in payload, self._planned),
+            ("config" in payload and "done" in payload, self._config_progress),
+            ("superseded_resets" in payload, self._prepared),
+            ("table" in payload and "rows" in payload, self._table_copied),
+            (payload.get("status") == "swapped", self._swapped),
+            ("report" in payload and "summary" in payload, self._reported),
+        ]
+        for matches, handle in handlers:
+            if matches:
+                return handle(payload)
+        return None
+
+    def _reported(self, outcome: Mapping[str, Any]) -> str:
+        self.outcome = dict(outcome)
+        return f"run report written: {outcome['report']}"
+
+    # ---------------------------------------------------------------------- gold load
+
+    @property
+    def dry_run(self) -> bool:
+        return bool(self.plan and self.plan.get("dry_run"))
+
+    def _planned(self, plan: Mapping[str, Any]) -> str:
+        self.workflow = self.workflow or "gold-load"
+        self.plan = dict(plan)
+        configs = [str(c) for c in plan.get("configs") or []]
+        self.total = len(configs)
+        for name in configs:
+            self.units.setdefault(name, Unit(name))
+        verb = "count (preview, nothing written)" if self.dry_run else "load"
+        line = (
+            f"plan: {plan.get('customers_requested', 0)} customer(s) requested, "
+            f"{plan.get('customers_found', 0)} found, {plan.get('customers_missing', 0)} "
+            f"missing; {len(configs)} config(s) to {verb} in {plan.get('chunk_count', 0)} "
+            "chunk(s) each"
+        )
+        waited = float(plan.get("lease_wait_seconds") or 0.0)
+        if waited >= 1:
+            line += f"; waited {waited:.0f} s for a running reset"
+        return line
+
+    def _config_progress(self, result: Mapping[str, Any]) -> str:
+        self.workflow = self.workflow or "gold-load"
+        unit = self.units.setdefault(str(result["config"]), Unit(str(result["config"])))
+        unit.tables = {
+            str(table): {str(k): int(v) for k, v in counts.items() if isinstance(v, int)}
+            for table, counts in (result.get("tables") or {}).items()
+            if isinstance(counts, Mapping)
+        }
+        unit.chunks_done = int(result.get("next_chunk") or 0)
+        chunks = self.plan.get("chunk_count") if self.plan else None
+        of_chunks = f" of {chunks}" if chunks is not None else ""
+        tables = ", ".join(
+            f"{table} {self._rows_text(counts)}" for table, counts in sorted(unit.tables.items())
+        )
+        if result.get("done"):
+            unit.status = "loaded"
+            return (
+                f"{unit.name} {'counted' if self.dry_run else 'loaded'}: {tables or 'no tables'}"
+                f" - {self._tally()}"
+            )
+        return f"{unit.name}: {unit.chunks_done}{of_chunks} chunk(s) so far: {tables}"
+
+    def _rows_text(self, counts: Mapping[str, int]) -> str:
+        read = counts.get("rows_read", 0)
+        if self.dry_run:
+            return f"{read} rows read"
+        return f"{read} rows read, {counts.get('rows_written', 0)} written"
+
+    # -------------------------------------------------------------------------- reset
+
+    def _prepared(self, plan: Mapping[str, Any]) -> str:
+        self.workflow = self.workflow or "reset"
+        self.plan = dict(plan)
+        tables = [str(t) for t in plan.get("tables") or []]
+        self.total = len(tables)
+        for name in tables:
+            self.units.setdefault(name, Unit(name))
+        line = f"reset lease taken; {len(tables)} table(s) to copy"
+        waited_for = plan.get("waited_for_gold_loads") or []
+        if waited_for:
+            line += (
+                f"; waited {float(plan.get('waited_for_gold_loads_seconds') or 0):.0f} s for "
+                f"gold load(s) {', '.join(str(w) for w in waited_for)}"
+            )
+        if plan.get("superseded_resets"):
+            line += f"; took over from reset(s) {', '.join(plan['superseded_resets'])}"
+        if plan.get("leftovers_dropped"):
+            line += f"; dropped leftovers {', '.join(plan['leftovers_dropped'])}"
+        return line
+
+    def _table_copied(self, copy: Mapping[str, Any]) -> str:
+        self.workflow = self.workflow or "reset"
+        unit = self.units.setdefault(str(copy["table"]), Unit(str(copy["table"])))
+        unit.status = "copied"
+        rows = int(copy.get("rows") or 0)
+        unit.tables = {unit.name: {"rows_read": rows, "rows_written": rows}}
+        return f"{unit.name} copied to staging: {rows} rows - {self._tally()}"
+
+    def _swapped(self, swap: Mapping[str, Any]) -> str:
+        self.swap = dict(swap)
+        for name in swap.get("tables") or []:
+            if name in self.units:
+                self.units[name].status = "swapped"
+        return (
+            f"swapped {len(swap.get('tables') or [])} training table(s) in one RENAME "
+            f"({swap.get('attempts', 1)} attempt(s))"
+        )
+
+    # ----------------------------------------------------------------------- failures
+
+    def _recorded_failure(self, output: Mapping[str, Any]) -> str | None:
+        name = output.get("config") or output.get("table")
+        error = output.get("error")
+        if output.get("status") != "failed" or not name or not isinstance(error, Mapping):
+            return None
+        unit = self.units.setdefault(str(name), Unit(str(name)))
+        unit.status = "failed"
+        unit.error = error_details(error)
+        return (
+            f"{unit.name} FAILED: {unit.error['name']}: {_short(unit.error['message'])}"
+            f" - {self._tally()}"
+        )
+
+    def _attempt_failed(self, event_id: int, details: Mapping[str, Any]) -> str | None:
+        """A task attempt failed. Transient errors are retried by the state machine; any
+        other error of a config or table is told by its ``Record ... failure`` line, and
+        one of a single step (plan, prepare, swap) is told here."""
+        state, label = self._entered.get(self._origin.get(event_id, -1), ("a step", None))
+        error = error_details({"Error": details.get("error"), "Cause": details.get("cause")})
+        if label and label in self.units:
+            self.units[label].failed_attempts += 1
+        where = f"{label}: " if label else ""
+        text = f"{error['name']}: {_short(error['message'])}"
+        if is_transient(error["name"]):
+            return f"{where}{state} attempt failed: {text} (transient: the workflow may retry it)"
+        if label:
+            return None
+        return f"{state} failed: {text}"
+
+    # ------------------------------------------------------------------------ summary
+
+    @property
+    def unit_kind(self) -> str:
+        return "table" if self.workflow == "reset" else "config"
+
+    @property
+    def done(self) -> int:
+        return sum(1 for unit in self.units.values() if unit.status != "running")
+
+    @property
+    def rows_so_far(self) -> int:
+        key = "rows_read" if self.dry_run else "rows_written"
+        return sum(
+            counts.get(key, 0) for unit in self.units.values() for counts in unit.tables.values()
+        )
+
+    def _tally(self) -> str:
+        total = self.total if self.total is not None else len(self.units)
+        what = "rows read (preview)" if self.dry_run else "rows written"
+        if self.workflow == "reset":
+            what = "rows copied"
+        return f"{self.done} of {total} {self.unit_kind}(s) done, {self.rows_so_far} {what} so far"
+
+    def running_steps(self) -> list[str]:
+        steps = []
+        for entered in sorted(self._running):
+            state, label = self._entered[entered]
+            steps.append(f"{state} ({label})" if label else state)
+        return steps
+
+    def heartbeat(self, elapsed_seconds: float) -> str:
+        line = f"still running after {duration_text(elapsed_seconds)}"
+        if self.units:
+            line += f": {self._tally()}"
+        steps = self.running_steps()
+        if steps:
+            line += f"; now: {', '.join(steps)}"
+        return line
+
+    def snapshot(self) -> dict[str, Any]:
+        """The progress as JSON-ready data (``status --json``)."""
+        return {
+            "unit": self.unit_kind,
+            "total": self.total if self.total is not None else len(self.units),
+            "done": self.done,
+            "rows_so_far": self.rows_so_far,
+            "dry_run": self.dry_run,
+            "customers": None
+            if not self.plan or "customers_requested" not in self.plan
+            else {
+                "requested": self.plan.get("customers_requested", 0),
+                "found": self.plan.get("customers_found", 0),
+                "missing": self.plan.get("customers_missing", 0),
+            },
+            "items": [
+                {
+                    "name": unit.name,
+                    "status": unit.status,
+                    "tables": unit.tables,
+                    **({"chunks_done": unit.chunks_done} if self.workflow != "reset" else {}),
+                    "failed_attempts": unit.failed_attempts,
+                    "error": unit.error,
+                }
+                for unit in self.units.values()
+            ],
+            "swap": self.swap,
+            "running_steps": self.running_steps(),
+        }
+
+
+def duration_text(seconds: float) -> str:
+    """``45s``, ``12m05s``, ``2h03m``."""
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{(whole % 3600) // 60:02d}m"

@@ -1,0 +1,450 @@
+"""Progress lines from execution history events, and the wait loop around them."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+from ims_refresh import aws_commands
+from ims_refresh.aws_targets import Targets
+from ims_refresh.progress import ExecutionProgress, duration_text, is_transient
+
+AT = datetime(2025, 4, 1, 6, 30, 12, tzinfo=UTC)
+
+
+class History:
+    """Builds events the way Step Functions records a Lambda task (ids, previous ids)."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def add(self, kind: str, previous: int = 0, **details: Any) -> int:
+        event_id = len(self.events) + 1
+        event: dict[str, Any] = {
+            "id": event_id,
+            "previousEventId": previous,
+            "type": kind,
+            "timestamp": AT,
+        }
+        if details:
+            key = {
+                "TaskStateEntered": "stateEnteredEventDetails",
+                "TaskStateExited": "stateExitedEventDetails",
+                "PassStateExited": "stateExitedEventDetails",
+                "TaskSucceeded": "taskSucceededEventDetails",
+                "TaskFailed": "taskFailedEventDetails",
+                "MapStateStarted": "mapStateStartedEventDetails",
+            }[kind]
+            event[key] = details
+        self.events.append(event)
+        return event_id
+
+    def task(
+        self,
+        state: str,
+        item: dict[str, Any],
+        payload: dict[str, Any] | None = None,
+        failures: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    ) -> None:
+        entered = self.add("TaskStateEntered", name=state, input=json.dumps(item))
+        previous = entered
+        for error, message in failures:
+            scheduled = self.add("TaskScheduled", previous)
+            started = self.add("TaskStarted", scheduled)
+            previous = self.add(
+                "TaskFailed",
+                started,
+                error=error,
+                cause=json.dumps({"errorMessage": message, "errorType": error}),
+            )
+        if payload is not None:
+            scheduled = self.add("TaskScheduled", previous)
+            started = self.add("TaskStarted", scheduled)
+            done = self.add(
+                "TaskSucceeded",
+                started,
+                output=json.dumps({"StatusCode": 200, "Payload": payload}),
+            )
+            self.add("TaskStateExited", done, name=state, output=json.dumps(payload))
+
+
+def plan(configs: list[str], dry_run: bool = False) -> dict[str, Any]:
+    return {
+        "run_id": "gold-load-1",
+        "configs": configs,
+        "customers_requested": 12,
+        "customers_found": 10,
+        "customers_missing": 2,
+        "missing_sample": [999999999999991, 999999999999992],
+        "chunk_count": 2,
+        "dry_run": dry_run,
+        "lease_wait_seconds": 0.01,
+    }
+
+
+def loaded(config: str, tables: dict[str, tuple[int, int]], done: bool, chunk: int) -> dict:
+    return {
+        "config": config,
+        "done": done,
+        "next_chunk": chunk,
+        "status": "loaded" if done else "loading",
+        "tables": {t: {"rows_read": r, "rows_written": w} for t, (r, w) in tables.items()},
+    }
+
+
+def test_gold_load_lines_tell_plan_chunks_configs_and_failures() -> None:
+    # Given the history of a gold load with a failed config and a retried throttle
+    history = History()
+    history.task("Validate input and plan", {}, plan(["customer", "order_auth", "mason_crn"]))
+    history.add("MapStateStarted", length=3)
+    history.task(
+        "Load config chunks",
+        {"config": "order_auth"},
+        loaded("order_auth", {"IMS_ORDER": (40, 40), "IMS_AUTH": (50, 50)}, False, 1),
+        failures=[("WarehouseThrottledError", "Data API throttled")],
+    )
+    history.task(
+        "Load config chunks",
+        {"config": "customer"},
+        loaded("customer", {"IMS_CUSTOMER": (10, 10)}, True, 2),
+    )
+    history.task(
+        "Load config chunks",
+        {"config": "mason_crn"},
+        None,
+        failures=[("WarehouseQueryError", "relation does not exist")],
+    )
+    history.add(
+        "PassStateExited",
+        history.events[-1]["id"],
+        name="Record config failure",
+        output=json.dumps(
+            {
+                "config": "mason_crn",
+                "status": "failed",
+                "error": {
+                    "Error": "WarehouseQueryError",
+                    "Cause": json.dumps({"errorMessage": "relation does not exist"}),
+                },
+            }
+        ),
+    )
+    history.task(
+        "Load config chunks",
+        {"config": "order_auth"},
+        loaded("order_auth", {"IMS_ORDER": (80, 80), "IMS_AUTH": (90, 90)}, True, 2),
+    )
+    progress = ExecutionProgress()
+    # When the events are applied
+    lines = [line.text for line in progress.apply(history.events)]
+    # Then each step worth telling is one line, in order, without customer numbers
+    assert lines == [
+        "plan: 12 customer(s) requested, 10 found, 2 missing; 3 config(s) to load in 2 "
+        "chunk(s) each",
+        "order_auth: Load config chunks attempt failed: WarehouseThrottledError: Data API "
+        "throttled (transient: the workflow may retry it)",
+        "order_auth: 1 of 2 chunk(s) so far: IMS_AUTH 50 rows read, 50 written, "
+        "IMS_ORDER 40 rows read, 40 written",
+        # rows so far include what order_auth has written in its first chunk
+        "customer loaded: IMS_CUSTOMER 10 rows read, 10 written - 1 of 3 config(s) done, "
+        "100 rows written so far",
+        "mason_crn FAILED: WarehouseQueryError: relation does not exist - 2 of 3 config(s) "
+        "done, 100 rows written so far",
+        "order_auth loaded: IMS_AUTH 90 rows read, 90 written, IMS_ORDER 80 rows read, "
+        "80 written - 3 of 3 config(s) done, 180 rows written so far",
+    ]
+    assert not any("99999999999999" in line for line in lines)
+    # And the snapshot has the outcome per config
+    snapshot = progress.snapshot()
+    assert snapshot["done"] == snapshot["total"] == 3
+    assert snapshot["rows_so_far"] == 180
+    assert {i["name"]: i["status"] for i in snapshot["items"]} == {
+        "customer": "loaded",
+        "order_auth": "loaded",
+        "mason_crn": "failed",
+    }
+    assert snapshot["customers"] == {"requested": 12, "found": 10, "missing": 2}
+    # And events seen before are not told twice
+    assert progress.apply(history.events) == []
+
+
+def test_a_preview_counts_rows_read() -> None:
+    history = History()
+    history.task("Validate input and plan", {}, plan(["customer"], dry_run=True))
+    history.task(
+        "Load config chunks",
+        {"config": "customer"},
+        loaded("customer", {"IMS_CUSTOMER": (7, 0)}, True, 2),
+    )
+    lines = [line.text for line in ExecutionProgress().apply(history.events)]
+    assert "to count (preview, nothing written)" in lines[0]
+    assert lines[1] == (
+        "customer counted: IMS_CUSTOMER 7 rows read - 1 of 1 config(s) done, "
+        "7 rows read (preview) so far"
+    )
+
+
+def test_reset_lines_tell_the_lease_each_copy_and_the_swap() -> None:
+    history = History()
+    history.task(
+        "Validate input and take the reset lease",
+        {},
+        None,
+        failures=[("GoldLoadInProgressError", "gold load(s) gold-load-7 still hold the lease")],
+    )
+    history.task(
+        "Validate input and take the reset lease",
+        {},
+        {
+            "run_id": "reset-1",
+            "tables": ["IMS_ORDER", "IMS_AUTH"],
+            "waited_for_gold_loads": ["gold-load-7"],
+            "waited_for_gold_loads_seconds": 42.0,
+            "superseded_resets": [],
+            "leftovers_dropped": [],
+        },
+    )
+    history.task(
+        "Copy gold table on the server",
+        {"table": "IMS_ORDER"},
+        {"table": "IMS_ORDER", "status": "copied", "rows": 30},
+    )
+    history.task(
+        "Copy gold table on the server",
+        {"table": "IMS_AUTH"},
+        {"table": "IMS_AUTH", "status": "copied", "rows": 45},
+    )
+    history.task(
+        "Swap all training tables at once",
+        {},
+        {"status": "swapped", "tables": ["IMS_ORDER", "IMS_AUTH"], "attempts": 2},
+    )
+    history.task(
+        "Write run report",
+        {},
+        {
+            "status": "succeeded",
+            "report": "s3://b/reports/reset/reset-1.json",
+            "summary": "reset succeeded",
+        },
+    )
+    progress = ExecutionProgress("reset")
+    lines = [line.text for line in progress.apply(history.events)]
+    assert lines == [
+        "Validate input and take the reset lease attempt failed: GoldLoadInProgressError: "
+        "gold load(s) gold-load-7 still hold the lease (transient: the workflow may retry it)",
+        "reset lease taken; 2 table(s) to copy; waited 42 s for gold load(s) gold-load-7",
+        "IMS_ORDER copied to staging: 30 rows - 1 of 2 table(s) done, 30 rows copied so far",
+        "IMS_AUTH copied to staging: 45 rows - 2 of 2 table(s) done, 75 rows copied so far",
+        "swapped 2 training table(s) in one RENAME (2 attempt(s))",
+        "run report written: s3://b/reports/reset/reset-1.json",
+    ]
+    assert progress.outcome is not None
+    assert progress.outcome["report"] == "s3://b/reports/reset/reset-1.json"
+    assert {i["status"] for i in progress.snapshot()["items"]} == {"swapped"}
+
+
+def test_a_failed_single_step_is_told_and_lines_are_stamped_in_utc() -> None:
+    history = History()
+    history.task(
+        "Validate input and plan",
+        {},
+        None,
+        failures=[("ScenarioFileError", "s3://b/k: line 3: 'x'")],
+    )
+    (line,) = ExecutionProgress().apply(history.events)
+    assert line.render() == (
+        "2025-04-01T06:30:12Z Validate input and plan failed: ScenarioFileError: "
+        "s3://b/k: line 3: 'x'"
+    )
+
+
+def test_the_heartbeat_names_the_running_steps() -> None:
+    history = History()
+    history.task("Validate input and plan", {}, plan(["customer", "cus_email"]))
+    history.add(
+        "TaskStateEntered", name="Load config chunks", input=json.dumps({"config": "customer"})
+    )
+    progress = ExecutionProgress()
+    progress.apply(history.events)
+    assert progress.heartbeat(754) == (
+        "still running after 12m34s: 0 of 2 config(s) done, 0 rows written so far; "
+        "now: Load config chunks (customer)"
+    )
+
+
+def test_transient_errors_and_durations() -> None:
+    assert is_transient("WarehouseThrottledError")
+    assert is_transient("GoldLoadInProgressError")  # a TrainingDatabaseBusyError
+    assert is_transient("Lambda.TooManyRequestsException")
+    assert not is_transient("WarehouseQueryError")
+    assert [duration_text(s) for s in (0, 59.9, 61, 3600 * 2 + 185)] == [
+        "0s",
+        "59s",
+        "1m01s",
+        "2h03m",
+    ]
+
+
+# ------------------------------------------------------------------------ wait loop
+
+
+class FakeStepFunctions:
+    """An execution that runs for ``polls_until_done`` describes, then succeeds."""
+
+    def __init__(self, history: History, polls_until_done: int) -> None:
+        self.history = history
+        self.polls_left = polls_until_done
+
+    def describe_execution(self, executionArn: str) -> dict[str, Any]:
+        self.polls_left -= 1
+        return {"status": "SUCCEEDED" if self.polls_left <= 0 else "RUNNING"}
+
+    def get_execution_history(self, **_: Any) -> dict[str, Any]:
+        return {"events": self.history.events}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.pauses: list[float] = []
+
+    def pause(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(aws_commands, "_now", lambda: fake.now)
+    monkeypatch.setattr(aws_commands, "_pause", fake.pause)
+    return fake
+
+
+def test_a_quiet_wait_prints_a_heartbeat_and_ends_with_the_execution(clock: Clock) -> None:
+    # Given an execution that stays quiet for 12 polls of 60 s
+    history = History()
+    history.task("Validate input and plan", {}, plan(["customer"]))
+    sfn = FakeStepFunctions(history, polls_until_done=12)
+    out = io.StringIO()
+    # When it is followed
+    described = aws_commands.follow_execution(
+        sfn, "arn", ExecutionProgress(), timeout=3600, poll_seconds=60, out=out
+    )
+    # Then the wait ends with the execution, after a "still running" line every 5 minutes
+    assert described == {"status": "SUCCEEDED"}
+    lines = out.getvalue().splitlines()
+    assert "plan: 12 customer(s)" in lines[0]
+    assert ["still running after 5m00s" in line for line in lines].count(True) == 1
+    assert ["still running after 10m00s" in line for line in lines].count(True) == 1
+    assert clock.pauses == [60] * 11
+
+
+def test_a_wait_ends_at_its_timeout(clock: Clock) -> None:
+    sfn = FakeStepFunctions(History(), polls_until_done=1000)
+    described = aws_commands.follow_execution(
+        sfn, "arn", ExecutionProgress(), timeout=25, poll_seconds=10, out=io.StringIO()
+    )
+    assert described is None
+    assert clock.pauses == [10, 10, 5]
+
+
+@pytest.mark.parametrize(
+    ("described", "code"),
+    [
+        ({"status": "SUCCEEDED"}, 0),
+        ({"status": "FAILED", "error": "ConfigsFailed"}, 1),
+        ({"status": "FAILED", "error": "ScenarioFileError"}, 2),
+        ({"status": "FAILED", "error": "UnknownTableError"}, 2),
+        ({"status": "TIMED_OUT", "error": "States.Timeout"}, 1),
+        ({"status": "ABORTED"}, 1),
+        ({"status": "RUNNING"}, 3),
+    ],
+)
+def test_exit_codes_follow_the_execution(described: dict[str, Any], code: int) -> None:
+    assert aws_commands.exit_code_for(described) == code
+
+
+class FlakyStepFunctions(FakeStepFunctions):
+    """Answers with ``errors`` (in order) before it answers normally."""
+
+    def __init__(self, history: History, errors: list[Exception]) -> None:
+        super().__init__(history, polls_until_done=2)
+        self.errors = errors
+
+    def describe_execution(self, executionArn: str) -> dict[str, Any]:
+        if self.errors:
+            raise self.errors.pop(0)
+        return super().describe_execution(executionArn)
+
+
+def client_error(code: str, status: int) -> ClientError:
+    return ClientError(
+        {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        "DescribeExecution",
+    )
+
+
+def test_a_wait_rides_out_throttling_and_network_trouble(clock: Clock) -> None:
+    # Given Step Functions that throttles once and is unreachable once
+    errors: list[Exception] = [
+        client_error("ThrottlingException", 400),
+        EndpointConnectionError(endpoint_url="https://states.eu-west-1.amazonaws.com"),
+    ]
+    sfn = FlakyStepFunctions(History(), errors)
+    out = io.StringIO()
+    # When the execution is followed, Then the wait goes on to its end
+    described = aws_commands.follow_execution(
+        sfn, "arn", ExecutionProgress(), timeout=600, poll_seconds=10, out=out
+    )
+    assert described == {"status": "SUCCEEDED"}
+    assert out.getvalue().count("cannot ask Step Functions") == 2
+
+
+def test_a_wait_stops_at_once_when_access_is_denied(clock: Clock) -> None:
+    sfn = FlakyStepFunctions(History(), [client_error("AccessDeniedException", 400)])
+    with pytest.raises(ClientError):
+        aws_commands.follow_execution(
+            sfn, "arn", ExecutionProgress(), timeout=600, poll_seconds=10, out=io.StringIO()
+        )
+
+
+def test_sigterm_while_waiting_exits_3_and_says_how_to_follow(
+    clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an Automic job that is cancelled (SIGTERM) while it waits
+    def cancelled(_seconds: float) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(aws_commands, "_pause", cancelled)
+    aws = SimpleNamespace(sfn=FakeStepFunctions(History(), polls_until_done=1000))
+    out = io.StringIO()
+    arn = "arn:aws:states:eu-west-1:111111111111:execution:prod-ImsTrainingReset:reset-1"
+    previous = signal.getsignal(signal.SIGTERM)
+    # When it waits for the execution
+    code = aws_commands._wait_and_finish(
+        aws,  # type: ignore[arg-type]
+        Targets(),
+        arn,
+        workflow="reset",
+        timeout=600,
+        poll_seconds=10,
+        out=out,
+        err=io.StringIO(),
+    )
+    # Then it exits 3, the last line says the execution goes on and how to follow it
+    assert code == 3
+    last = out.getvalue().strip().splitlines()[-1]
+    assert "gave up waiting: stopped (SIGTERM)" in last
+    assert f"follow it with: ims-refresh status {arn} --wait" in last
+    # And the process's own SIGTERM handling is back as it was
+    assert signal.getsignal(signal.SIGTERM) == previous
