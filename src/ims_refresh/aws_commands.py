@@ -49,7 +49,12 @@ from ims_refresh.aws_targets import (
     workflow_of_state_machine,
 )
 from ims_refresh.exit_codes import ExitCode
-from ims_refresh.progress import ExecutionProgress, timestamp
+from ims_refresh.progress import (
+    ExecutionProgress,
+    execution_history,
+    json_or_none,
+    timestamp,
+)
 from ims_refresh.run_report import (
     execution_name,
     print_execution_status,
@@ -385,21 +390,6 @@ def _start(
 # ------------------------------------------------------------------------------- wait
 
 
-def execution_history(sfn: Any, arn: str) -> list[dict[str, Any]]:
-    """Every event of an execution, oldest first."""
-    events: list[dict[str, Any]] = []
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
-        if token:
-            kwargs["nextToken"] = token
-        page = sfn.get_execution_history(**kwargs)
-        events.extend(page.get("events") or [])
-        token = page.get("nextToken")
-        if not token:
-            return events
-
-
 @contextmanager
 def _sigterm_stops_waiting() -> Iterator[None]:
     """While waiting, SIGTERM (a cancelled job) ends the wait like Ctrl-C does."""
@@ -546,15 +536,6 @@ def _seconds_between(start: Any, stop: Any) -> float | None:
     return None
 
 
-def _json_or_none(text: Any) -> Any:
-    if not isinstance(text, str):
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return None
-
-
 def _read_report(aws: Aws, uri: str) -> tuple[dict[str, Any] | None, str | None]:
     """The run report at ``uri`` and, when it cannot be read, why (None: not written)."""
     try:
@@ -580,7 +561,7 @@ def _report_uri(
     targets: Targets,
     progress: ExecutionProgress | None,
 ) -> str | None:
-    output = _json_or_none(described.get("output"))
+    output = json_or_none(described.get("output"))
     if isinstance(output, Mapping) and isinstance(output.get("report"), str):
         return str(output["report"])
     if (
@@ -595,7 +576,7 @@ def _report_uri(
 
 
 def _summary_line(described: Mapping[str, Any]) -> str | None:
-    output = _json_or_none(described.get("output"))
+    output = json_or_none(described.get("output"))
     if isinstance(output, Mapping) and output.get("summary"):
         return str(output["summary"])
     if described.get("cause"):
@@ -664,7 +645,7 @@ def _view(
             "error": described.get("error"),
             "cause": described.get("cause"),
         },
-        "input": _json_or_none(described.get("input")),
+        "input": json_or_none(described.get("input")),
         "summary": _summary_line(described),
         "progress": progress.snapshot() if progress is not None else None,
         "progress_lines": lines,

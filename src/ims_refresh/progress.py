@@ -80,7 +80,8 @@ def _details(event: Mapping[str, Any]) -> Mapping[str, Any]:
     return {}
 
 
-def _json(text: Any) -> Any:
+def json_or_none(text: Any) -> Any:
+    """A JSON document held in a Step Functions string field, or None."""
     if not isinstance(text, str):
         return None
     try:
@@ -140,19 +141,19 @@ class ExecutionProgress:
         elif kind == "MapStateStarted" and isinstance(details.get("length"), int):
             self.total = int(details["length"])
         elif kind == "TaskSucceeded":
-            output = _json(details.get("output"))
+            output = json_or_none(details.get("output"))
             if isinstance(output, Mapping) and isinstance(output.get("Payload"), Mapping):
                 return self._payload(output["Payload"])
         elif kind in {"TaskFailed", "TaskTimedOut"}:
             return self._attempt_failed(event_id, details)
         elif kind.endswith("StateExited"):
-            output = _json(details.get("output"))
+            output = json_or_none(details.get("output"))
             if isinstance(output, Mapping):
                 return self._recorded_failure(output)
         return None
 
     def _task_entered(self, event_id: int, details: Mapping[str, Any]) -> None:
-        item = _json(details.get("input"))
+        item = json_or_none(details.get("input"))
         label = None
         if isinstance(item, Mapping):
             label = item.get("config") or item.get("table")
@@ -382,3 +383,18 @@ def duration_text(seconds: float) -> str:
     if whole < 3600:
         return f"{whole // 60}m{whole % 60:02d}s"
     return f"{whole // 3600}h{(whole % 3600) // 60:02d}m"
+
+
+def execution_history(sfn: Any, arn: str) -> list[dict[str, Any]]:
+    """Every event of an execution, oldest first."""
+    events: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
+        if token:
+            kwargs["nextToken"] = token
+        page = sfn.get_execution_history(**kwargs)
+        events.extend(page.get("events") or [])
+        token = page.get("nextToken")
+        if not token:
+            return events

@@ -17,7 +17,7 @@ import os
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +31,7 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
 from ims_refresh.local.redshift_data import PostgresDataApi
 from ims_refresh.local.routing import LocalServiceError, routed
+from ims_refresh.progress import execution_history
 from ims_refresh.settings import LocalDatabases
 from training_refresh import adapters
 from training_refresh.functions import HANDLERS, WORKFLOWS
@@ -261,7 +262,7 @@ class LocalRuntime:
 
 def _largest_state_payload(sfn: Any, execution_arn: str) -> int:
     largest = 0
-    for event in _history(sfn, execution_arn):
+    for event in execution_history(sfn, execution_arn):
         for details in event.values():
             if isinstance(details, dict):
                 for key in ("input", "output"):
@@ -269,16 +270,3 @@ def _largest_state_payload(sfn: Any, execution_arn: str) -> int:
                     if isinstance(value, str):
                         largest = max(largest, len(value.encode("utf-8")))
     return largest
-
-
-def _history(sfn: Any, execution_arn: str) -> Iterator[dict[str, Any]]:
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
-        if token:
-            kwargs["nextToken"] = token
-        page = sfn.get_execution_history(**kwargs)
-        yield from page["events"]
-        token = page.get("nextToken")
-        if not token:
-            return
