@@ -52,3 +52,13 @@ $(NODE_INSTALLED): package.json package-lock.json
 
 synth: $(INSTALLED) $(NODE_INSTALLED)
 	$(CDK_ENV) $(CDK) synth --quiet --no-notices --no-version-reporting
+
+# --- Benchmarks (issue 6) ----------------------------------------------------------------
+# `make bench` times the gold load, the reset and their memory against the physical limits
+# on the local databases, in databases of its own (ims_bench_*; the defaults are untouched).
+# Several minutes; not part of `make test`. Writes bench/results.json and bench/chart.png;
+# what the figures mean: docs/benchmarks.md.
+.PHONY: bench
+
+bench: $(INSTALLED)
+	$(BIN)/python -m bench.run

@@ -83,6 +83,9 @@ _TIMESTAMP = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?"
     r"(?:([+-])(\d{2})(?::?(\d{2}))?)?"
 )
+_PLAIN_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?", re.ASCII)
+"""The common case of _TIMESTAMP (no zone, ASCII digits): datetime.fromisoformat parses it
+to the same value about twenty times faster than the groups below."""
 
 
 class RedshiftDataClient(Protocol):
@@ -371,6 +374,16 @@ class _ResultColumns:
                 f"a record has {len(record)} fields but the result has {len(self._decoders)}"
                 " columns"
             )
+        try:
+            # Fast path: one generator over (decoder, field) pairs; this runs for every value.
+            return tuple(
+                None if field.get("isNull") else decode(field)
+                for decode, field in zip(self._decoders, record, strict=True)
+            )
+        except (KeyError, TypeError, ValueError, InvalidOperation):
+            pass
+        # Outside the except block, so the failure above is not chained to the error below:
+        # the slow path finds the same field again and raises the error naming its column.
         return tuple(self._decode_field(index, field) for index, field in enumerate(record))
 
     def _decode_field(self, index: int, field: Mapping[str, Any]) -> Any:
@@ -446,6 +459,9 @@ def _timestamptz(field: Mapping[str, Any]) -> dt.datetime:
 
 def _parse_timestamp(text: str, *, with_time_zone: bool) -> dt.datetime:
     """Parse Redshift's ``YYYY-MM-DD HH:MM:SS[.f{1,6}][+HH[:MM]]`` output."""
+    if not with_time_zone and _PLAIN_TIMESTAMP.fullmatch(text) and text[11:13] < "24":
+        # Hours 24+ take the path below, which refuses them whatever the Python version.
+        return dt.datetime.fromisoformat(text)
     match = _TIMESTAMP.fullmatch(text)
     if match is None:
         raise ValueError("not a Redshift timestamp")

@@ -15,13 +15,15 @@ How it differs from the real service (write-up for the docs):
   statement STARTED longer (timeouts, cancellation); ``throttle_next`` makes ExecuteStatement
   answer ``ThrottlingException``.
 * Every ``Database`` is answered from the database of ``postgres_url``.
-* SELECT-like statements (first keyword SELECT, WITH, VALUES or TABLE) are read through a
-  scrollable server-side cursor, so rows stay in PostgreSQL and only one page at a time is in
-  Python memory. Other statements run in autocommit; if they return rows (``SHOW``,
-  ``RETURNING``) those rows are held in memory. A result is released once its last page has
-  been read (AWS keeps results for 24 hours; here a second read of the last page fails with
-  ``ResourceNotFoundException``), and at most ``max_open_results`` unread results are kept:
-  the least recently read one is released first.
+* SELECT-like statements (first keyword SELECT, WITH, VALUES or TABLE) are read once through
+  a server-side cursor and their pages spooled to a temporary file (the real service, too,
+  stores a finished result and serves pages from it), so only one page at a time is in
+  Python memory and PostgreSQL is read once per statement. Other statements run in
+  autocommit; if they return rows (``SHOW``, ``RETURNING``) those rows are held in memory.
+  A result is released once its last page has been read (AWS keeps results for 24 hours;
+  here a second read of the last page fails with ``ResourceNotFoundException``), and at
+  most ``max_open_results`` unread results are kept: the least recently read one is
+  released first.
 * Values are sent as PostgreSQL prints them (session ``TimeZone=UTC``, ``DateStyle=ISO``),
   which is also how Redshift prints them: numeric as text, dates ``YYYY-MM-DD``, timestamps
   ``YYYY-MM-DD HH:MM:SS[.ffffff]`` without trailing zeros, CHAR padded to its length.
@@ -43,6 +45,7 @@ import binascii
 import itertools
 import json
 import re
+import tempfile
 import threading
 import time
 import uuid
@@ -50,6 +53,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, Protocol
 
 import psycopg
@@ -120,10 +124,6 @@ def _redshift_type(type_name: str) -> _RedshiftType:
     return _REDSHIFT_TYPES.get(type_name) or _RedshiftType(type_name, "stringValue")
 
 
-def _field(kind: str, value: Any) -> dict[str, Any]:
-    return {"isNull": True} if value is None else {kind: value}
-
-
 # --- Results ----------------------------------------------------------------------------------
 
 
@@ -137,32 +137,48 @@ class _Result(Protocol):
     columns: list[_Column]
     total_rows: int
 
-    def rows(self, offset: int, limit: int) -> list[tuple[Any, ...]]: ...
+    def rows(self, offset: int, limit: int) -> Sequence[Sequence[Any]]: ...
 
     def close(self) -> None: ...
 
 
-class _CursorResult:
-    """Rows that stay in PostgreSQL behind a scrollable cursor, in an open transaction."""
+class _SpooledResult:
+    """A query's rows, read once from PostgreSQL and spooled to a temporary file.
 
-    def __init__(
-        self,
-        connection: psycopg.Connection[Any],
-        cursor: psycopg.RawServerCursor[Any],
-        columns: list[_Column],
-        total_rows: int,
-    ) -> None:
-        self._connection = connection
-        self._cursor = cursor
+    One JSON array per page of ``page_rows`` rows, as ``json.dumps`` wrote it for the size
+    check; the real service likewise stores a finished statement's result and serves the
+    pages from there. Only the page being read is in Python memory, and the PostgreSQL
+    connection is closed as soon as the statement has run.
+    """
+
+    def __init__(self, columns: list[_Column], page_rows: int) -> None:
         self.columns = columns
-        self.total_rows = total_rows
+        self.total_rows = 0
+        self._page_rows = page_rows
+        self._file = tempfile.TemporaryFile(prefix="ims-local-data-api-")  # noqa: SIM115 - close()
+        self._pages: list[tuple[int, int]] = []  # (position in the file, bytes)
+        self._end = 0
 
-    def rows(self, offset: int, limit: int) -> list[tuple[Any, ...]]:
-        self._cursor.scroll(offset, "absolute")
-        return self._cursor.fetchmany(limit)
+    def append(self, page_json: bytes, rows: int) -> None:
+        """Add the next page: ``page_rows`` rows (fewer only for the last one)."""
+        self._file.write(page_json)
+        self._pages.append((self._end, len(page_json)))
+        self._end += len(page_json)
+        self.total_rows += rows
+
+    def rows(self, offset: int, limit: int) -> list[Sequence[Any]]:
+        page, skip = divmod(offset, self._page_rows)
+        rows: list[Sequence[Any]] = []
+        while len(rows) < limit and page < len(self._pages):
+            position, size = self._pages[page]
+            self._file.seek(position)
+            stored = json.loads(self._file.read(size))
+            rows.extend(stored[skip : skip + limit - len(rows)])
+            page, skip = page + 1, 0
+        return rows
 
     def close(self) -> None:
-        self._connection.close()
+        self._file.close()
 
 
 class _MemoryResult:
@@ -180,12 +196,36 @@ class _MemoryResult:
         self._rows = []
 
 
-def _records(columns: Sequence[_Column], rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
-    return [[_field(c.kind, v) for c, v in zip(columns, row, strict=True)] for row in rows]
+def _records(columns: Sequence[_Column], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    # _field inlined: this runs for every value of every page (the benchmarks' hot path).
+    kinds = [c.kind for c in columns]
+    return [
+        [{"isNull": True} if v is None else {k: v} for k, v in zip(kinds, row, strict=True)]
+        for row in rows
+    ]
 
 
-def _json_bytes(records: list[list[Any]]) -> int:
-    return len(json.dumps(records, ensure_ascii=False).encode("utf-8"))
+def _rows_json(rows: Sequence[Sequence[Any]]) -> bytes:
+    return json.dumps(rows, ensure_ascii=False).encode("utf-8")
+
+
+def _json_bytes(
+    columns: Sequence[_Column], rows: Sequence[Sequence[Any]], rows_json: bytes | None = None
+) -> int:
+    """The UTF-8 size of ``json.dumps(_records(columns, rows), ensure_ascii=False)``.
+
+    Computed without building the records (the size check reads every row of every
+    result): the rows' own JSON (``rows_json``, if already made) has the same brackets and
+    separators, and each field adds a fixed wrapper around its value - ``{"<kind>": v}`` is
+    ``len(kind) + 6`` bytes longer than ``v``; ``{"isNull": true}`` is 12 bytes longer than
+    ``null``.
+    """
+    size = len(_rows_json(rows) if rows_json is None else rows_json)
+    count = len(rows)
+    for index, column in enumerate(columns):
+        nulls = list(map(itemgetter(index), rows)).count(None)
+        size += nulls * 12 + (count - nulls) * (len(column.kind) + 6)
+    return size
 
 
 # --- Statements -------------------------------------------------------------------------------
@@ -402,35 +442,36 @@ class PostgresDataApi:
         return connection
 
     def _run_query(self, statement: _Statement, query: str, values: list[str]) -> None:
-        """Declare a scrollable cursor and read it once to count rows and bytes.
-
-        The transaction (and so the connection) stays open while the result is held.
-        """
+        """Run the query through a server-side cursor, counting rows and result bytes and
+        spooling the pages to a temporary file; the connection closes when it has run."""
         try:
             connection = self._connect(autocommit=False)
         except psycopg.Error as error:
             _fail(statement, _error_text(error))
             return
-        result: _CursorResult | None = None
+        result: _SpooledResult | None = None
+        finished = False
         try:
-            statement.redshift_pid = connection.info.backend_pid
-            cursor = psycopg.RawServerCursor(connection, "result", scrollable=True)
-            cursor.execute(query, values or None)
-            columns = _columns(connection, cursor)
-            total_rows, total_bytes = 0, 0
-            while rows := cursor.fetchmany(self._page_rows):
-                total_rows += len(rows)
-                total_bytes += _json_bytes(_records(columns, rows))
-                if total_bytes > self._max_result_bytes:
-                    _fail(statement, _RESULT_TOO_LARGE)
-                    return
-            result = _CursorResult(connection, cursor, columns, total_rows)
+            with connection:
+                statement.redshift_pid = connection.info.backend_pid
+                cursor = psycopg.RawServerCursor(connection, "result")
+                cursor.execute(query, values or None)
+                result = _SpooledResult(_columns(connection, cursor), self._page_rows)
+                total_bytes = 0
+                while rows := cursor.fetchmany(self._page_rows):
+                    page_json = _rows_json(rows)
+                    total_bytes += _json_bytes(result.columns, rows, page_json)
+                    if total_bytes > self._max_result_bytes:
+                        _fail(statement, _RESULT_TOO_LARGE)
+                        return
+                    result.append(page_json, len(rows))
             _finish(statement, result, total_bytes)
+            finished = True
         except psycopg.Error as error:
             _fail(statement, _error_text(error))
         finally:
-            if result is None:
-                connection.close()
+            if result is not None and not finished:
+                result.close()
 
     def _run_command(self, statement: _Statement, query: str, values: list[str]) -> None:
         try:
@@ -448,7 +489,7 @@ class PostgresDataApi:
         except psycopg.Error as error:
             _fail(statement, _error_text(error))
             return
-        total_bytes = _json_bytes(_records(columns, rows))
+        total_bytes = _json_bytes(columns, rows)
         if total_bytes > self._max_result_bytes:
             _fail(statement, _RESULT_TOO_LARGE)
             return
