@@ -5,9 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import psycopg
 import pytest
-from support import mysql_query, table_checksums
+from support import (
+    gold_load_arguments,
+    mysql_query,
+    mysql_url_text,
+    table_checksums,
+    warehouse_customers,
+    write_scenario,
+)
 
 from ims_refresh.cli import main
 from ims_refresh.settings import LocalDatabases
@@ -21,43 +27,13 @@ GOLD_TABLES = [spec.gold_table for spec in load_table_configs().all_tables()]
 @pytest.fixture
 def use_databases(databases: LocalDatabases, monkeypatch: pytest.MonkeyPatch) -> LocalDatabases:
     training = databases.training
-    monkeypatch.setenv(
-        "IMS_TRAINING_DB_URL",
-        f"mysql://{training.user}@{training.host}:{training.port}/{training.database}",
-    )
+    monkeypatch.setenv("IMS_TRAINING_DB_URL", mysql_url_text(training))
     monkeypatch.setenv("IMS_WAREHOUSE_URL", databases.warehouse_url)
     return databases
 
 
-def write_scenario(path: Path, customers: list[int]) -> Path:
-    path.write_text("customer_number\n" + "".join(f"{c}\n" for c in customers), "utf-8")
-    return path
-
-
-def warehouse_customers(url: str, limit: int, offset: int = 0) -> list[int]:
-    with psycopg.connect(url) as connection:
-        rows = connection.execute(
-            "SELECT customer_no FROM oframe_prd_s.ims_customer ORDER BY customer_no "
-            "LIMIT %s OFFSET %s",
-            (limit, offset),
-        ).fetchall()
-    return [int(row[0]) for row in rows]
-
-
 def run_gold_load(tmp_path: Path, scenario: Path, *extra: str) -> int:
-    return main(
-        [
-            "--report-dir",
-            str(tmp_path / "reports"),
-            "run",
-            "gold-load",
-            "--scenarios",
-            str(scenario),
-            "--as-of",
-            AS_OF,
-            *extra,
-        ]
-    )
+    return main(gold_load_arguments(tmp_path / "reports", scenario, AS_OF, *extra))
 
 
 def latest_report(tmp_path: Path) -> dict:

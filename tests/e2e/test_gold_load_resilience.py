@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pymysql
 import pytest
-from support import mysql_query, table_checksums
+from support import mysql_query, mysql_url_text, table_checksums
 
 from ims_refresh.settings import MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF, build_warehouse
@@ -28,7 +28,7 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/"
 def cli_env(training: MySqlUrl, warehouse_url: str, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
-        "IMS_TRAINING_DB_URL": f"mysql://{training.user}@{training.host}:{training.port}/{training.database}",
+        "IMS_TRAINING_DB_URL": mysql_url_text(training),
         "IMS_WAREHOUSE_URL": warehouse_url,
         **extra,
     }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from support import mysql_query
+from support import gold_load_arguments, mysql_query, mysql_url_text
 
 from ims_refresh.cli import main
 from ims_refresh.settings import LocalDatabases, MySqlUrl
@@ -26,10 +26,6 @@ SEED_NAMES = json.loads(
     (Path(__file__).parents[2] / "lambdas/training_refresh/seed_names.json").read_text("utf-8")
 )
 FICTIONAL_NAMES = set(SEED_NAMES["first_names"]) | set(SEED_NAMES["last_names"])
-
-
-def mysql_url_text(url: MySqlUrl) -> str:
-    return f"mysql://{url.user}@{url.host}:{url.port}/{url.database}"
 
 
 @pytest.fixture
@@ -61,18 +57,7 @@ def scenario_file(tmp_path: Path, customers: list[int], name: str = "s.csv") -> 
 
 
 def gold_load(tmp_path: Path, scenario: Path) -> int:
-    return main(
-        [
-            "--report-dir",
-            str(tmp_path / "reports"),
-            "run",
-            "gold-load",
-            "--scenarios",
-            str(scenario),
-            "--as-of",
-            AS_OF,
-        ]
-    )
+    return main(gold_load_arguments(tmp_path / "reports", scenario, AS_OF))
 
 
 def test_a_customer_whose_source_rows_changed_is_replaced(

@@ -32,6 +32,7 @@ from reset_support import (
     fill,
     table_states,
 )
+from support import mysql_url_text
 
 from ims_refresh.exit_codes import ExitCode
 from ims_refresh.local.runtime import WORK_BUCKET, LocalRuntime
@@ -291,9 +292,7 @@ def cli_env(databases: LocalDatabases, **extra: str) -> dict[str, str]:
     training = databases.training
     return {
         **os.environ,
-        "IMS_TRAINING_DB_URL": (
-            f"mysql://{training.user}@{training.host}:{training.port}/{training.database}"
-        ),
+        "IMS_TRAINING_DB_URL": mysql_url_text(training),
         "IMS_WAREHOUSE_URL": databases.warehouse_url,
         **extra,
     }

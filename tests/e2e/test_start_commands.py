@@ -19,7 +19,7 @@ import boto3
 import psycopg
 import pytest
 from reset_support import connect
-from support import mysql_query
+from support import mysql_query, warehouse_customers, write_scenario
 
 from ims_refresh import aws_commands
 from ims_refresh.aws_targets import TargetOptions
@@ -99,21 +99,6 @@ def env_deployment(stack: LocalRuntime, monkeypatch: pytest.MonkeyPatch) -> Loca
     monkeypatch.setenv("IMS_SCENARIO_BUCKET", SCENARIO_BUCKET)
     monkeypatch.setenv("IMS_SCENARIO_PREFIX", SCENARIO_PREFIX)
     return stack
-
-
-def write_scenario(path: Path, customers: list[int]) -> Path:
-    path.write_text("customer_number\n" + "".join(f"{c}\n" for c in customers), "utf-8")
-    return path
-
-
-def warehouse_customers(url: str, limit: int, offset: int = 0) -> list[int]:
-    with psycopg.connect(url) as connection:
-        rows = connection.execute(
-            "SELECT customer_no FROM oframe_prd_s.ims_customer ORDER BY customer_no "
-            "LIMIT %s OFFSET %s",
-            (limit, offset),
-        ).fetchall()
-    return [int(row[0]) for row in rows]
 
 
 def executions(runtime: LocalRuntime, workflow: str) -> list[dict[str, Any]]:
