@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pymysql
 import pytest
-from support import mysql_query, mysql_url_text, table_checksums
+from support import gold_load_arguments, mysql_query, mysql_url_text, table_checksums
 
 from ims_refresh.settings import MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF, build_warehouse
@@ -35,19 +35,8 @@ def cli_env(training: MySqlUrl, warehouse_url: str, **extra: str) -> dict[str, s
 
 
 def gold_load_command(scenario: Path, report_dir: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "ims_refresh.cli",
-        "--report-dir",
-        str(report_dir),
-        "run",
-        "gold-load",
-        "--scenarios",
-        str(scenario),
-        "--as-of",
-        DEMO_AS_OF.isoformat(),
-    ]
+    arguments = gold_load_arguments(report_dir, scenario, DEMO_AS_OF.isoformat())
+    return [sys.executable, "-m", "ims_refresh.cli", *arguments]
 
 
 @pytest.fixture
