@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import psycopg
 import pymysql
 import pytest
+from hypothesis import HealthCheck, settings
 
 from ims_refresh.settings import LocalDatabases, MySqlUrl
 from ims_refresh.synthetic_warehouse import build_warehouse
@@ -19,6 +20,13 @@ from ims_refresh.synthetic_warehouse import build_warehouse
 MARIADB = "mysql://root@127.0.0.1:3306/"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/"
 SHARED_WAREHOUSE_CUSTOMERS = 400
+
+# Property tests judge results, never speed: on a busy shared machine generating or running
+# an example can take longer than hypothesis's defaults allow.
+settings.register_profile(
+    "ims", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.load_profile("ims")
 
 
 def _mysql_server() -> pymysql.connections.Connection:

@@ -49,10 +49,17 @@ of up to 15 digits keep the SQL text near 17 KB (limit 100 KB), and at the bench
 MISSING_SAMPLE_SIZE = 100
 
 
+class StartedQuery(Protocol):
+    def result(self) -> Iterator[ResultPage]: ...
+    def abandon(self) -> None: ...
+
+
 class Warehouse(Protocol):
     def query(
         self, sql: str, parameters: Mapping[str, str] | None = None
     ) -> Iterator[ResultPage]: ...
+
+    def start(self, sql: str, parameters: Mapping[str, str] | None = None) -> StartedQuery: ...
 
 
 @dataclass(frozen=True)
@@ -159,16 +166,9 @@ def _anonymized(spec: TableSpec, rows: Sequence[Sequence[Any]]) -> Sequence[Sequ
 
 
 def _extracted_batches(
-    warehouse: Warehouse,
-    spec: TableSpec,
-    customers: Sequence[int],
-    as_of: str,
-    counter: dict[str, int],
+    started: StartedQuery, spec: TableSpec, counter: dict[str, int]
 ) -> Iterable[Sequence[Sequence[Any]]]:
-    template = spec.extraction_sql_template()
-    sql = template.replace("{customer_numbers}", customer_in_list(customers))
-    parameters = {"as_of": as_of} if ":as_of" in sql else None
-    for page in warehouse.query(sql, parameters):
+    for page in started.result():
         if tuple(page.columns) != spec.columns:
             raise TableConfigError(
                 f"{spec.extract_sql} returned columns {list(page.columns)} but "
@@ -176,6 +176,37 @@ def _extracted_batches(
             )
         counter[spec.training_table] = counter.get(spec.training_table, 0) + len(page.rows)
         yield _anonymized(spec, page.rows)
+
+
+class _ChunkExtraction:
+    """One chunk's extraction statements, one per table of the config, submitted at once."""
+
+    def __init__(
+        self, warehouse: Warehouse, specs: Sequence[TableSpec], customers: Sequence[int], as_of: str
+    ) -> None:
+        self._started: list[tuple[TableSpec, StartedQuery]] = []
+        try:
+            for spec in specs:
+                sql = spec.extraction_sql_template().replace(
+                    "{customer_numbers}", customer_in_list(customers)
+                )
+                parameters = {"as_of": as_of} if ":as_of" in sql else None
+                self._started.append((spec, warehouse.start(sql, parameters)))
+        except BaseException:
+            self.abandon()
+            raise
+
+    def table_rows(self, counter: dict[str, int]) -> list[TableRows]:
+        """The rows of each table, read (and counted in ``counter``) as they are consumed."""
+        return [
+            TableRows(spec, _extracted_batches(started, spec, counter))
+            for spec, started in self._started
+        ]
+
+    def abandon(self) -> None:
+        """Cancel the statements whose results were not collected."""
+        for _spec, started in self._started:
+            started.abandon()
 
 
 def load_config(
@@ -204,19 +235,24 @@ def load_config(
         spec.training_table: dict(task.get("tables", {}).get(spec.training_table, {}))
         for spec in config.tables
     }
+    as_of = str(task["as_of"])
     elapsed = float(task.get("duration_seconds", 0.0))
     slowest_chunk = 0.0
     dry_run = bool(task.get("dry_run", False))
     connection = None if dry_run else connect_mysql()
+    extractions: list[_ChunkExtraction] = []
     try:
         while next_chunk < len(chunks) and (next_chunk == 0 or has_time_for(slowest_chunk)):
             started = time.monotonic()
             chunk = chunks[next_chunk]
+            if not extractions:
+                extractions.append(_ChunkExtraction(warehouse, config.tables, chunk, as_of))
+            if next_chunk + 1 < len(chunks) and has_time_for(2 * slowest_chunk):
+                # Redshift runs the next chunk's statements while this chunk is merged.
+                following = chunks[next_chunk + 1]
+                extractions.append(_ChunkExtraction(warehouse, config.tables, following, as_of))
             read: dict[str, int] = {}
-            tables = [
-                TableRows(spec, _extracted_batches(warehouse, spec, chunk, task["as_of"], read))
-                for spec in config.tables
-            ]
+            tables = extractions[0].table_rows(read)
             if connection is None:
                 _drain(tables)
                 counts = MergeCounts()
@@ -231,11 +267,14 @@ def load_config(
                     ("rows_replaced", counts.rows_deleted.get(spec.training_table, 0)),
                 ):
                     table_totals[name] = table_totals.get(name, 0) + value
+            extractions.pop(0)
             next_chunk += 1
             chunk_seconds = time.monotonic() - started
             slowest_chunk = max(slowest_chunk, chunk_seconds)
             elapsed += chunk_seconds
     finally:
+        for extraction in extractions:  # a failed chunk, or one there was no time for
+            extraction.abandon()
         if connection is not None:
             connection.close()
     done = next_chunk >= len(chunks)

@@ -12,8 +12,13 @@ customer numbers are validated integers passed as query parameters.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+from itertools import repeat
+from operator import attrgetter
 from typing import Any, Protocol
 
 from training_refresh.errors import TrainingDatabaseBusyError, TrainingDatabaseError
@@ -24,6 +29,14 @@ INSERT_BATCH_ROWS = 2_000
 """Rows per multi-row INSERT: large enough to amortise round trips, small enough to stay
 well under max_allowed_packet (a gold row is at most ~600 bytes)."""
 
+SERVER_STATUS_NO_BACKSLASH_ESCAPES = 512
+"""The MySQL protocol's server status flag for sql_mode NO_BACKSLASH_ESCAPES."""
+_BACKSLASH_ESCAPES = str.maketrans(
+    {"\0": "\\0", "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\x1a": "\\Z", '"': '\\"', "'": "\\'"}
+)
+"""pymysql's escape_string: the characters MySQL wants backslash-escaped in a string."""
+_QUOTE_DOUBLING = str.maketrans({"'": "''"})
+"""Under NO_BACKSLASH_ESCAPES a backslash is an ordinary character; only quotes double."""
 _LOCK_WAIT_ERRORS = {1205, 1213}  # lock wait timeout, deadlock: retrying helps
 _LOST_CONNECTION_ERRORS = {2006, 2013}
 
@@ -39,7 +52,10 @@ class Cursor(Protocol):
 class Connection(Protocol):
     """The part of a pymysql connection that the merge uses."""
 
+    server_status: int
+
     def cursor(self) -> Cursor: ...
+    def escape(self, obj: Any, mapping: Any = None) -> str: ...
     def begin(self) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
@@ -83,10 +99,75 @@ def delete_statement(spec: TableSpec, customer_count: int) -> str:
     )
 
 
-def insert_statement(spec: TableSpec) -> str:
+def insert_prefix(spec: TableSpec) -> str:
+    """``INSERT INTO ... (columns) VALUES``: the multi-row INSERT's head, rows follow."""
     columns = ", ".join(quote_identifier(c) for c in spec.mysql_columns)
-    placeholders = ", ".join(["%s"] * len(spec.columns))
-    return f"INSERT INTO {quote_identifier(spec.gold_table)} ({columns}) VALUES ({placeholders})"
+    return f"INSERT INTO {quote_identifier(spec.gold_table)} ({columns}) VALUES "
+
+
+def values_list(connection: Connection, rows: Sequence[Sequence[Any]]) -> str:
+    """``(v, ...),(v, ...)``: the rows as SQL literals, exactly as pymysql would write them.
+
+    Built column by column: where a column holds one plain type (the usual case), every
+    value is rendered by one C-level call (``map``) instead of pymysql's chain of Python
+    calls per value. Any other column is rendered value by value by ``connection.escape``,
+    pymysql's own encoder.
+    """
+    columns = [_literals(connection, values) for values in zip(*rows, strict=True)]
+    return ",".join(map("({})".format, map(",".join, zip(*columns, strict=True))))
+
+
+def _literals(connection: Connection, values: Sequence[Any]) -> Sequence[str]:
+    types = set(map(type, values))
+    has_nulls = type(None) in types
+    types.discard(type(None))
+    kind = types.pop() if len(types) == 1 else None
+    present = [value for value in values if value is not None] if has_nulls else values
+    render_all: Callable[[Sequence[Any]], Iterable[str]]
+    if kind is str:
+        render_all = partial(_quoted_strings, _string_escapes(connection))
+    elif kind is dt.datetime and not any(map(attrgetter("tzinfo"), present)):
+        render_all = partial(_quoted, partial(dt.datetime.isoformat, sep=" "))
+    elif kind in _COLUMN_LITERALS:
+        render_all = _COLUMN_LITERALS[kind]
+    else:
+        return list(map(connection.escape, values))
+    if not has_nulls:
+        return list(render_all(values))
+    rendered = iter(render_all(present))
+    return ["NULL" if value is None else next(rendered) for value in values]
+
+
+def _quoted(text: Callable[[Any], str], values: Sequence[Any]) -> Iterable[str]:
+    return map("'{}'".format, map(text, values))
+
+
+def _string_escapes(connection: Connection) -> dict[int, str]:
+    if connection.server_status & SERVER_STATUS_NO_BACKSLASH_ESCAPES:
+        return _QUOTE_DOUBLING
+    return _BACKSLASH_ESCAPES
+
+
+def _quoted_strings(escapes: dict[int, str], values: Sequence[str]) -> Iterable[str]:
+    return map("'{}'".format, map(str.translate, values, repeat(escapes)))
+
+
+def _integers(values: Sequence[Any]) -> Iterable[str]:
+    return map(int.__repr__, values)
+
+
+def _decimals(values: Sequence[Any]) -> Iterable[str]:
+    return map(format, values, repeat("f"))
+
+
+_COLUMN_LITERALS: dict[type, Callable[[Sequence[Any]], Iterable[str]]] = {
+    int: _integers,
+    Decimal: _decimals,
+    dt.date: partial(_quoted, dt.date.isoformat),
+}
+"""Column renderers equal to pymysql's escape_int, escape_decimal and escape_date. Naive
+datetimes (escape_datetime writes microseconds only when non-zero, as ``isoformat`` does)
+and strings (the connection's escape_string) are chosen in :func:`_literals`."""
 
 
 def replace_customers(
@@ -109,12 +190,12 @@ def replace_customers(
                 )
                 counts.rows_deleted[table.spec.training_table] = deleted
             for table in tables:
-                statement = insert_statement(table.spec)
+                prefix = insert_prefix(table.spec)
                 written = 0
                 for batch in table.batches:
                     for start in range(0, len(batch), INSERT_BATCH_ROWS):
                         part = batch[start : start + INSERT_BATCH_ROWS]
-                        cursor.executemany(statement, part)
+                        cursor.execute(prefix + values_list(connection, part))
                         written += len(part)
                 counts.rows_written[table.spec.training_table] = written
         connection.commit()

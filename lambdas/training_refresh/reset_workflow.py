@@ -21,6 +21,7 @@ from training_refresh.reset import (
     SwapSettings,
     build_staging_copy,
     clean_leftovers,
+    largest_first,
     select_tables,
     swap_all,
 )
@@ -68,9 +69,11 @@ def prepare_reset(
     with _connected(connect_mysql) as connection:
         lease = acquire_reset_lease(connection, run_id, lease_times)
         dropped = clean_leftovers(connection, configs.all_tables())
+        with connection.cursor() as cursor:
+            in_copy_order = largest_first(cursor, specs)
     return {
         "run_id": run_id,
-        "tables": [spec.training_table for spec in specs],
+        "tables": [spec.training_table for spec in in_copy_order],
         "started_at": started_at,
         "waited_for_gold_loads_seconds": lease.waited_seconds,
         "waited_for_gold_loads": list(lease.waited_for),

@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import operator
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
 from typing import Any, Protocol
 
 from training_refresh.errors import (
@@ -83,9 +85,12 @@ _TIMESTAMP = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?"
     r"(?:([+-])(\d{2})(?::?(\d{2}))?)?"
 )
-_PLAIN_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?", re.ASCII)
-"""The common case of _TIMESTAMP (no zone, ASCII digits): datetime.fromisoformat parses it
-to the same value about twenty times faster than the groups below."""
+_PLAIN_TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2} (?:[01]\d|2[0-3]):\d{2}:\d{2}(?:\.\d{1,6})?", re.ASCII
+)
+"""The common case of _TIMESTAMP (no zone, ASCII digits, hours below 24): datetime.fromisoformat
+parses it to the same value about twenty times faster than the groups below. Hours 24+ take
+the slow path, which refuses them whatever the Python version."""
 
 
 class RedshiftDataClient(Protocol):
@@ -204,11 +209,12 @@ class DataApiWarehouse:
         returns; pages are fetched as the iterator is consumed. A result with no rows gives one
         page without rows; a statement without a result set (DDL, DML) gives no page.
         """
-        statement_id = self._execute(sql, parameters)
-        description = self._wait_until_finished(statement_id)
-        if not description.get("HasResultSet", False):
-            return iter(())
-        return self._pages(statement_id)
+        return self.start(sql, parameters).result()
+
+    def start(self, sql: str, parameters: Mapping[str, str] | None = None) -> StartedStatement:
+        """Submit ``sql`` without waiting: Redshift runs it while the caller does other work,
+        and :meth:`StartedStatement.result` collects it later."""
+        return StartedStatement(self, self._execute(sql, parameters))
 
     def fetch_all(self, sql: str, parameters: Mapping[str, str] | None = None) -> ResultPage:
         """Run ``sql`` and return every row at once; meant for small results."""
@@ -278,9 +284,7 @@ class DataApiWarehouse:
             response = self._call("get_statement_result", **request)
             if columns is None:  # every page repeats the same ColumnMetadata
                 columns = _ResultColumns(response.get("ColumnMetadata") or [])
-            yield ResultPage(
-                columns.names, [columns.decode(record) for record in response["Records"]]
-            )
+            yield ResultPage(columns.names, columns.decode_page(response["Records"]))
             next_token = response.get("NextToken")
             if not next_token:
                 return
@@ -295,6 +299,39 @@ class DataApiWarehouse:
                 raise
             raise _client_error_as_warehouse_error(operation, code, str(error)) from error
         return response
+
+
+class StartedStatement:
+    """A statement submitted to the Data API, whose result has not been collected yet."""
+
+    def __init__(self, warehouse: DataApiWarehouse, statement_id: str) -> None:
+        self.statement_id = statement_id
+        self._warehouse = warehouse
+        self._collected = False
+
+    def result(self) -> Iterator[ResultPage]:
+        """Wait until the statement has finished; return an iterator over its result pages
+        (see :meth:`DataApiWarehouse.query`)."""
+        self._collected = True
+        description = self._warehouse._wait_until_finished(self.statement_id)
+        if not description.get("HasResultSet", False):
+            return iter(())
+        return self._warehouse._pages(self.statement_id)
+
+    def abandon(self) -> None:
+        """The result will not be collected: cancel the statement if it is still running.
+
+        Best effort: a statement that has finished meanwhile cannot be cancelled, and its
+        result simply expires (after 24 hours on AWS).
+        """
+        if self._collected:
+            return
+        self._collected = True
+        try:
+            self._warehouse._client.cancel_statement(Id=self.statement_id)
+        except Exception as error:  # clean-up: it must not hide the error being handled
+            reason = _client_error_code(error) or type(error).__name__
+            logger.debug("statement %s was not cancelled: %s", self.statement_id, reason)
 
 
 def customer_in_list(customer_numbers: Sequence[int]) -> str:
@@ -358,7 +395,14 @@ def _says_result_too_large(text: str) -> bool:
 
 
 class _ResultColumns:
-    """Decodes records by their ColumnMetadata."""
+    """Decodes records by their ColumnMetadata.
+
+    A page is decoded column by column (:meth:`decode_page`), which keeps the per-value work
+    in C (``map`` over ``dict.get``, ``str.rstrip``, ``date.fromisoformat``...): this runs for
+    every value of every result. Anything unexpected in a column sends the whole page to the
+    field-by-field path (:meth:`decode`), which defines the semantics and names the column
+    of a value it cannot decode.
+    """
 
     def __init__(self, metadata: Sequence[Mapping[str, Any]]) -> None:
         self.names = tuple(str(column["name"]) for column in metadata)
@@ -367,6 +411,29 @@ class _ResultColumns:
             _decoder_for(name, type_name)
             for name, type_name in zip(self.names, self._types, strict=True)
         )
+        self._column_decoders = tuple(_COLUMN_DECODERS.get(t) for t in self._types)
+
+    def decode_page(self, records: Sequence[Sequence[Mapping[str, Any]]]) -> list[tuple[Any, ...]]:
+        if not records:
+            return []
+        if set(map(len, records)) != {len(self._decoders)}:
+            return [self.decode(record) for record in records]
+        columns = []
+        for index, fields in enumerate(zip(*records, strict=True)):
+            column_decoder = self._column_decoders[index]
+            values: list[Any] | None
+            try:
+                if column_decoder is None:
+                    decode = self._decoders[index]
+                    values = [None if f.get("isNull") else decode(f) for f in fields]
+                else:
+                    values = column_decoder(fields)
+            except (AttributeError, KeyError, TypeError, ValueError, InvalidOperation):
+                values = None
+            if values is None:  # outside the except block, so nothing is chained
+                return [self.decode(record) for record in records]
+            columns.append(values)
+        return list(zip(*columns, strict=True))
 
     def decode(self, record: Sequence[Mapping[str, Any]]) -> tuple[Any, ...]:
         if len(record) != len(self._decoders):
@@ -374,16 +441,6 @@ class _ResultColumns:
                 f"a record has {len(record)} fields but the result has {len(self._decoders)}"
                 " columns"
             )
-        try:
-            # Fast path: one generator over (decoder, field) pairs; this runs for every value.
-            return tuple(
-                None if field.get("isNull") else decode(field)
-                for decode, field in zip(self._decoders, record, strict=True)
-            )
-        except (KeyError, TypeError, ValueError, InvalidOperation):
-            pass
-        # Outside the except block, so the failure above is not chained to the error below:
-        # the slow path finds the same field again and raises the error naming its column.
         return tuple(self._decode_field(index, field) for index, field in enumerate(record))
 
     def _decode_field(self, index: int, field: Mapping[str, Any]) -> Any:
@@ -459,8 +516,7 @@ def _timestamptz(field: Mapping[str, Any]) -> dt.datetime:
 
 def _parse_timestamp(text: str, *, with_time_zone: bool) -> dt.datetime:
     """Parse Redshift's ``YYYY-MM-DD HH:MM:SS[.f{1,6}][+HH[:MM]]`` output."""
-    if not with_time_zone and _PLAIN_TIMESTAMP.fullmatch(text) and text[11:13] < "24":
-        # Hours 24+ take the path below, which refuses them whatever the Python version.
+    if not with_time_zone and _PLAIN_TIMESTAMP.fullmatch(text):
         return dt.datetime.fromisoformat(text)
     match = _TIMESTAMP.fullmatch(text)
     if match is None:
@@ -502,3 +558,78 @@ _DECODERS: dict[str, FieldDecoder] = {
     "char": _padded_char,
 }
 """Redshift ``typeName`` → decoder of the Field member the Data API uses for that type."""
+
+
+ColumnDecoder = Callable[[Sequence[Mapping[str, Any]]], list[Any]]
+
+
+def _column_members(fields: Sequence[Any], member: str, kind: type) -> list[Any]:
+    """Each field's ``member`` (None where the field is null), as :meth:`_ResultColumns.decode`
+    would read it; raises TypeError where that path would fail or differ."""
+    values = list(map(dict.get, fields, repeat(member)))
+    nulls = list(map(bool, map(dict.get, fields, repeat("isNull"))))
+    # Exactly the null fields may lack the member, and they must lack it.
+    if list(map(operator.is_, values, repeat(None))) != nulls:
+        raise TypeError("null markers and values disagree")
+    if not set(map(type, values)) <= {kind, type(None)}:
+        raise TypeError(f"{member} is not a {kind.__name__}")
+    return values
+
+
+def _converted(values: list[Any], convert: Callable[[Any], Any]) -> list[Any]:
+    if None in values:
+        return [None if value is None else convert(value) for value in values]
+    return list(map(convert, values))
+
+
+def _long_column(fields: Sequence[Mapping[str, Any]]) -> list[Any]:
+    return _column_members(fields, "longValue", int)
+
+
+def _string_column(fields: Sequence[Mapping[str, Any]]) -> list[Any]:
+    return _column_members(fields, "stringValue", str)
+
+
+def _padded_char_column(fields: Sequence[Mapping[str, Any]]) -> list[Any]:
+    return _converted(_string_column(fields), _strip_padding)
+
+
+def _strip_padding(text: str) -> str:
+    return text.rstrip(" ")
+
+
+def _date_column(fields: Sequence[Mapping[str, Any]]) -> list[Any]:
+    return _converted(_string_column(fields), dt.date.fromisoformat)
+
+
+def _decimal_column(fields: Sequence[Mapping[str, Any]]) -> list[Any]:
+    return _converted(_string_column(fields), Decimal)
+
+
+def _timestamp_column(fields: Sequence[Mapping[str, Any]]) -> list[Any]:
+    values = _string_column(fields)
+    present = [value for value in values if value is not None] if None in values else values
+    if all(map(_PLAIN_TIMESTAMP.fullmatch, present)):
+        return _converted(values, dt.datetime.fromisoformat)
+    return _converted(values, _naive_timestamp)
+
+
+def _naive_timestamp(text: str) -> dt.datetime:
+    return _parse_timestamp(text, with_time_zone=False)
+
+
+_COLUMN_DECODERS: dict[str, ColumnDecoder] = {
+    "int2": _long_column,
+    "int4": _long_column,
+    "int8": _long_column,
+    "numeric": _decimal_column,
+    "decimal": _decimal_column,
+    "date": _date_column,
+    "timestamp": _timestamp_column,
+    "varchar": _string_column,
+    "text": _string_column,
+    "bpchar": _padded_char_column,
+    "char": _padded_char_column,
+}
+"""Whole-column decoders of the common types, equal to mapping _DECODERS over the fields;
+the others (float, bool, timestamptz) are decoded field by field."""

@@ -60,6 +60,7 @@ def execute_locally(
             print(f"ims-refresh: {error}", file=sys.stderr)
             return ExitCode.GAVE_UP_WAITING
         report = runtime.read_json_if_exists(report_location(WORK_BUCKET, workflow, name).uri)
+        largest_payload = runtime.largest_state_payload_bytes(outcome)
     if report is None:
         report = _fallback_report(
             workflow, name, outcome.status.lower(), outcome.error, outcome.cause
@@ -68,7 +69,7 @@ def execute_locally(
         "name": outcome.name,
         "status": outcome.status,
         "error": outcome.error,
-        "largest_state_payload_bytes": outcome.largest_state_payload_bytes,
+        "largest_state_payload_bytes": largest_payload,
     }
     path = save_report(report, report_dir)
     print_summary(report, sys.stdout)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date
 
 import pymysql
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from support import mysql_query, table_checksums
 
 from ims_refresh.local.mysql_setup import connect, ensure_training_tables
 from ims_refresh.settings import MySqlUrl
 from training_refresh.errors import TrainingDatabaseError
-from training_refresh.gold_merge import TableRows, replace_customers
+from training_refresh.gold_merge import TableRows, replace_customers, values_list
 from training_refresh.table_configs import load_table_configs
 
 CONFIGS = load_table_configs()
@@ -89,3 +91,69 @@ def test_a_mysql_error_becomes_a_named_error_without_row_values(gold) -> None:
     with pytest.raises(TrainingDatabaseError, match="ORDER_STATUS") as raised:
         load(gold, [1], [too_long], [])
     assert "XXXX" not in str(raised.value)
+
+
+VALUE_TYPES = [
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12),
+    st.text(alphabet=st.sampled_from(["'", "\\", '"', "\x00", "\x1a", "\n", "\r", "a", "é"])),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3),
+    st.dates(),
+    st.datetimes(),
+    st.datetimes(timezones=st.just(UTC)),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+]
+
+
+@st.composite
+def value_rows(draw: st.DrawFn) -> list[tuple]:
+    """Three rows of one to four columns. A column holds one type, sometimes with NULLs
+    (as extracted columns do), or a mix of types."""
+    columns = []
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        values = (
+            st.one_of(*VALUE_TYPES)
+            if draw(st.booleans())
+            else st.one_of(st.none(), draw(st.sampled_from(VALUE_TYPES)))
+        )
+        columns.append(draw(st.lists(values, min_size=3, max_size=3)))
+    return [tuple(column[row] for column in columns) for row in range(3)]
+
+
+@pytest.fixture(scope="module", params=["", "NO_BACKSLASH_ESCAPES"])
+def session(request: pytest.FixtureRequest) -> Iterator[pymysql.connections.Connection]:
+    """A MariaDB session with or without backslash escapes (no database needed)."""
+    connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", charset="utf8mb4")
+    with connection.cursor() as cursor:
+        cursor.execute("SET SESSION sql_mode = %s", [request.param])
+    yield connection
+    connection.close()
+
+
+@given(rows=value_rows())
+@example(rows=[("O'Neil \\ \x00\x1a\n\r\"",), (None,), ("",)])
+def test_values_list_writes_what_pymysql_writes(
+    session: pymysql.connections.Connection, rows: list[tuple]
+) -> None:
+    # Given rows of every value type the extraction produces, NULLs and mixed columns
+    # When they are rendered as a VALUES list, column by column
+    rendered = values_list(session, rows)
+    # Then the text is exactly what pymysql renders value by value in this session's mode
+    expected = ",".join("(" + ",".join(session.escape(v) for v in row) + ")" for row in rows)
+    assert rendered == expected
+
+
+@pytest.mark.parametrize("sql_mode", ["", "NO_BACKSLASH_ESCAPES"])
+def test_awkward_strings_survive_the_round_trip(gold, sql_mode: str) -> None:
+    # Given strings with quotes, backslashes, control characters and non-ASCII text
+    awkward = ["O'Neil", "back\\slash", "\\'", '"quoted"', "nul\x00byte", "ctrl\x1az", "é 🦆"]
+    with gold.cursor() as cursor:
+        cursor.execute("SET SESSION sql_mode = %s", [sql_mode])
+        cursor.execute("CREATE TABLE awkward (id INT, v VARCHAR(40)) CHARACTER SET utf8mb4")
+        # When they are inserted through a rendered VALUES list
+        rows = [(index, text) for index, text in enumerate([*awkward, None])]
+        cursor.execute("INSERT INTO awkward (id, v) VALUES " + values_list(gold, rows))
+        cursor.execute("SELECT id, v FROM awkward ORDER BY id")
+        # Then MariaDB stored exactly those values
+        assert [tuple(row) for row in cursor.fetchall()] == rows

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -22,7 +23,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ims_refresh.local.redshift_data import PostgresDataApi
-from ims_refresh.local.routing import routed
+from ims_refresh.local.routing import LocalServiceError, routed
 from training_refresh.errors import (
     ResultTooLargeError,
     WarehouseQueryError,
@@ -147,10 +148,12 @@ def execute(client: Any, sql: str, **extra: Any) -> str:
 
 
 def describe_until_done(client: Any, statement_id: str) -> dict[str, Any]:
-    for _ in range(100):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         description: dict[str, Any] = client.describe_statement(Id=statement_id)
         if description["Status"] not in ("SUBMITTED", "PICKED", "STARTED"):
             return description
+        time.sleep(0.005)
     raise AssertionError("the statement never finished")
 
 
@@ -362,7 +365,7 @@ def test_a_statement_that_never_finishes_is_cancelled(
     assert now[0] == pytest.approx(30.0)
     statement_id = re.search(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", str(raised.value))
     assert statement_id is not None
-    assert client.describe_statement(Id=statement_id.group())["Status"] == "ABORTED"
+    assert describe_until_done(client, statement_id.group())["Status"] == "ABORTED"
 
 
 def test_a_held_statement_reports_started_until_released(
@@ -378,10 +381,10 @@ def test_a_held_statement_reports_started_until_released(
         client.get_statement_result(Id=statement_id)
     statuses.append(client.describe_statement(Id=statement_id)["Status"])
 
-    # Then it was STARTED each time, without a result, and finishes on the fourth describe
+    # Then it was STARTED each time, without a result, and finishes after
     assert statuses == ["STARTED"] * 3
     assert error_code(raised) == "ResourceNotFoundException"
-    assert client.describe_statement(Id=statement_id)["Status"] == "FINISHED"
+    assert describe_until_done(client, statement_id)["Status"] == "FINISHED"
     assert client.get_statement_result(Id=statement_id)["Records"] == [[{"longValue": 1}]]
 
 
@@ -398,7 +401,9 @@ def test_unread_results_beyond_the_limit_are_released_oldest_first(warehouse_url
 
         # When two statements finish before either result is read
         first = execute(client, "SELECT 1 AS one")
+        describe_until_done(client, first)
         second = execute(client, "SELECT 2 AS two")
+        describe_until_done(client, second)
 
         # Then the older result was released and the newer one is still there
         with pytest.raises(ClientError) as raised:
@@ -663,3 +668,62 @@ def test_order_and_auth_extracts_stop_at_the_end_of_the_day(
     assert auths.rows == [
         (11, 1, Decimal("10.00"), "OK", "A1", "VISA", "1234", LAST_SECOND_OF_AS_OF)
     ]
+
+
+@pytest.fixture
+def held_lock(warehouse_url: str) -> Iterator[psycopg.Connection[Any]]:
+    """A session holding advisory lock 4242: a statement that takes it waits until released."""
+    with psycopg.connect(warehouse_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(4242)")
+        yield holder
+
+
+WAITS_FOR_THE_LOCK = "SELECT 1 AS one FROM (SELECT pg_advisory_lock(4242)) AS waited"
+
+
+def test_a_statement_runs_in_the_background_after_execute_returns(
+    client: Any, held_lock: psycopg.Connection[Any]
+) -> None:
+    # Given a statement that cannot finish while the test holds a lock it needs
+    statement_id = execute(client, WAITS_FOR_THE_LOCK)
+
+    # When it is described before and after the lock is released
+    while_blocked = [client.describe_statement(Id=statement_id)["Status"] for _ in range(3)]
+    held_lock.execute("SELECT pg_advisory_unlock(4242)")
+    finished = describe_until_done(client, statement_id)
+
+    # Then ExecuteStatement had returned at once and the statement finished on its own
+    assert while_blocked == ["STARTED"] * 3
+    assert finished["Status"] == "FINISHED"
+    assert client.get_statement_result(Id=statement_id)["Records"] == [[{"longValue": 1}]]
+
+
+def test_a_running_statement_that_is_cancelled_ends_aborted_without_a_result(
+    client: Any, held_lock: psycopg.Connection[Any]
+) -> None:
+    # Given a statement still running in the background
+    statement_id = execute(client, WAITS_FOR_THE_LOCK)
+
+    # When it is cancelled, and only then able to finish
+    cancelled = client.cancel_statement(Id=statement_id)
+    held_lock.execute("SELECT pg_advisory_unlock(4242)")
+
+    # Then it ends ABORTED, its result is dropped and it cannot be cancelled twice
+    assert cancelled["Status"] is True
+    assert describe_until_done(client, statement_id)["Status"] == "ABORTED"
+    with pytest.raises(ClientError) as no_result:
+        client.get_statement_result(Id=statement_id)
+    assert error_code(no_result) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as again:
+        client.cancel_statement(Id=statement_id)
+    assert error_code(again) == "ValidationException"
+
+
+def test_a_closed_api_refuses_new_statements(warehouse_url: str) -> None:
+    # Given a local Data API that has been closed
+    api = PostgresDataApi(warehouse_url)
+    api.close()
+
+    # When a statement is submitted, it is refused
+    with pytest.raises(LocalServiceError, match="closed"):
+        api.handle("ExecuteStatement", {**TARGET.execute_statement_arguments(), "Sql": "SELECT 1"})

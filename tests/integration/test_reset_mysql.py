@@ -99,9 +99,9 @@ def test_after_a_reset_every_training_table_equals_its_gold_copy(db: MySqlUrl) -
     # Then every training table has the gold copy's rows (count and CHECKSUM TABLE)
     assert_training_equals_gold(db)
     assert states(db) == {"A"}
-    assert [c["rows"] for c in result["copies"]] == [
-        checksums(db, [t])[t][0] for t in TRAINING_TABLES
-    ]
+    assert {c["table"]: c["rows"] for c in result["copies"]} == {
+        t: checksums(db, [t])[t][0] for t in TRAINING_TABLES
+    }
     # And nothing but gold, training and lease tables is left
     assert all_tables(db) == EXPECTED_TABLES
     assert live_leases_of(db) == []
@@ -557,3 +557,24 @@ def test_a_superseded_reset_still_copying_never_shares_staging_tables_with_the_n
     assert "IMS_ORDER__RESET_FILL" in result["plan"]["leftovers_dropped"]
     assert_training_equals_gold(db)
     assert all_tables(db) == EXPECTED_TABLES
+
+
+def test_the_largest_gold_copy_is_copied_first(conn: Any, db: MySqlUrl) -> None:
+    # Given the last configured table's gold copy grown far beyond the others
+    last = SPECS[-1]
+    key, *others = (f"`{column}`" for column in last.mysql_columns)
+    with conn.cursor() as cursor:
+        for _ in range(8):
+            cursor.execute(f"SELECT MAX({key}) FROM `{last.gold_table}`")
+            offset = int(cursor.fetchone()[0])
+            cursor.execute(
+                f"INSERT INTO `{last.gold_table}` ({key}, {', '.join(others)}) "
+                f"SELECT {key} + {offset}, {', '.join(others)} FROM `{last.gold_table}`"
+            )
+        cursor.execute(f"ANALYZE TABLE `{last.gold_table}`")
+        cursor.fetchall()
+    # When a reset is prepared
+    plan = prepare_reset({}, run_id="reset-order", connect_mysql=connector(db), configs=CONFIGS)
+    # Then that table is copied first, and every table is copied
+    assert plan["tables"][0] == last.training_table
+    assert sorted(plan["tables"]) == sorted(TRAINING_TABLES)

@@ -8,9 +8,14 @@ from datetime import date
 
 import pytest
 
-from training_refresh.errors import InvalidAsOfDateError, ScenarioFileError, UnknownTableError
-from training_refresh.gold_load import build_report, plan_gold_load
-from training_refresh.object_store import ObjectMissingError
+from training_refresh.errors import (
+    InvalidAsOfDateError,
+    ScenarioFileError,
+    UnknownTableError,
+    WarehouseQueryError,
+)
+from training_refresh.gold_load import WorkLocations, build_report, load_config, plan_gold_load
+from training_refresh.object_store import ObjectMissingError, put_json
 from training_refresh.table_configs import load_table_configs
 from training_refresh.warehouse import ResultPage
 
@@ -191,3 +196,96 @@ def test_report_of_a_clean_load_succeeds() -> None:
     )
     assert outcome["status"] == "succeeded"
     assert report["errors"] == []
+
+
+class StartedExtraction:
+    """A submitted statement of RecordingWarehouse: it logs being collected or abandoned."""
+
+    def __init__(self, warehouse: RecordingWarehouse, chunk: int) -> None:
+        self.warehouse = warehouse
+        self.chunk = chunk
+        self.collected = False
+
+    def result(self) -> Iterator[ResultPage]:
+        self.collected = True
+        self.warehouse.events.append(("result", self.chunk))
+        if self.chunk in self.warehouse.failing_chunks:
+            raise WarehouseQueryError(f"statement of chunk {self.chunk} FAILED")
+        return iter([ResultPage(columns=CUS_EMAIL.columns, rows=[])])
+
+    def abandon(self) -> None:
+        if not self.collected:
+            self.warehouse.events.append(("abandon", self.chunk))
+
+
+class RecordingWarehouse:
+    """Logs when each chunk's extraction is submitted, collected and abandoned; a chunk is
+    named by its first customer number."""
+
+    def __init__(self, failing_chunks: tuple[int, ...] = ()) -> None:
+        self.events: list[tuple[str, int]] = []
+        self.failing_chunks = failing_chunks
+
+    def query(self, sql: str, parameters: Mapping[str, str] | None = None) -> Iterator[ResultPage]:
+        raise AssertionError("a load submits its statements with start()")
+
+    def start(self, sql: str, parameters: Mapping[str, str] | None = None) -> StartedExtraction:
+        first_customer = int(sql.split("IN (", 1)[1].split(",", 1)[0].split(")", 1)[0])
+        self.events.append(("start", first_customer))
+        return StartedExtraction(self, first_customer)
+
+
+CUS_EMAIL = load_table_configs().config("cus_email").tables[0]
+
+
+def load_preview(warehouse: RecordingWarehouse, has_time_for) -> dict:
+    """A preview (dry run: no MySQL) of config cus_email over customers 1..5 in chunks of 2."""
+    store = FakeStore()
+    put_json(store, WorkLocations("work", "run-1").customers, {"customers": [1, 2, 3, 4, 5]})
+    task = {"config": "cus_email", "run_id": "run-1", "as_of": "2026-06-30", "chunk_size": 2,
+            "dry_run": True}  # fmt: skip
+    return load_config(
+        task,
+        store=store,
+        work_bucket="work",
+        warehouse=warehouse,
+        connect_mysql=no_database,
+        configs=load_table_configs(),
+        has_time_for=has_time_for,
+    )
+
+
+def test_the_next_chunk_is_submitted_before_the_current_one_is_read() -> None:
+    # Given a warehouse that logs statements, and time for everything
+    warehouse = RecordingWarehouse()
+    # When a config of three chunks is loaded
+    result = load_preview(warehouse, has_time_for=lambda seconds: True)
+    # Then each chunk's statement was already running while the one before it was read
+    assert result["done"] is True
+    assert warehouse.events == [
+        ("start", 1), ("start", 3), ("result", 1),
+        ("start", 5), ("result", 3),
+        ("result", 5),
+    ]  # fmt: skip
+
+
+def test_a_chunk_submitted_ahead_is_abandoned_when_time_runs_out() -> None:
+    # Given time for the look-ahead during the first chunk but not for a second chunk
+    answers = iter([True, False])
+    warehouse = RecordingWarehouse()
+    # When the config is loaded
+    result = load_preview(warehouse, has_time_for=lambda seconds: next(answers))
+    # Then the second chunk's statement is cancelled and the next invocation starts there
+    assert result["next_chunk"] == 1
+    assert result["done"] is False
+    assert warehouse.events == [("start", 1), ("start", 3), ("result", 1), ("abandon", 3)]
+
+
+def test_a_chunk_submitted_ahead_is_abandoned_when_the_current_one_fails() -> None:
+    # Given a warehouse whose first chunk's statement fails
+    warehouse = RecordingWarehouse(failing_chunks=(1,))
+    # When the config is loaded, the error surfaces
+    with pytest.raises(WarehouseQueryError):
+        load_preview(warehouse, has_time_for=lambda seconds: True)
+    # And the statement submitted ahead for the second chunk was cancelled
+    assert warehouse.events == [("start", 1), ("start", 3), ("result", 1), ("abandon", 3)]

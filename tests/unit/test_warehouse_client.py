@@ -599,3 +599,65 @@ def test_customer_in_list_holds_only_digits_and_round_trips(numbers: list[int]) 
     rendered = customer_in_list(numbers)
     assert set(rendered) <= set("0123456789, ")
     assert [int(part) for part in rendered.split(", ")] == numbers
+
+
+UNDECODABLE = object()
+"""Marks a field the client must refuse (the error names its column)."""
+
+
+def field_choices(type_name: str) -> list[tuple[dict[str, Any], Any]]:
+    """Fields a column of ``type_name`` may hold, each with what it must decode to."""
+    valid = [(field, value) for name, field, value in DECODING_CASES if name == type_name]
+    member = next(iter(valid[0][0]))
+    wrong_member = "longValue" if member != "longValue" else "stringValue"
+    return [
+        *valid,
+        *[({"isNull": False, **field}, value) for field, value in valid],
+        ({"isNull": True}, None),
+        ({"isNull": True, **valid[0][0]}, None),
+        ({wrong_member: 7 if wrong_member == "longValue" else "7"}, UNDECODABLE),
+        ({}, UNDECODABLE),
+        ({member: None}, UNDECODABLE),
+    ]
+
+
+COLUMN_TYPES = sorted({name for name, _, _ in DECODING_CASES})
+
+
+@st.composite
+def pages_with_expected_rows(draw: st.DrawFn) -> tuple[list[str], list[list[dict]], list[list]]:
+    types = draw(st.lists(st.sampled_from(COLUMN_TYPES), min_size=1, max_size=4))
+    choices = [field_choices(type_name) for type_name in types]
+    cells = draw(
+        st.lists(
+            st.tuples(*[st.sampled_from(options) for options in choices]), min_size=1, max_size=6
+        )
+    )
+    records = [[field for field, _ in row] for row in cells]
+    expected = [[value for _, value in row] for row in cells]
+    return types, records, expected
+
+
+@given(case=pages_with_expected_rows())
+def test_a_page_decodes_exactly_as_its_fields_do_one_by_one(
+    case: tuple[list[str], list[list[dict]], list[list]],
+) -> None:
+    # Given a page mixing values, NULL markers and malformed fields in typed columns
+    types, records, expected = case
+    columns = [column(f"c{index}", type_name) for index, type_name in enumerate(types)]
+    fake = FakeRedshiftData(pages=[page(columns, records)])
+    bad_cells = [
+        index for row in expected for index, value in enumerate(row) if value is UNDECODABLE
+    ]
+
+    # When the page is fetched
+    if bad_cells:
+        # Then a malformed field is refused, naming the first one's column
+        with pytest.raises(WarehouseQueryError, match=f"column 'c{bad_cells[0]}'"):
+            warehouse_for(fake).fetch_all("SELECT * FROM t")
+        return
+    rows = warehouse_for(fake).fetch_all("SELECT * FROM t").rows
+
+    # Then every field has the value (and type) it has on its own
+    assert rows == [tuple(row) for row in expected]
+    assert [[type(v) for v in row] for row in rows] == [[type(v) for v in r] for r in expected]

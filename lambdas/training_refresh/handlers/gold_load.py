@@ -12,6 +12,7 @@ from pydantic import ConfigDict
 from training_refresh import adapters
 from training_refresh.as_of import today_utc
 from training_refresh.gold_load import build_report, load_config, plan_gold_load
+from training_refresh.handlers.gc_tuning import tune_garbage_collector
 from training_refresh.handlers.models import ReportEvent, StartEvent
 from training_refresh.handlers.observability import (
     METRICS_NAMESPACE,
@@ -21,6 +22,8 @@ from training_refresh.handlers.observability import (
     tracer,
 )
 from training_refresh.table_configs import load_table_configs
+
+tune_garbage_collector()  # once per process: at a Lambda cold start, or when imported locally
 
 SAFETY_MARGIN_SECONDS = 60.0
 """Time kept free at the end of an invocation; a chunk is only started when the slowest

@@ -44,6 +44,8 @@ SCENARIO_BUCKET = "ims-refresh-local-scenarios"
 LAMBDA_TIMEOUT_SECONDS = 900
 STATEMACHINES_DIR = Path(__file__).resolve().parents[3] / "statemachines"
 FINISHED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+EXECUTION_POLL_SECONDS = 0.01
+"""How often ``execute`` asks whether the execution has ended: an in-process call."""
 
 
 def function_name(placeholder: str) -> str:
@@ -82,11 +84,11 @@ class LocalLambdaContext:
 @dataclass(frozen=True)
 class ExecutionOutcome:
     name: str
+    execution_arn: str
     status: str
     output: dict[str, Any] | None
     error: str | None
     cause: str | None
-    largest_state_payload_bytes: int
 
 
 class _ScaledTime:
@@ -248,16 +250,22 @@ class LocalRuntime:
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError(f"execution {name} still running after {timeout:.0f}s")
-            time.sleep(0.05)
+            time.sleep(EXECUTION_POLL_SECONDS)
         output = json.loads(described["output"]) if described.get("output") else None
         return ExecutionOutcome(
             name=name,
+            execution_arn=arn,
             status=described["status"],
             output=output,
             error=described.get("error"),
             cause=described.get("cause"),
-            largest_state_payload_bytes=_largest_state_payload(sfn, arn),
         )
+
+    def largest_state_payload_bytes(self, outcome: ExecutionOutcome) -> int:
+        """The largest input or output of any state of the execution, in UTF-8 bytes (Step
+        Functions refuses more than 256 KiB)."""
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        return _largest_state_payload(sfn, outcome.execution_arn)
 
 
 def _largest_state_payload(sfn: Any, execution_arn: str) -> int:
