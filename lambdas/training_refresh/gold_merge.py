@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from itertools import repeat
-from operator import attrgetter
+from itertools import compress, count, repeat
+from operator import attrgetter, is_not
 from typing import Any, Protocol
 
 from training_refresh.errors import TrainingDatabaseBusyError, TrainingDatabaseError
@@ -121,8 +122,11 @@ def _literals(connection: Connection, values: Sequence[Any]) -> Sequence[str]:
     types = set(map(type, values))
     has_nulls = type(None) in types
     types.discard(type(None))
+    if not types:
+        return ["NULL"] * len(values)
     kind = types.pop() if len(types) == 1 else None
-    present = [value for value in values if value is not None] if has_nulls else values
+    present_flags = list(map(is_not, values, repeat(None))) if has_nulls else []
+    present = list(compress(values, present_flags)) if has_nulls else values
     render_all: Callable[[Sequence[Any]], Iterable[str]]
     if kind is str:
         render_all = partial(_quoted_strings, _string_escapes(connection))
@@ -134,8 +138,11 @@ def _literals(connection: Connection, values: Sequence[Any]) -> Sequence[str]:
         return list(map(connection.escape, values))
     if not has_nulls:
         return list(render_all(values))
-    rendered = iter(render_all(present))
-    return ["NULL" if value is None else next(rendered) for value in values]
+    # Scatter the rendered values over a list of NULLs; every step stays in C.
+    literals = ["NULL"] * len(values)
+    positions = compress(count(), present_flags)
+    deque(map(literals.__setitem__, positions, render_all(present)), maxlen=0)
+    return literals
 
 
 def _quoted(text: Callable[[Any], str], values: Sequence[Any]) -> Iterable[str]:

@@ -54,7 +54,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -204,6 +204,9 @@ class _MemoryResult:
         self._rows = []
 
 
+_NULL_FIELD = {"isNull": True}
+
+
 def _records(columns: Sequence[_Column], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     """Typed Field records, built column by column so that the per-value work stays in C
     (this runs for every value of every page: the benchmarks' hot path)."""
@@ -213,8 +216,9 @@ def _records(columns: Sequence[_Column], rows: Sequence[Sequence[Any]]) -> list[
     for column, values in zip(columns, zip(*rows, strict=True), strict=True):
         column_fields: list[Any] = list(map(dict.fromkeys, repeat((column.kind,)), values))
         if None in values:
-            for index in itertools.compress(itertools.count(), map(is_, values, repeat(None))):
-                column_fields[index] = {"isNull": True}
+            nulls = itertools.compress(itertools.count(), map(is_, values, repeat(None)))
+            null_fields = map(dict.copy, repeat(_NULL_FIELD))
+            deque(map(column_fields.__setitem__, nulls, null_fields), maxlen=0)
         fields.append(column_fields)
     return list(map(list, zip(*fields, strict=True)))
 

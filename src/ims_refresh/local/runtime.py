@@ -44,8 +44,11 @@ SCENARIO_BUCKET = "ims-refresh-local-scenarios"
 LAMBDA_TIMEOUT_SECONDS = 900
 STATEMACHINES_DIR = Path(__file__).resolve().parents[3] / "statemachines"
 FINISHED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
-EXECUTION_POLL_SECONDS = 0.01
-"""How often ``execute`` asks whether the execution has ended: an in-process call."""
+POLL_FIRST_SECONDS, POLL_LONGEST_SECONDS = 0.01, 0.25
+"""``execute`` asks whether the execution has ended after waiting 1 % of the time so far,
+within these bounds: it notices the end within ~1 % of the run's time, and asks rarely
+during long runs, where each answer would cost moto a millisecond or two of the GIL that
+the handlers' threads need (at 100 polls a second, a gold load took 20 % longer)."""
 
 
 def function_name(placeholder: str) -> str:
@@ -243,14 +246,15 @@ class LocalRuntime:
         arn = sfn.start_execution(
             stateMachineArn=self.state_machines[workflow], name=name, input=json.dumps(payload)
         )["executionArn"]
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
         while True:
             described = sfn.describe_execution(executionArn=arn)
             if described["status"] in FINISHED:
                 break
-            if time.monotonic() > deadline:
+            elapsed = time.monotonic() - started
+            if elapsed > timeout:
                 raise TimeoutError(f"execution {name} still running after {timeout:.0f}s")
-            time.sleep(EXECUTION_POLL_SECONDS)
+            time.sleep(min(POLL_LONGEST_SECONDS, max(POLL_FIRST_SECONDS, elapsed / 100)))
         output = json.loads(described["output"]) if described.get("output") else None
         return ExecutionOutcome(
             name=name,
