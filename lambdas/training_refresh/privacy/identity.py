@@ -1,0 +1,445 @@
+"""Identity rules of the privacy gate: the customer's own source identity in a kept value.
+
+One job: given the source identity of the customer a row belongs to (names, street line,
+phone, e-mail addresses) and one text value of that row, count how often each part of
+the identity occurs in it. Pure; the identity is compiled once per customer into an
+``IdentityMatcher`` whose ``repr`` shows the customer number only. Values, identities and
+their parts never reach a finding, a message or a repr.
+
+Every rule reads the text form of ``detectors.normalized_text``; names and streets are
+compared *folded*: accents removed (NFKD, combining marks dropped, and the letters that do
+not decompose spelt out: o-slash as o, l-stroke as l, ae, oe, sharp s as ss, thorn as th,
+dotless i as i...), case-folded, apostrophes removed.
+
+``own_name``
+    Each word of the first and of the last name (words are split at spaces, hyphens and
+    dots; apostrophes join: ``O'Neil`` is the word ``oneil``) that has three letters or
+    more and is not a particle (van, von, der, del, della, des, dos, das, den, ter, ten,
+    bin, ibn, bint, abu, san, saint, sainte), matched as a whole word. A word of the
+    value is a run of letters that apostrophes may join; each apostrophe-joined stretch
+    of it is tried, so ``O'Neil``, ``oneil``, ``ONEIL``, ``O'Neil's`` and ``Smith's``
+    match, and ``Ann`` does not match ``Annual``. Shorter names never match (``Li``,
+    ``Jo``, and 1-2 character CJK names: too many words contain them); text without
+    spaces between words (Chinese, Japanese) is matched only where a name stands apart.
+    A name that is also a common English word (``COMMON_WORD_NAMES``: Bell, King, Young,
+    Mark, Rose...) matches only where the text writes it with a capital letter: "Ring
+    bell twice" is no finding for Mr Bell, "Ask for Bell" and "RING BELL" are.
+``own_street``
+    The street line folded, cut into words of letters and digits, street types spelt as
+    USPS abbreviations (Street -> st, Avenue -> ave...) and compass words (N, North, SW...)
+    dropped, then cut before its street type (``4120 N Oak Ave Apt 2`` -> ``4120 oak``),
+    unless that would leave no house number (``County Road 12`` stays whole). It applies
+    only when the result holds a word with a digit (the house number, or a PO box number)
+    and one with a letter; it matches where the value's words, treated the same way,
+    contain it as a consecutive sequence ("Deliver to 4120 North Oak Avenue").
+``own_phone``
+    The phone's digits before any extension (``x12``, ``ext. 12``), at least seven, of
+    which the last seven (exchange and line of a NANP number) are compared: a run of
+    digits in the value, joined across single or double separators (space . - / ( ) +),
+    that contains those seven digits is a finding, whatever the format
+    (``608.555.1234``, ``(608) 555-1234``, ``5551234``, ``+1 608 555 1234``).
+``own_email``
+    Each address, case-insensitively, where it stands apart (not inside a longer
+    address). Also its local part alone, when that has four characters or more, at
+    least one letter, and is not a role word such as info, sales, admin or home: a
+    handle like ``jsmith73`` identifies its owner without the domain.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from typing import Annotated, Final
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from training_refresh.privacy.detectors import Finding, Rule, may_hold_number, normalized_text
+
+OWN_NAME: Final = "own_name"
+OWN_STREET: Final = "own_street"
+OWN_PHONE: Final = "own_phone"
+OWN_EMAIL: Final = "own_email"
+IDENTITY_RULES: Final[tuple[Rule, ...]] = (OWN_NAME, OWN_STREET, OWN_PHONE, OWN_EMAIL)
+
+MIN_NAME_LETTERS: Final = 3
+MIN_PHONE_DIGITS: Final = 7
+MIN_LOCAL_PART: Final = 4
+
+NAME_PARTICLES: Final = frozenset(
+    {
+        "van", "von", "der", "del", "della", "des", "dos", "das", "den", "ter", "ten", "bin", "ibn",
+        "bint", "abu", "san", "saint", "sainte",
+    }
+)  # fmt: skip
+COMMON_WORD_NAMES: Final = frozenset(
+    {
+        "abbey", "amber", "angel", "april", "art", "august", "autumn", "baker", "banks", "bell",
+        "berry", "bill", "bishop", "black", "bliss", "bloom", "bond", "brand", "brandy", "brook",
+        "brooks", "brown", "buck", "bush", "butler", "candy", "carter", "cash", "chance", "chase",
+        "cherry", "clay", "cook", "crane", "cross", "crystal", "daisy", "dale", "dawn", "day",
+        "dean", "dell", "dusty", "earl", "east", "fair", "faith", "field", "fields", "fisher",
+        "ford", "fox", "frank", "gale", "ginger", "glen", "gold", "golden", "grace", "grant",
+        "gray", "green", "grey", "guy", "hall", "hardy", "hart", "hawk", "hazel", "heath", "hill",
+        "holly", "honey", "hood", "hope", "house", "hunt", "hunter", "iris", "ivy", "jack", "jade",
+        "jewel", "jolly", "joy", "june", "keen", "king", "kitty", "knight", "lake", "lamb", "lane",
+        "law", "lily", "little", "long", "lord", "love", "major", "march", "mark", "marsh", "mason",
+        "max", "may", "miles", "mills", "misty", "moody", "moss", "noble", "north", "oliver",
+        "olive", "page", "park", "parks", "pat", "pearl", "penny", "pierce", "pike", "pope",
+        "porter", "power", "price", "read", "reed", "rich", "river", "rivers", "rose", "ruby",
+        "rush", "rusty", "sage", "sandy", "sharp", "shepherd", "short", "skip", "sky", "small",
+        "snow", "south", "spring", "star", "sterling", "stone", "storm", "summer", "sunny", "sweet",
+        "swift", "tanner", "taylor", "tower", "turner", "violet", "wade", "walker", "wall", "ward",
+        "warren", "waters", "west", "white", "will", "winter", "wise", "wolf", "wood", "woods",
+        "young",
+    }
+)  # fmt: skip
+"""Names that are also everyday English words: their lower-case use is the word."""
+
+ROLE_LOCAL_PARTS: Final = frozenset(
+    {
+        "abuse", "account", "accounts", "admin", "billing", "contact", "customer", "customers",
+        "email", "hello", "help", "home", "hostmaster", "info", "mail", "news", "noreply",
+        "no-reply", "office", "order", "orders", "postmaster", "sales", "service", "shop", "store",
+        "support", "team", "test", "user", "webmaster",
+    }
+)  # fmt: skip
+
+_STREET_TYPES: Final = {
+    "street": "st", "str": "st", "st": "st", "avenue": "ave", "av": "ave", "ave": "ave",
+    "road": "rd", "rd": "rd", "drive": "dr", "dr": "dr", "lane": "ln", "ln": "ln",
+    "boulevard": "blvd", "blvd": "blvd", "court": "ct", "ct": "ct", "place": "pl",
+    "pl": "pl", "terrace": "ter", "ter": "ter", "trail": "trl", "trl": "trl", "way": "way",
+    "circle": "cir", "cir": "cir", "parkway": "pkwy", "pkwy": "pkwy", "highway": "hwy",
+    "hwy": "hwy", "square": "sq", "sq": "sq", "plaza": "plz", "plz": "plz",
+    "alley": "aly", "aly": "aly", "expressway": "expy", "expy": "expy", "freeway": "fwy",
+    "fwy": "fwy",
+}  # fmt: skip
+_STREET_TYPE_ABBREVIATIONS: Final = frozenset(_STREET_TYPES.values())
+_COMPASS_WORDS: Final = frozenset(
+    {
+        "n", "s", "e", "w", "ne", "nw", "se", "sw", "north", "south", "east", "west", "northeast",
+        "northwest", "southeast", "southwest",
+    }
+)  # fmt: skip
+
+_LETTERS_WITHOUT_DECOMPOSITION: Final = str.maketrans(
+    {
+        "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H",
+        "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "þ": "th", "Þ": "Th",
+        "ð": "d", "Ð": "D", "\u0131": "i",
+    }
+)  # fmt: skip
+_COMBINING_MARKS: Final = re.compile(
+    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+"
+)
+_WORD: Final = re.compile(r"[^\W_]+")
+_APOSTROPHE_WORD: Final = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_NUMBER_RUN: Final = re.compile(r"(?<![^\W_])[0-9]+(?:[-. /()+]{1,2}[0-9]+)*")
+_NON_DIGITS: Final = re.compile(r"[^0-9]+")
+_LETTER: Final = re.compile(r"[^\W\d_]")
+_DIGIT: Final = re.compile(r"\d")
+_ATEXT_SYMBOLS: Final = frozenset("!#$%&'*+/=?^`{|}~-_")
+
+
+class CustomerIdentity(BaseModel):
+    """A customer's source identity, as the privacy gate compares it. Every part optional.
+
+    Source personal data: keep it only while a chunk is scanned. Its repr, and any
+    validation error about it, show the customer number and nothing else.
+    """
+
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    customer_no: int = Field(ge=0)
+    first_name: str | None = Field(default=None, repr=False)
+    last_name: str | None = Field(default=None, repr=False)
+    street_line: str | None = Field(default=None, repr=False)
+    phone: str | None = Field(default=None, repr=False)
+    emails: Annotated[tuple[StrictStr, ...], Field(default=(), strict=False, repr=False)]
+    """All the customer's addresses (ims_cus_email holds several)."""
+
+
+def accentless(text: str) -> str:
+    """``text`` without accents (see the module docstring); case is kept."""
+    if text.isascii():
+        return text
+    stripped = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
+    return stripped.translate(_LETTERS_WITHOUT_DECOMPOSITION)
+
+
+def folded(text: str) -> str:
+    """``text`` (in text form) accentless, case-folded and without apostrophes."""
+    result = _lowered(text)
+    return result.replace("'", "") if "'" in result else result
+
+
+def value_words(text: str) -> frozenset[str]:
+    """The folded words of ``text`` (in text form): runs of letters and digits, and for
+    each apostrophe-joined run every stretch of it (``o'neil's``: o, oneil, oneils, neil,
+    neils, s). Whatever an identity rule can find, its probe word is among these."""
+    lowered = _lowered(text)
+    if "'" not in lowered:
+        return frozenset(_WORD.findall(lowered))
+    words: set[str] = set()
+    for word in _APOSTROPHE_WORD.findall(lowered):
+        words.update(_stretches(word))
+    return frozenset(words)
+
+
+def value_numbers(text: str) -> tuple[str, ...]:
+    """The digits of each number in ``text`` (in text form) that has seven or more: a run
+    of digits not right after a letter or digit, joined across one or two of
+    ``-. /()+``. Empty unless ``detectors.may_hold_number(text)``."""
+    runs = (_NON_DIGITS.sub("", run) for run in _NUMBER_RUN.findall(text))
+    return tuple(run for run in runs if len(run) >= MIN_PHONE_DIGITS)
+
+
+class IdentityMatcher:
+    """One customer's identity, compiled once to match many values fast.
+
+    A value is described by its ``value_words`` and ``value_numbers`` (computed once per
+    value, whoever's it is): the name, street and e-mail rules can only find something
+    when one of ``probes`` is among the words, the phone rule only when
+    ``reads_numbers`` and the value holds a number.
+    """
+
+    __slots__ = (
+        "_email_needles",
+        "_email_probes",
+        "_name_words",
+        "_phone_key",
+        "_street_key",
+        "_street_probe",
+        "customer_no",
+        "probes",
+        "reads_numbers",
+    )
+
+    def __init__(self, identity: CustomerIdentity) -> None:
+        self.customer_no = identity.customer_no
+        self._name_words = _name_words(identity.first_name) | _name_words(identity.last_name)
+        self._street_key = _street_key(identity.street_line)
+        self._street_probe = next((word for word in self._street_key if _has_digit(word)), "")
+        self._phone_key = _phone_key(identity.phone)
+        self._email_needles = _email_needles(identity.emails)
+        self._email_probes = frozenset(probe for _needle, probe, _local in self._email_needles)
+        self.probes = self._name_words | self._email_probes
+        if self._street_probe:
+            self.probes |= {self._street_probe}
+        self.reads_numbers = bool(self._phone_key)
+
+    def __repr__(self) -> str:
+        return f"IdentityMatcher(customer_no={self.customer_no})"
+
+    def findings(self, text: str, words: frozenset[str], numbers: tuple[str, ...]) -> list[Finding]:
+        """The identity rules that match ``text`` (in text form, see detectors), given its
+        ``value_words`` and ``value_numbers``."""
+        found: list[Finding] = []
+        if not self._name_words.isdisjoint(words):
+            names = self._names_in(text)
+            if names:
+                found.append(Finding(OWN_NAME, names))
+        if self._street_probe in words:
+            streets = self._streets_in(text)
+            if streets:
+                found.append(Finding(OWN_STREET, streets))
+        if numbers and self._phone_key:
+            phones = sum(1 for number in numbers if self._phone_key in number)
+            if phones:
+                found.append(Finding(OWN_PHONE, phones))
+        if not self._email_probes.isdisjoint(words):
+            emails = self._emails_in(text)
+            if emails:
+                found.append(Finding(OWN_EMAIL, emails))
+        return found
+
+    def _names_in(self, text: str) -> int:
+        return sum(1 for word in _APOSTROPHE_WORD.findall(accentless(text)) if self._is_name(word))
+
+    def _is_name(self, word: str) -> bool:
+        for stretch in _stretches(word):
+            key = stretch.casefold()
+            if key in self._name_words and not (key in COMMON_WORD_NAMES and stretch[0].islower()):
+                return True
+        return False
+
+    def _streets_in(self, text: str) -> int:
+        words = _street_words(text)
+        key = self._street_key
+        size = len(key)
+        return sum(
+            1
+            for start in range(len(words) - size + 1)
+            if words[start] == key[0] and tuple(words[start : start + size]) == key
+        )
+
+    def _emails_in(self, text: str) -> int:
+        casefolded = text.casefold()
+        starts: set[int] = set()
+        for needle, _probe, is_local_part in self._email_needles:
+            end = len(needle)
+            starts.update(
+                start
+                for start in _occurrences(casefolded, needle)
+                if _stands_apart(casefolded, start, start + end, is_local_part)
+            )
+        return len(starts)
+
+
+class IdentityIndex:
+    """The identity matchers of a chunk's customers, by customer number.
+
+    ``probes`` is the union of every matcher's probes: a value that holds none of them
+    (nearly all values) needs no identity matching for any row.
+    """
+
+    __slots__ = ("_matchers", "probes", "reads_numbers")
+
+    def __init__(self, identities: Iterable[CustomerIdentity]) -> None:
+        self._matchers: dict[int, IdentityMatcher] = {}
+        for identity in identities:
+            if identity.customer_no in self._matchers:
+                raise ValueError(f"customer {identity.customer_no} has two identities")
+            self._matchers[identity.customer_no] = IdentityMatcher(identity)
+        self.probes: frozenset[str] = frozenset().union(
+            *(matcher.probes for matcher in self._matchers.values())
+        )
+        self.reads_numbers = any(matcher.reads_numbers for matcher in self._matchers.values())
+
+    def __repr__(self) -> str:
+        return f"IdentityIndex({len(self._matchers)} customers)"
+
+    def __len__(self) -> int:
+        return len(self._matchers)
+
+    def get(self, customer_no: int | None) -> IdentityMatcher | None:
+        return self._matchers.get(customer_no) if customer_no is not None else None
+
+
+def find_identity(value: str, identity: CustomerIdentity) -> list[Finding]:
+    """Every identity rule that matches one raw value of ``identity``'s customer."""
+    text = normalized_text(value)
+    numbers = value_numbers(text) if may_hold_number(text) else ()
+    return IdentityMatcher(identity).findings(text, value_words(text), numbers)
+
+
+def _lowered(text: str) -> str:
+    return text.lower() if text.isascii() else accentless(text).casefold()
+
+
+def _stretches(word: str) -> Iterator[str]:
+    """Every apostrophe-joined stretch of ``word``, apostrophes removed."""
+    parts = word.split("'")
+    for start in range(len(parts)):
+        for end in range(start + 1, len(parts) + 1):
+            yield "".join(parts[start:end])
+
+
+# --- Compiling an identity ----------------------------------------------------------------
+
+
+def _folded_words(text: str) -> list[str]:
+    """Letters-only words of a name (``O'Neil`` is one word, ``oneil``)."""
+    words = _APOSTROPHE_WORD.findall(_lowered(normalized_text(text)))
+    return [word.replace("'", "") for word in words if not _has_digit(word)]
+
+
+def _name_words(name: str | None) -> frozenset[str]:
+    if not name:
+        return frozenset()
+    return frozenset(
+        word
+        for word in _folded_words(name)
+        if len(word) >= MIN_NAME_LETTERS and word not in NAME_PARTICLES
+    )
+
+
+def _street_words(text: str) -> list[str]:
+    words = (_STREET_TYPES.get(word, word) for word in _WORD.findall(folded(text)))
+    return [word for word in words if word not in _COMPASS_WORDS]
+
+
+def _has_digit(text: str) -> bool:
+    return _DIGIT.search(text) is not None
+
+
+def _has_letter(text: str) -> bool:
+    return _LETTER.search(text) is not None
+
+
+def _street_key(line: str | None) -> tuple[str, ...]:
+    """The street line's words to look for; empty when the rule does not apply."""
+    if not line:
+        return ()
+    words = _street_words(normalized_text(line))
+    for position, word in enumerate(words):
+        head = words[:position]
+        if (
+            word in _STREET_TYPE_ABBREVIATIONS
+            and _has_digit("".join(head))
+            and _has_letter("".join(head))
+        ):
+            words = head
+            break
+    if len(words) < 2 or not (_has_digit("".join(words)) and _has_letter("".join(words))):
+        return ()
+    return tuple(words)
+
+
+def _phone_key(phone: str | None) -> str:
+    if not phone:
+        return ""
+    text = normalized_text(phone)
+    extension = _LETTER.search(text)
+    digits = _NON_DIGITS.sub("", text[: extension.start()] if extension else text)
+    return digits[-MIN_PHONE_DIGITS:] if len(digits) >= MIN_PHONE_DIGITS else ""
+
+
+def _email_needles(emails: Iterable[str]) -> tuple[tuple[str, str, bool], ...]:
+    """(needle, probe, is_local_part) for each address and each usable local part.
+
+    The needle is looked for in the case-folded value. The probe is its first folded word:
+    where the needle stands apart in a value, the probe is one of the ``value_words``.
+    """
+    needles: dict[str, bool] = {}
+    for email in emails:
+        address = normalized_text(email).strip().casefold()
+        if "@" not in address:
+            continue
+        needles.setdefault(address, False)
+        local = address.rpartition("@")[0]
+        if len(local) >= MIN_LOCAL_PART and _has_letter(local) and local not in ROLE_LOCAL_PARTS:
+            needles.setdefault(local, True)
+    probes = {needle: _WORD.search(folded(needle)) for needle in needles}
+    return tuple(
+        (needle, probe[0], local)
+        for needle, local in needles.items()
+        if (probe := probes[needle]) is not None
+    )
+
+
+def _is_atext(char: str) -> bool:
+    return char.isalnum() or char in _ATEXT_SYMBOLS
+
+
+def _stands_apart(text: str, start: int, end: int, is_local_part: bool) -> bool:
+    """Whether ``text[start:end]`` is a whole address (or local part), not a piece of one."""
+    before = text[start - 1] if start else " "
+    if _is_atext(before) or before in ".@":
+        return False
+    after = text[end : end + 2]
+    if not after:
+        return True
+    if after[0] == "." and len(after) > 1 and _is_atext(after[1]):
+        return False
+    if is_local_part:
+        return not _is_atext(after[0])
+    return not (after[0].isalnum() or after[0] in "-_")
+
+
+def _occurrences(text: str, needle: str) -> Iterator[int]:
+    start = text.find(needle)
+    while start >= 0:
+        yield start
+        start = text.find(needle, start + 1)
