@@ -21,9 +21,12 @@ dotless i as i...), case-folded, apostrophes removed.
     match, and ``Ann`` does not match ``Annual``. Shorter names never match (``Li``,
     ``Jo``, and 1-2 character CJK names: too many words contain them); text without
     spaces between words (Chinese, Japanese) is matched only where a name stands apart.
-    A name that is also a common English word (``COMMON_WORD_NAMES``: Bell, King, Young,
-    Mark, Rose...) matches only where the text writes it with a capital letter: "Ring
-    bell twice" is no finding for Mr Bell, "Ask for Bell" and "RING BELL" are.
+    A name word that is also an everyday English word (``COMMON_WORD_NAMES``: Bell, King,
+    Young, Green, Mark, Rose...) counts only where the value also holds another word of
+    the customer's name or a title (Mr, Mrs, Ms, Miss, Mx, Dr...) stands right before
+    it: for Mr Paul King, "King size bedding" and "KING SIZE" are no findings, "Ask for
+    Mr King" and "Paul King called" are. (Case cannot tell: mainframe text is often all
+    capitals.)
 ``own_street``
     The street line folded, cut into words of letters and digits, street types spelt as
     USPS abbreviations (Street -> st, Avenue -> ave...) and compass words (N, North, SW...)
@@ -94,7 +97,13 @@ COMMON_WORD_NAMES: Final = frozenset(
         "young",
     }
 )  # fmt: skip
-"""Names that are also everyday English words: their lower-case use is the word."""
+"""Names that are also everyday English words: alone, they are the word."""
+TITLES: Final = frozenset(
+    {
+        "mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "mme", "mlle", "herr", "frau",
+        "sra", "srta",
+    }
+)  # fmt: skip
 
 ROLE_LOCAL_PARTS: Final = frozenset(
     {
@@ -255,14 +264,26 @@ class IdentityMatcher:
         return found
 
     def _names_in(self, text: str) -> int:
-        return sum(1 for word in _APOSTROPHE_WORD.findall(accentless(text)) if self._is_name(word))
+        words = _APOSTROPHE_WORD.findall(_lowered(text))
+        names = [self._name_in(word) for word in words]
+        found = {name for name in names if name}
+        return sum(
+            1
+            for position, name in enumerate(names)
+            if name
+            and (
+                name not in COMMON_WORD_NAMES
+                or len(found) > 1
+                or (position > 0 and words[position - 1].replace("'", "") in TITLES)
+            )
+        )
 
-    def _is_name(self, word: str) -> bool:
+    def _name_in(self, word: str) -> str:
+        """The name word that ``word`` (folded) is, or a stretch of it is; else ""."""
         for stretch in _stretches(word):
-            key = stretch.casefold()
-            if key in self._name_words and not (key in COMMON_WORD_NAMES and stretch[0].islower()):
-                return True
-        return False
+            if stretch in self._name_words:
+                return stretch
+        return ""
 
     def _streets_in(self, text: str) -> int:
         words = _street_words(text)
@@ -339,20 +360,20 @@ def _stretches(word: str) -> Iterator[str]:
 # --- Compiling an identity ----------------------------------------------------------------
 
 
-def _folded_words(text: str) -> list[str]:
-    """Letters-only words of a name (``O'Neil`` is one word, ``oneil``)."""
-    words = _APOSTROPHE_WORD.findall(_lowered(normalized_text(text)))
-    return [word.replace("'", "") for word in words if not _has_digit(word)]
-
-
 def _name_words(name: str | None) -> frozenset[str]:
+    """The folded words of a name that the rule looks for (``O'Neil`` is one, ``oneil``).
+
+    Letters are counted in text form, before folding: ``Æ`` is one letter, not ``ae``.
+    """
     if not name:
         return frozenset()
-    return frozenset(
-        word
-        for word in _folded_words(name)
-        if len(word) >= MIN_NAME_LETTERS and word not in NAME_PARTICLES
+    letter_words = (
+        word.replace("'", "")
+        for word in _APOSTROPHE_WORD.findall(normalized_text(name))
+        if not _has_digit(word)
     )
+    keys = (_lowered(word) for word in letter_words if len(word) >= MIN_NAME_LETTERS)
+    return frozenset(key for key in keys if key not in NAME_PARTICLES)
 
 
 def _street_words(text: str) -> list[str]:
