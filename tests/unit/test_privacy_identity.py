@@ -11,12 +11,12 @@ from pydantic import ValidationError
 
 from ims_refresh.synthetic_samples import synthetic_sample
 from training_refresh.privacy.identity import (
-    COMMON_WORD_NAMES,
     CustomerIdentity,
     IdentityIndex,
     IdentityMatcher,
     find_identity,
 )
+from training_refresh.privacy.vocabulary import COMMON_WORD_NAMES
 
 SAMPLE = synthetic_sample(300)
 SAMPLE_IDENTITIES = [identity for identity in SAMPLE.identities if identity.last_name]

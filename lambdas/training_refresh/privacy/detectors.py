@@ -12,7 +12,14 @@ hyphen, the typographic apostrophes (U+2019, U+2018, U+02BC, U+2032) an ASCII on
 invisible format characters (category Cf: zero-width spaces, joiners, soft hyphens, bidi
 marks) are dropped, so they cannot split a number. The rules below read that text form.
 
-Rules, by their stable report names (``RULES``):
+Numbers. The digit rules (``phone``, ``payment_card``, ``national_id`` and ``own_phone``)
+only ever match digits that do not directly follow a letter: ``MC000300000001`` (a CRN),
+``AB4111111111111111`` and ``tel6085551234`` are codes, not numbers. So a value holds
+something for them only if it has a *number*: seven digits or more, the first not right
+after a letter or digit, with at most two of ``-. /()+`` between digits
+(``may_hold_number``); every other value costs that one search.
+
+Rules, by their stable report names (``PATTERN_RULES``):
 
 ``email``
     local@domain.tld with a dot-atom local part (letters and digits of any script and
@@ -30,7 +37,8 @@ Rules, by their stable report names (``RULES``):
     separated by at most one space, hyphen or dot: ``608-555-1234``, ``(608) 555-1234``,
     ``608.555.1234``, ``+1 608 555 1234``, ``6085551234``, ``16085551234``. The number
     must stand alone: no letter, digit or ``+`` just before it, no digit (or hyphen or
-    dot and a digit) just after, so it is never a piece of a longer number or code.
+    dot and a digit) just after, so it is never a piece of a longer number or code; a
+    letter after it is fine (``608-555-1234x12``).
     International: ``+``, ``00`` or ``011``, then a country code (1-9) and digits in
     groups separated by single spaces, hyphens or dots, ``(0)``-style groups allowed,
     8 to 15 digits after the prefix: ``+44 20 7946 0958``, ``+49 30 123456``,
@@ -45,18 +53,18 @@ Rules, by their stable report names (``RULES``):
 ``payment_card``
     A run of digits in groups separated by single spaces or hyphens (``4111 1111 1111
     1111``, ``4111-1111-1111-1111``, 4-6-5 Amex groups, or none) with 13 to 19 digits
-    that passes the Luhn check, found in any grouping; the run must not follow a letter
-    (``AB4111111111111111`` is a code). When the whole run is longer or
+    that passes the Luhn check, found in any grouping. When the whole run is longer or
     fails, every stretch of whole consecutive groups with 13-19 digits is tried, so a
-    card right after another number ("exp 12 4111 1111 1111 1111") is still found;
-    a run of digits without separators is only ever taken whole. Not cards: numbers of
-    one repeated digit (``0000 0000 0000 0000`` placeholders) and 14 digits that read as
-    a timestamp YYYYMMDDhhmmss of 1900-2099. The issuer prefix is not checked: private
-    label cards (the retailer's own MASONCRD) use prefixes of their own.
+    card right after another number ("exp 12 4111 1111 1111 1111") is still found; a
+    run of digits without separators is only ever taken whole. Not cards: numbers of one
+    repeated digit (``0000 0000 0000 0000`` placeholders) and 14 bare digits that read
+    as a timestamp YYYYMMDDhhmmss of 1900-2099. The issuer prefix is not checked:
+    private label cards (the retailer's own MASONCRD) use prefixes of their own.
 ``national_id``
     A US social security number AAA-GG-SSSS with a hyphen or a space as separator (the
-    same one twice), standing alone, whose area is not 000, 666 or 900-999, group not
-    00 and serial not 0000. Nine bare digits are not taken: too many numbers look so.
+    same one twice), not touching a letter, digit or hyphen, whose area is not 000, 666
+    or 900-999, group not 00 and serial not 0000. Nine bare digits are not taken: too
+    many numbers look so.
 
 Counts are occurrences in the value; the scanner turns them into "values with a finding".
 """
@@ -65,6 +73,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
@@ -135,7 +144,7 @@ def normalized_text(value: str) -> str:
 
 # --- Pre-filter -----------------------------------------------------------------------
 
-_NUMBER_SEPARATORS: Final = "-. /()+"
+_SHORTEST_NUMBER: Final = 7
 _NUMBER: Final = re.compile(r"(?<![^\W_])[0-9](?:[-. /()+]{0,2}[0-9]){6}")
 
 
@@ -151,10 +160,13 @@ def may_hold_number(text: str) -> bool:
 
 # --- E-mail ---------------------------------------------------------------------------
 
-_ATOM: Final = r"[\w!#$%&'*+/=?^`{|}~-]+"
+# Possessive atoms that start only where an atom can start: one attempt per word, so a
+# long text costs time in proportion to its length, not to its square.
+_ATEXT: Final = r"[\w!#$%&'*+/=?^`{|}~-]"
 _LABEL: Final = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 _EMAIL: Final = re.compile(
-    rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+(?:[^\W\d_]{{2,63}}|xn--[a-z0-9-]{{1,59}})(?![\w-])",
+    rf"(?<!{_ATEXT}){_ATEXT}++(?:\.{_ATEXT}++)*@(?:{_LABEL}\.)+"
+    r"(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})(?![\w-])",
     re.IGNORECASE,
 )
 
@@ -276,9 +288,11 @@ def _count_cards(text: str) -> int:
 
 # --- National id (US SSN) -------------------------------------------------------------
 
+# It starts with a character class, which lets the engine skip to candidate digits; the
+# look-behinds then check the area and what precedes it.
 _SSN: Final = re.compile(
-    r"(?<![\w-])(?!000|666|9)[0-9]{3}(?P<separator>[- ])(?!00)[0-9]{2}(?P=separator)"
-    r"(?!0000)[0-9]{4}(?!\w|-[0-9])"
+    r"[0-8][0-9]{2}(?<![\w-][0-9]{3})(?<!000)(?<!666)(?P<separator>[- ])(?!00)[0-9]{2}"
+    r"(?P=separator)(?!0000)[0-9]{4}(?!\w|-[0-9])"
 )
 
 # --- Entry points ---------------------------------------------------------------------
@@ -296,16 +310,41 @@ def pattern_findings(text: str, *, at_sign: bool, number: bool) -> list[Finding]
         if emails:
             findings.append(Finding(EMAIL, emails))
     if number:
-        phones = sum(1 for match in _PHONE.finditer(text) if _is_phone(match))
-        if phones:
-            findings.append(Finding(PHONE, phones))
-        cards = _count_cards(text)
-        if cards:
-            findings.append(Finding(PAYMENT_CARD, cards))
-        ssns = sum(1 for _ in _SSN.finditer(text))
-        if ssns:
-            findings.append(Finding(NATIONAL_ID, ssns))
+        phones = cards = ssns = 0
+        for start, stop in _number_spans(text):
+            phones += sum(1 for match in _PHONE.finditer(text, start, stop) if _is_phone(match))
+            cards += sum(
+                _cards_in_run(run)
+                for run in _DIGIT_GROUPS.findall(text, start, stop)
+                if len(run) - run.count(" ") - run.count("-") >= _CARD_DIGITS.start
+            )
+            ssns += sum(1 for _ in _SSN.finditer(text, start, stop))
+        found: tuple[tuple[Rule, int], ...] = (
+            (PHONE, phones),
+            (PAYMENT_CARD, cards),
+            (NATIONAL_ID, ssns),
+        )
+        findings.extend(Finding(rule, count) for rule, count in found if count)
     return findings
+
+
+_SPAN: Final = re.compile(r"[+(]*[0-9][-. ()/+0-9]*")
+_LOOKAHEAD: Final = 2
+"""The phone, card and SSN rules look at most two characters past a match."""
+
+
+def _number_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where the digit rules need to look: each stretch of digits, separators, parentheses
+    and plus signs long enough for seven digits, as (start, stop) for ``finditer``.
+
+    A match of those rules consists of such characters only, so it lies within one
+    stretch; the stop lets the rules' look-aheads see the two characters after it (which
+    are not stretch characters, so no match can take them in).
+    """
+    for span in _SPAN.finditer(text):
+        start, end = span.span()
+        if end - start >= _SHORTEST_NUMBER:
+            yield start, min(len(text), end + _LOOKAHEAD)
 
 
 def find_patterns(value: str) -> list[Finding]:

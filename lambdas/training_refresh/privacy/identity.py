@@ -12,21 +12,24 @@ not decompose spelt out: o-slash as o, l-stroke as l, ae, oe, sharp s as ss, tho
 dotless i as i...), case-folded, apostrophes removed.
 
 ``own_name``
-    Each word of the first and of the last name (words are split at spaces, hyphens and
-    dots; apostrophes join: ``O'Neil`` is the word ``oneil``) that has three letters or
-    more and is not a particle (van, von, der, del, della, des, dos, das, den, ter, ten,
-    bin, ibn, bint, abu, san, saint, sainte), matched as a whole word. A word of the
-    value is a run of letters that apostrophes may join; each apostrophe-joined stretch
-    of it is tried, so ``O'Neil``, ``oneil``, ``ONEIL``, ``O'Neil's`` and ``Smith's``
-    match, and ``Ann`` does not match ``Annual``. Shorter names never match (``Li``,
-    ``Jo``, and 1-2 character CJK names: too many words contain them); text without
-    spaces between words (Chinese, Japanese) is matched only where a name stands apart.
+    Each word of the first and of the last name that has three letters or more (counted
+    in text form, before folding: ``Æ`` is one letter) and is not a particle (van, von,
+    der, del, della, des, dos, das, den, ter, ten, bin, ibn, bint, abu, san, saint,
+    sainte). Words are split at spaces, hyphens, dots and anything else that is not a
+    letter or digit; apostrophes join (``O'Neil`` is the word ``oneil``). It matches a
+    whole word of the value: a run of letters and digits that apostrophes may join, of
+    which each apostrophe-joined stretch is tried. So ``O'Neil``, ``oneil``, ``ONEIL``,
+    ``O'Neil's`` and ``Smith's`` match; ``Ann`` does not match ``Annual``, nor ``Smith``
+    ``Smith2`` or ``jsmith``. Shorter names never match (``Li``, ``Jo``, 1-2 character
+    CJK names: too many words contain them). Known limits: text without spaces between
+    words (Chinese, Japanese) is matched only where a name stands apart, and in scripts
+    that write vowels as combining signs (Devanagari...) a word breaks at those signs.
     A name word that is also an everyday English word (``COMMON_WORD_NAMES``: Bell, King,
     Young, Green, Mark, Rose...) counts only where the value also holds another word of
-    the customer's name or a title (Mr, Mrs, Ms, Miss, Mx, Dr...) stands right before
-    it: for Mr Paul King, "King size bedding" and "KING SIZE" are no findings, "Ask for
-    Mr King" and "Paul King called" are. (Case cannot tell: mainframe text is often all
-    capitals.)
+    the customer's name, or a title (``TITLES``: Mr, Mrs, Ms, Miss, Mx, Dr...) stands
+    right before it: for Mr Paul King, "King size bedding" and "KING SIZE" are no
+    findings, "Ask for Mr King" and "Paul King called" are. (Case cannot tell them
+    apart: mainframe text is often all capitals.)
 ``own_street``
     The street line folded, cut into words of letters and digits, street types spelt as
     USPS abbreviations (Street -> st, Avenue -> ave...) and compass words (N, North, SW...)
@@ -37,10 +40,10 @@ dotless i as i...), case-folded, apostrophes removed.
     contain it as a consecutive sequence ("Deliver to 4120 North Oak Avenue").
 ``own_phone``
     The phone's digits before any extension (``x12``, ``ext. 12``), at least seven, of
-    which the last seven (exchange and line of a NANP number) are compared: a run of
-    digits in the value, joined across single or double separators (space . - / ( ) +),
-    that contains those seven digits is a finding, whatever the format
-    (``608.555.1234``, ``(608) 555-1234``, ``5551234``, ``+1 608 555 1234``).
+    which the last seven (exchange and line of a NANP number) are compared: a number of
+    the value (see detectors: a run of digits not right after a letter, joined across
+    one or two of ``-. /()+``) whose digits contain those seven is a finding, whatever
+    the format (``608.555.1234``, ``(608) 555-1234``, ``5551234``, ``+1 608 555 1234``).
 ``own_email``
     Each address, case-insensitively, where it stands apart (not inside a longer
     address). Also its local part alone, when that has four characters or more, at
@@ -58,6 +61,16 @@ from typing import Annotated, Final
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from training_refresh.privacy.detectors import Finding, Rule, may_hold_number, normalized_text
+from training_refresh.privacy.vocabulary import (
+    COMMON_WORD_NAMES,
+    COMPASS_WORDS,
+    LETTERS_WITHOUT_DECOMPOSITION,
+    NAME_PARTICLES,
+    ROLE_LOCAL_PARTS,
+    STREET_TYPE_ABBREVIATIONS,
+    STREET_TYPES,
+    TITLES,
+)
 
 OWN_NAME: Final = "own_name"
 OWN_STREET: Final = "own_street"
@@ -69,76 +82,6 @@ MIN_NAME_LETTERS: Final = 3
 MIN_PHONE_DIGITS: Final = 7
 MIN_LOCAL_PART: Final = 4
 
-NAME_PARTICLES: Final = frozenset(
-    {
-        "van", "von", "der", "del", "della", "des", "dos", "das", "den", "ter", "ten", "bin", "ibn",
-        "bint", "abu", "san", "saint", "sainte",
-    }
-)  # fmt: skip
-COMMON_WORD_NAMES: Final = frozenset(
-    {
-        "abbey", "amber", "angel", "april", "art", "august", "autumn", "baker", "banks", "bell",
-        "berry", "bill", "bishop", "black", "bliss", "bloom", "bond", "brand", "brandy", "brook",
-        "brooks", "brown", "buck", "bush", "butler", "candy", "carter", "cash", "chance", "chase",
-        "cherry", "clay", "cook", "crane", "cross", "crystal", "daisy", "dale", "dawn", "day",
-        "dean", "dell", "dusty", "earl", "east", "fair", "faith", "field", "fields", "fisher",
-        "ford", "fox", "frank", "gale", "ginger", "glen", "gold", "golden", "grace", "grant",
-        "gray", "green", "grey", "guy", "hall", "hardy", "hart", "hawk", "hazel", "heath", "hill",
-        "holly", "honey", "hood", "hope", "house", "hunt", "hunter", "iris", "ivy", "jack", "jade",
-        "jewel", "jolly", "joy", "june", "keen", "king", "kitty", "knight", "lake", "lamb", "lane",
-        "law", "lily", "little", "long", "lord", "love", "major", "march", "mark", "marsh", "mason",
-        "max", "may", "miles", "mills", "misty", "moody", "moss", "noble", "north", "oliver",
-        "olive", "page", "park", "parks", "pat", "pearl", "penny", "pierce", "pike", "pope",
-        "porter", "power", "price", "read", "reed", "rich", "river", "rivers", "rose", "ruby",
-        "rush", "rusty", "sage", "sandy", "sharp", "shepherd", "short", "skip", "sky", "small",
-        "snow", "south", "spring", "star", "sterling", "stone", "storm", "summer", "sunny", "sweet",
-        "swift", "tanner", "taylor", "tower", "turner", "violet", "wade", "walker", "wall", "ward",
-        "warren", "waters", "west", "white", "will", "winter", "wise", "wolf", "wood", "woods",
-        "young",
-    }
-)  # fmt: skip
-"""Names that are also everyday English words: alone, they are the word."""
-TITLES: Final = frozenset(
-    {
-        "mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "mme", "mlle", "herr", "frau",
-        "sra", "srta",
-    }
-)  # fmt: skip
-
-ROLE_LOCAL_PARTS: Final = frozenset(
-    {
-        "abuse", "account", "accounts", "admin", "billing", "contact", "customer", "customers",
-        "email", "hello", "help", "home", "hostmaster", "info", "mail", "news", "noreply",
-        "no-reply", "office", "order", "orders", "postmaster", "sales", "service", "shop", "store",
-        "support", "team", "test", "user", "webmaster",
-    }
-)  # fmt: skip
-
-_STREET_TYPES: Final = {
-    "street": "st", "str": "st", "st": "st", "avenue": "ave", "av": "ave", "ave": "ave",
-    "road": "rd", "rd": "rd", "drive": "dr", "dr": "dr", "lane": "ln", "ln": "ln",
-    "boulevard": "blvd", "blvd": "blvd", "court": "ct", "ct": "ct", "place": "pl",
-    "pl": "pl", "terrace": "ter", "ter": "ter", "trail": "trl", "trl": "trl", "way": "way",
-    "circle": "cir", "cir": "cir", "parkway": "pkwy", "pkwy": "pkwy", "highway": "hwy",
-    "hwy": "hwy", "square": "sq", "sq": "sq", "plaza": "plz", "plz": "plz",
-    "alley": "aly", "aly": "aly", "expressway": "expy", "expy": "expy", "freeway": "fwy",
-    "fwy": "fwy",
-}  # fmt: skip
-_STREET_TYPE_ABBREVIATIONS: Final = frozenset(_STREET_TYPES.values())
-_COMPASS_WORDS: Final = frozenset(
-    {
-        "n", "s", "e", "w", "ne", "nw", "se", "sw", "north", "south", "east", "west", "northeast",
-        "northwest", "southeast", "southwest",
-    }
-)  # fmt: skip
-
-_LETTERS_WITHOUT_DECOMPOSITION: Final = str.maketrans(
-    {
-        "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H",
-        "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "þ": "th", "Þ": "Th",
-        "ð": "d", "Ð": "D", "\u0131": "i",
-    }
-)  # fmt: skip
 _COMBINING_MARKS: Final = re.compile(
     "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+"
 )
@@ -174,7 +117,7 @@ def accentless(text: str) -> str:
     if text.isascii():
         return text
     stripped = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
-    return stripped.translate(_LETTERS_WITHOUT_DECOMPOSITION)
+    return stripped.translate(LETTERS_WITHOUT_DECOMPOSITION)
 
 
 def folded(text: str) -> str:
@@ -192,7 +135,10 @@ def value_words(text: str) -> frozenset[str]:
         return frozenset(_WORD.findall(lowered))
     words: set[str] = set()
     for word in _APOSTROPHE_WORD.findall(lowered):
-        words.update(_stretches(word))
+        if "'" in word:
+            words.update(_stretches(word))
+        else:
+            words.add(word)
     return frozenset(words)
 
 
@@ -280,6 +226,8 @@ class IdentityMatcher:
 
     def _name_in(self, word: str) -> str:
         """The name word that ``word`` (folded) is, or a stretch of it is; else ""."""
+        if "'" not in word:
+            return word if word in self._name_words else ""
         for stretch in _stretches(word):
             if stretch in self._name_words:
                 return stretch
@@ -377,8 +325,8 @@ def _name_words(name: str | None) -> frozenset[str]:
 
 
 def _street_words(text: str) -> list[str]:
-    words = (_STREET_TYPES.get(word, word) for word in _WORD.findall(folded(text)))
-    return [word for word in words if word not in _COMPASS_WORDS]
+    words = (STREET_TYPES.get(word, word) for word in _WORD.findall(folded(text)))
+    return [word for word in words if word not in COMPASS_WORDS]
 
 
 def _has_digit(text: str) -> bool:
@@ -397,7 +345,7 @@ def _street_key(line: str | None) -> tuple[str, ...]:
     for position, word in enumerate(words):
         head = words[:position]
         if (
-            word in _STREET_TYPE_ABBREVIATIONS
+            word in STREET_TYPE_ABBREVIATIONS
             and _has_digit("".join(head))
             and _has_letter("".join(head))
         ):

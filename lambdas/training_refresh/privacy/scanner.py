@@ -21,11 +21,15 @@ Decisions:
   most ``MAX_LISTED_CUSTOMERS`` (the smallest numbers) and their total count. Merging two
   scans adds the counts, which is exact because the gold load's chunks hold different
   customers.
-- Speed (``bench/privacy_scan.py``): a value shorter than three characters cannot hold
-  anything a rule looks for and costs a length test; every other value costs one
-  ``isascii``, one ``in`` and one compiled search (``"@"``, seven digits) plus, for the
-  identity rules, one ``lower`` and a substring test per name word, street number and
-  e-mail needle. Only a value that passes those pre-filters meets a full rule.
+- Speed (``bench/privacy_scan.py``). Kept columns repeat their values (statuses, codes,
+  flags, preferences), so a column's values are first counted (``Counter``, in C) and
+  each distinct value is looked at once per chunk: one shorter than three characters
+  holds nothing; a plain code (ASCII letters and digits, no number possible) is only
+  looked up among the chunk's *probes* (every customer's name words, house numbers and
+  e-mail handles, ``IdentityIndex.probes``); any other value gets its text form, words,
+  numbers and pattern findings. Rows are visited only for the few values that tell
+  something (a finding, a probe, a number while some customer has a phone), and only
+  then is the row's own customer's identity matched.
 """
 
 from __future__ import annotations
@@ -227,20 +231,21 @@ _NO_WORDS: Final[frozenset[str]] = frozenset()
 _SHORTEST_NUMBER: Final = 7
 
 
+def _is_plain_code(value: str) -> bool:
+    """A code or a single word without a number ("DELIVERED", "FA24MAS", "60612"): ASCII
+    letters and digits only, and shorter than a number or starting with a letter (then
+    every digit follows a letter, so no number starts anywhere in it)."""
+    return (
+        value.isascii()
+        and value.isalnum()
+        and (len(value) < _SHORTEST_NUMBER or not value[0].isdigit())
+    )
+
+
 def _facts(value: str, probes: frozenset[str]) -> _Facts:
-    if value.isascii() and value.isalnum():
-        # A code or a single word ("DELIVERED", "FA24MAS", "60612"): when it starts with a
-        # letter, every digit in it follows one, so it holds no number.
-        lowered = value.lower()
-        words = frozenset((lowered,)) if lowered in probes else None
-        if len(value) < _SHORTEST_NUMBER or not value[0].isdigit():
-            return _NO_FINDINGS, words, (), value
-        text = value
-    else:
-        text = normalized_text(value)
-        words = value_words(text)
-        if probes.isdisjoint(words):
-            words = None
+    text = normalized_text(value)
+    all_words = value_words(text)
+    words = None if probes.isdisjoint(all_words) else all_words
     at_sign = "@" in text
     number = may_hold_number(text)
     patterns = (
@@ -266,6 +271,12 @@ def _scan_column(
             continue
         scanned += times
         if len(value) < _SHORTEST_SUSPECT:
+            continue
+        if _is_plain_code(value):
+            # Most values: only a customer's own name or handle could be in them.
+            lowered = value.lower()
+            if lowered in probes:
+                telling[value] = (_NO_FINDINGS, frozenset((lowered,)), (), value)
             continue
         facts = _facts(value, probes)
         if facts[0] or facts[1] is not None or (facts[2] and reads_numbers):
