@@ -10,12 +10,14 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from ims_refresh.synthetic_samples import synthetic_sample
+from training_refresh.privacy.detectors import find_patterns
 from training_refresh.privacy.identity import (
     CustomerIdentity,
     IdentityIndex,
     IdentityMatcher,
     find_identity,
 )
+from training_refresh.privacy.scanner import RULES
 from training_refresh.privacy.vocabulary import COMMON_WORD_NAMES
 
 SAMPLE = synthetic_sample(300)
@@ -250,3 +252,22 @@ def test_validation_errors_about_an_identity_hide_the_input():
 def test_an_index_refuses_two_identities_of_one_customer():
     with pytest.raises(ValueError, match="customer 6766 has two identities"):
         IdentityIndex([person(last_name="A"), person(last_name="B")])
+
+
+# --- any text at all ------------------------------------------------------------------
+
+identities = st.builds(
+    CustomerIdentity,
+    customer_no=st.integers(0, 10**15 - 1),
+    first_name=st.none() | st.text(max_size=30),
+    last_name=st.none() | st.text(max_size=40),
+    street_line=st.none() | st.text(max_size=60),
+    phone=st.none() | st.text(max_size=20),
+    emails=st.lists(st.text(max_size=40), max_size=3).map(tuple),
+)
+
+
+@given(st.text(max_size=300), identities)
+def test_any_text_and_identity_give_only_rule_names_and_positive_counts(value, identity):
+    findings = find_identity(value, identity) + find_patterns(value)
+    assert all(finding.rule in RULES and finding.count > 0 for finding in findings)

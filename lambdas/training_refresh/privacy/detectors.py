@@ -160,12 +160,13 @@ def may_hold_number(text: str) -> bool:
 
 # --- E-mail ---------------------------------------------------------------------------
 
-# Possessive atoms that start only where an atom can start: one attempt per word, so a
-# long text costs time in proportion to its length, not to its square.
+# Possessive atoms that start only where a local part can start (not inside an atom, not
+# after "atom."): one attempt per address-like word, so a long text costs time in
+# proportion to its length, not to its square.
 _ATEXT: Final = r"[\w!#$%&'*+/=?^`{|}~-]"
 _LABEL: Final = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 _EMAIL: Final = re.compile(
-    rf"(?<!{_ATEXT}){_ATEXT}++(?:\.{_ATEXT}++)*@(?:{_LABEL}\.)+"
+    rf"(?<!{_ATEXT})(?<!{_ATEXT}\.){_ATEXT}++(?:\.{_ATEXT}++)*@(?:{_LABEL}\.)+"
     r"(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})(?![\w-])",
     re.IGNORECASE,
 )

@@ -18,12 +18,13 @@ dotless i as i...), case-folded, apostrophes removed.
     sainte). Words are split at spaces, hyphens, dots and anything else that is not a
     letter or digit; apostrophes join (``O'Neil`` is the word ``oneil``). It matches a
     whole word of the value: a run of letters and digits that apostrophes may join, of
-    which each apostrophe-joined stretch is tried. So ``O'Neil``, ``oneil``, ``ONEIL``,
-    ``O'Neil's`` and ``Smith's`` match; ``Ann`` does not match ``Annual``, nor ``Smith``
-    ``Smith2`` or ``jsmith``. Shorter names never match (``Li``, ``Jo``, 1-2 character
-    CJK names: too many words contain them). Known limits: text without spaces between
-    words (Chinese, Japanese) is matched only where a name stands apart, and in scripts
-    that write vowels as combining signs (Devanagari...) a word breaks at those signs.
+    which each apostrophe-joined stretch (of up to four parts) is tried. So ``O'Neil``,
+    ``oneil``, ``ONEIL``, ``O'Neil's`` and ``Smith's`` match; ``Ann`` does not match
+    ``Annual``, nor ``Smith`` ``Smith2`` or ``jsmith``. Shorter names never match
+    (``Li``, ``Jo``, 1-2 character CJK names: too many words contain them). Known limits:
+    text without spaces between words (Chinese, Japanese) is matched only where a name
+    stands apart, and in scripts that write vowels as combining signs (Devanagari...) a
+    word breaks at those signs.
     A name word that is also an everyday English word (``COMMON_WORD_NAMES``: Bell, King,
     Young, Green, Mark, Rose...) counts only where the value also holds another word of
     the customer's name, or a title (``TITLES``: Mr, Mrs, Ms, Miss, Mx, Dr...) stands
@@ -81,6 +82,7 @@ IDENTITY_RULES: Final[tuple[Rule, ...]] = (OWN_NAME, OWN_STREET, OWN_PHONE, OWN_
 MIN_NAME_LETTERS: Final = 3
 MIN_PHONE_DIGITS: Final = 7
 MIN_LOCAL_PART: Final = 4
+_MAX_STRETCH_PARTS: Final = 4
 
 _COMBINING_MARKS: Final = re.compile(
     "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+"
@@ -298,10 +300,12 @@ def _lowered(text: str) -> str:
 
 
 def _stretches(word: str) -> Iterator[str]:
-    """Every apostrophe-joined stretch of ``word``, apostrophes removed."""
+    """Every apostrophe-joined stretch of ``word`` of at most ``_MAX_STRETCH_PARTS`` parts,
+    apostrophes removed (a name has fewer parts; the bound keeps a value of many
+    apostrophes from costing the square of its length)."""
     parts = word.split("'")
     for start in range(len(parts)):
-        for end in range(start + 1, len(parts) + 1):
+        for end in range(start + 1, min(len(parts), start + _MAX_STRETCH_PARTS) + 1):
             yield "".join(parts[start:end])
 
 
