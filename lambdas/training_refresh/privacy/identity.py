@@ -20,11 +20,11 @@ dotless i as i...), case-folded, apostrophes removed.
     whole word of the value: a run of letters and digits that apostrophes may join, of
     which each apostrophe-joined stretch (of up to four parts) is tried. So ``O'Neil``,
     ``oneil``, ``ONEIL``, ``O'Neil's`` and ``Smith's`` match; ``Ann`` does not match
-    ``Annual``, nor ``Smith`` ``Smith2`` or ``jsmith``. Shorter names never match
-    (``Li``, ``Jo``, 1-2 character CJK names: too many words contain them). Known limits:
-    text without spaces between words (Chinese, Japanese) is matched only where a name
-    stands apart, and in scripts that write vowels as combining signs (Devanagari...) a
-    word breaks at those signs.
+    ``Annual``, and ``Smith`` matches neither ``Smith2`` nor ``jsmith``. Shorter names
+    never match (``Li``, ``Jo``, 1-2 character CJK names: too many words contain them).
+    Known limits: text without spaces between words (Chinese, Japanese) is matched only
+    where a name stands apart, and in scripts that write vowels as combining signs
+    (Devanagari...) a word breaks at those signs.
     A name word that is also an everyday English word (``COMMON_WORD_NAMES``: Bell, King,
     Young, Green, Mark, Rose...) counts only where the value also holds another word of
     the customer's name, or a title (``TITLES``: Mr, Mrs, Ms, Miss, Mx, Dr...) stands
