@@ -92,3 +92,22 @@ class ResetLeaseLostError(TrainingRefreshError):
 
 class ResetSupersededError(ResetLeaseLostError):
     """A newer reset took the reset lease over; this older reset stops without swapping."""
+
+
+class NothingToUndoError(BadInputError):
+    """An undo was asked for, but no gold-changing run is recorded before the current
+    gold state; nothing was changed."""
+
+
+class StateNoLongerKeptError(BadInputError):
+    """An undo needs a gold state that is no longer kept; nothing was changed."""
+
+
+class GoldPublishBlockedError(TrainingDatabaseBusyError):
+    """Publishing waited its bounded time for statements reading the gold copies (a
+    reset's copy, a restore) and gave up; nothing was published. Transient."""
+
+
+class StaleGoldBuildError(TrainingRefreshError):
+    """A run's build tables no longer fit the published gold state (another run published
+    in between, or they were dropped); nothing was published."""
