@@ -1,9 +1,9 @@
 """One stage of the IMS training refresh: Lambdas, state machines, triggers, storage, alarms.
 
 Everything is derived from the stage settings (cdk.json) and from the Lambda package's
-HANDLERS/WORKFLOWS tables with the ASL files (see stacks/workflows.py). Nothing here names
-a particular task, so a new workflow needs no change to this file; only the triggers name
-the workflow they start (the reset schedules, the scenario upload's gold load).
+registry (training_refresh/registry.py) with the ASL files (see stacks/workflows.py).
+Nothing here names a particular task, so a new workflow needs no change to this file; only
+the triggers name the workflow they start (the reset schedules, the scenario upload's gold load).
 """
 
 from __future__ import annotations
@@ -54,11 +54,9 @@ from stacks.constants import (
 )
 from stacks.monitoring import EXECUTION_OUTCOMES, AlarmTopic, build_dashboard, execution_metric
 from stacks.scenario_trigger import GOLD_LOAD_ARN_PLACEHOLDER, trigger_definition_json
-from stacks.workflows import Access, Workflow, load_workflows, profile_for
-from training_refresh.functions import HANDLERS
-
-GOLD_LOAD = "gold-load"
-RESET = "reset"
+from stacks.workflows import Workflow, load_workflows
+from training_refresh.env_names import EnvName, PowertoolsEnvName
+from training_refresh.registry import GOLD_LOAD, HANDLERS, RESET, Access, profile_for
 
 WORK_PREFIX = "work/"
 REPORTS_PREFIX = "reports/"
@@ -248,9 +246,9 @@ class TrainingRefreshStack(Stack):
             )
         )
         environment = {
-            "POWERTOOLS_SERVICE_NAME": SERVICE,
-            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-            "POWERTOOLS_LOG_LEVEL": self.settings.log_level,
+            PowertoolsEnvName.SERVICE_NAME.value: SERVICE,
+            PowertoolsEnvName.METRICS_NAMESPACE.value: METRICS_NAMESPACE,
+            PowertoolsEnvName.LOG_LEVEL.value: self.settings.log_level,
         }
         for access in sorted(profile.access, key=lambda a: a.name):
             environment.update(self._grant(role, access))
@@ -276,8 +274,8 @@ class TrainingRefreshStack(Stack):
         )
         if not listed:
             Annotations.of(function).add_info(
-                f"{handler} has no profile in stacks/workflows.py: it gets every permission of"
-                " this stack; list what it needs there."
+                f"{handler} has no profile in training_refresh/registry.py: it gets every"
+                " permission of this stack; list what it needs there."
             )
         nag.acknowledge(
             role,
@@ -317,7 +315,7 @@ class TrainingRefreshStack(Stack):
                     f"Run files have per-run keys under {prefix}; access is limited to that"
                     " prefix of this stack's own reports bucket.",
                 )
-            return {"IMS_WORK_BUCKET": self.reports.bucket_name}
+            return {EnvName.WORK_BUCKET.value: self.reports.bucket_name}
         if access is Access.SCENARIOS:
             scenarios = settings.scenarios
             scenario_objects = f"arn:{self.partition}:s3:::{scenarios.bucket}/{scenarios.prefix}*"
@@ -341,16 +339,16 @@ class TrainingRefreshStack(Stack):
             db = settings.training_db
             self._read_secret(role, "ReadTrainingDbSecret", db.secret_arn)
             environment = {
-                "IMS_TRAINING_DB_SECRET_ARN": db.secret_arn,
-                "IMS_TRAINING_DB_NAME": db.database,
-                "IMS_TRAINING_DB_TLS": "true" if db.tls else "false",
+                EnvName.TRAINING_DB_SECRET_ARN.value: db.secret_arn,
+                EnvName.TRAINING_DB_NAME.value: db.database,
+                EnvName.TRAINING_DB_TLS.value: "true" if db.tls else "false",
             }
             if db.endpoint is not None:
-                environment["IMS_TRAINING_DB_HOST"] = db.endpoint
-                environment["IMS_TRAINING_DB_PORT"] = str(db.port)
+                environment[EnvName.TRAINING_DB_HOST.value] = db.endpoint
+                environment[EnvName.TRAINING_DB_PORT.value] = str(db.port)
             ca_bundle = self._ca_bundle_file()
             if ca_bundle is not None:
-                environment["IMS_TRAINING_DB_CA_BUNDLE"] = ca_bundle_lambda_path(ca_bundle)
+                environment[EnvName.TRAINING_DB_CA_BUNDLE.value] = ca_bundle_lambda_path(ca_bundle)
             return environment
         if access is Access.WAREHOUSE:
             return self._grant_warehouse(role)
@@ -358,10 +356,10 @@ class TrainingRefreshStack(Stack):
 
     def _grant_warehouse(self, role: iam.Role) -> dict[str, str]:
         warehouse = self.settings.warehouse
-        environment = {"IMS_REDSHIFT_DATABASE": warehouse.database}
+        environment = {EnvName.REDSHIFT_DATABASE.value: warehouse.database}
         if warehouse.cluster_id is not None:
             target_arn = self._redshift_arn(f"cluster:{warehouse.cluster_id}")
-            environment["IMS_REDSHIFT_CLUSTER_ID"] = warehouse.cluster_id
+            environment[EnvName.REDSHIFT_CLUSTER_ID.value] = warehouse.cluster_id
         else:
             assert warehouse.workgroup_name is not None  # checked by the settings model
             target_arn = self.format_arn(
@@ -369,7 +367,7 @@ class TrainingRefreshStack(Stack):
                 resource="workgroup",
                 resource_name=str(warehouse.workgroup_id),
             )
-            environment["IMS_REDSHIFT_WORKGROUP"] = warehouse.workgroup_name
+            environment[EnvName.REDSHIFT_WORKGROUP.value] = warehouse.workgroup_name
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="RunWarehouseStatements",
@@ -394,7 +392,7 @@ class TrainingRefreshStack(Stack):
         if warehouse.credentials == "secret":
             assert warehouse.secret_arn is not None
             self._read_secret(role, "ReadWarehouseSecret", warehouse.secret_arn)
-            environment["IMS_REDSHIFT_SECRET_ARN"] = warehouse.secret_arn
+            environment[EnvName.REDSHIFT_SECRET_ARN.value] = warehouse.secret_arn
         elif warehouse.credentials == "db_user":
             assert warehouse.db_user is not None
             assert warehouse.cluster_id is not None
@@ -408,7 +406,7 @@ class TrainingRefreshStack(Stack):
                     ],
                 )
             )
-            environment["IMS_REDSHIFT_DB_USER"] = warehouse.db_user
+            environment[EnvName.REDSHIFT_DB_USER.value] = warehouse.db_user
         elif warehouse.cluster_id is not None:
             role.add_to_policy(
                 iam.PolicyStatement(

@@ -18,10 +18,10 @@ from support import (
 from ims_refresh.cli import main
 from ims_refresh.settings import LocalDatabases
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
-from training_refresh.table_configs import load_table_configs
+from training_refresh.table_groups import load_table_groups
 
 AS_OF = DEMO_AS_OF.isoformat()
-GOLD_TABLES = [spec.gold_table for spec in load_table_configs().all_tables()]
+GOLD_TABLES = [spec.gold_table for spec in load_table_groups().all_tables()]
 
 
 @pytest.fixture
@@ -75,9 +75,7 @@ def test_gold_load_names_the_design_examples_exactly(
     report = latest_report(tmp_path)
     assert report["status"] == "succeeded"
     assert report["customers"] == {"requested": 3, "found": 3, "missing": 0, "missing_sample": []}
-    assert {c["config"] for c in report["configs"]} == {
-        c.name for c in load_table_configs().configs
-    }
+    assert {c["config"] for c in report["configs"]} == {c.name for c in load_table_groups().configs}
 
 
 def test_runs_are_additive_and_a_rerun_changes_nothing(

@@ -19,9 +19,10 @@ from support import gold_load_arguments, mysql_query, mysql_url_text, table_chec
 
 from ims_refresh.settings import MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF, build_warehouse
-from training_refresh.table_configs import load_table_configs
+from training_refresh.adapters.mysql import connect
+from training_refresh.table_groups import load_table_groups
 
-GOLD_TABLES = [spec.gold_table for spec in load_table_configs().all_tables()]
+GOLD_TABLES = [spec.gold_table for spec in load_table_groups().all_tables()]
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/"
 
 
@@ -44,7 +45,7 @@ def second_training_db() -> Iterator[MySqlUrl]:
     url = MySqlUrl.parse(f"mysql://root@127.0.0.1:3306/ims_test_{uuid.uuid4().hex[:10]}")
     yield url
     with (
-        pymysql.connect(host="127.0.0.1", user="root", autocommit=True) as server,
+        connect(url.without_database(), workflow_session=False) as server,
         server.cursor() as c,
     ):
         c.execute(f"DROP DATABASE IF EXISTS `{url.database}`")

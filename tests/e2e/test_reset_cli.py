@@ -1,7 +1,7 @@
 """The reset end to end: reset_command.run_reset → local runtime → ASL → handlers → MariaDB.
 
-Kill tests run the reset in a subprocess whose ``training_refresh.reset.checkpoint`` hook
-is replaced by one that stops at a named point (see RESET_RUNNER), then SIGKILL it there.
+Kill tests run the reset in a subprocess whose step hook (``on_step``) stops at a named
+point (see RESET_RUNNER), then SIGKILL it there.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 import pymysql
 import pytest
+from fakes.hooks import StepHooks
 from reset_support import (
     EXPECTED_TABLES,
     GOLD_TABLES,
@@ -43,16 +44,16 @@ from ims_refresh.reset_command import (
 )
 from ims_refresh.settings import LocalDatabases, MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
-from training_refresh import refresh_lock
 from training_refresh.errors import ResetInProgressError
-from training_refresh.refresh_lock import (
+from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.lease import (
     LEASE_TABLE,
     LeaseTimes,
     acquire_gold_load_lease,
     live_leases,
     release_gold_load_lease,
 )
-from training_refresh.reset_workflow import reset_report_location
+from training_refresh.reset.report import reset_report_location
 
 NO_WAIT = LeaseTimes(ttl_seconds=60, wait_seconds=0)
 
@@ -72,9 +73,18 @@ def quick_lease_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IMS_LEASE_POLL_SECONDS", "0.1")
 
 
-def reset(tmp_path: Path, databases: LocalDatabases, tables: str | None = None) -> ExitCode:
+def reset(
+    tmp_path: Path,
+    databases: LocalDatabases,
+    tables: str | None = None,
+    on_step: OnStep = ignore_step,
+) -> ExitCode:
     return run_reset(
-        tables=tables, report_dir=tmp_path / "reports", timeout=120, databases=databases
+        tables=tables,
+        report_dir=tmp_path / "reports",
+        timeout=120,
+        databases=databases,
+        on_step=on_step,
     )
 
 
@@ -231,16 +241,8 @@ def test_a_reset_during_a_gold_load_waits_for_it(
     with connect(db.training) as connection:
         acquire_gold_load_lease(connection, "gold-load-running", NO_WAIT)
     reset_is_waiting = threading.Event()
-    wait_until = refresh_lock._wait_until
-
-    def observed_wait(connection, attempt, times, sleep):  # type: ignore[no-untyped-def]
-        def signal_then_sleep(seconds: float) -> None:
-            reset_is_waiting.set()
-            sleep(seconds)
-
-        return wait_until(connection, attempt, times, signal_then_sleep)
-
-    monkeypatch.setattr(refresh_lock, "_wait_until", observed_wait)
+    hooks = StepHooks()
+    hooks.at("reset-lease-wait", reset_is_waiting.set)
 
     def finish_gold_load() -> None:
         assert reset_is_waiting.wait(timeout=60)
@@ -252,7 +254,7 @@ def test_a_reset_during_a_gold_load_waits_for_it(
     finisher.start()
     # When the reset runs
     try:
-        assert reset(tmp_path, db) == ExitCode.SUCCESS
+        assert reset(tmp_path, db, on_step=hooks) == ExitCode.SUCCESS
     finally:
         finisher.join()
     # Then it waited for the gold load and copied the finished gold state
@@ -268,23 +270,19 @@ GOLD_LOAD_RUNNER = '''
 import sys, time
 from pathlib import Path
 
-import training_refresh.gold_load as gold_load
-
-scenario, report_dir, pause = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
-original_replace = gold_load.replace_customers
-
-
-def slow_replace(connection, customers, tables):
-    time.sleep(pause)
-    return original_replace(connection, customers, tables)
-
-
-gold_load.replace_customers = slow_replace
-
 from ims_refresh.gold_load_command import run_gold_load
 
+scenario, report_dir, pause = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+
+
+def slow_merges(name):
+    if name.startswith("merge-chunk:"):
+        time.sleep(pause)
+
+
 sys.exit(int(run_gold_load(
-    scenarios=scenario, as_of=sys.argv[4], tables=None, report_dir=report_dir, timeout=300
+    scenarios=scenario, as_of=sys.argv[4], tables=None, report_dir=report_dir, timeout=300,
+    on_step=slow_merges,
 )))
 '''
 
@@ -368,7 +366,7 @@ RESET_RUNNER = """
 import sys, time
 from pathlib import Path
 
-import training_refresh.reset as reset
+from ims_refresh.reset_command import run_reset
 
 marker, point, report_dir = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 
@@ -379,15 +377,7 @@ def stop_here(name):
         time.sleep(600)
 
 
-reset.checkpoint = stop_here
-
-from ims_refresh.reset_command import (
-    compare_training_with_gold,
-    print_training_vs_gold,
-    run_reset,
-)
-
-sys.exit(int(run_reset(tables=None, report_dir=report_dir, timeout=600)))
+sys.exit(int(run_reset(tables=None, report_dir=report_dir, timeout=600, on_step=stop_here)))
 """
 
 

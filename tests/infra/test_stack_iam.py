@@ -18,8 +18,8 @@ from infra_support import (
 )
 
 from stacks.constants import pascal
-from stacks.workflows import Access, load_workflows, profile_for
-from training_refresh.functions import HANDLERS
+from stacks.workflows import load_workflows
+from training_refresh.registry import HANDLERS, Access, profile_for
 
 DATA_API_FOLLOW_UP = {
     "redshift-data:DescribeStatement",

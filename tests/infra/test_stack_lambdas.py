@@ -12,19 +12,25 @@ from infra_support import Synthesized, cdk_context, functions_by_handler, props,
 
 from stacks import constants
 from stacks.constants import function_base_name
-from stacks.workflows import FUNCTION_PROFILES, Access, profile_for
-from training_refresh.functions import HANDLERS
+from training_refresh.registry import HANDLERS, TASKS, Access, profile_for
 
-ADAPTER_ACCESS = {
-    "work_bucket": {Access.WORK_FILES},
+DEPENDENCY_ACCESS = {
     "object_store": {Access.WORK_FILES},
     "warehouse": {Access.WAREHOUSE},
-    "mysql_connector": {Access.TRAINING_DB},
-    "mysql_settings": {Access.TRAINING_DB},
     "connect_mysql": {Access.TRAINING_DB},
-    "customers_per_chunk": set(),
+    "table_groups": set(),
+    "today": set(),
+    "on_step": set(),
 }
-"""What each training_refresh.adapters function needs from AWS."""
+"""What each adapter of training_refresh.handlers.dependencies.Dependencies needs from AWS."""
+SETTINGS_ACCESS = {
+    "WorkFilesSettings": {Access.WORK_FILES},
+    "DataApiSettings": {Access.WAREHOUSE},
+    "TrainingDbSettings": {Access.TRAINING_DB},
+    "GoldLoadSettings": set(),
+    "LeaseSettings": set(),
+}
+"""What the variables of each settings model (training_refresh.settings) locate."""
 
 
 def test_every_handler_is_one_function_named_after_its_stage(synth: Synthesized):
@@ -53,8 +59,8 @@ def test_functions_run_python_312_in_the_private_subnets_with_tracing(synth: Syn
             # Then it runs Python 3.12 on x86_64 (the platform the wheels are bundled for)
             assert properties["Runtime"] == "python3.12"
             assert properties["Architectures"] == ["x86_64"]
-            # And memory and timeout come from its profile (explained in stacks/workflows.py)
-            assert listed, f"{handler} has no profile in stacks/workflows.py"
+            # And memory and timeout come from its profile (explained in the registry)
+            assert listed, f"{handler} has no profile in training_refresh/registry.py"
             assert properties["MemorySize"] == profile.memory_mb
             assert properties["Timeout"] == profile.timeout_seconds
             assert properties["Timeout"] <= 900
@@ -204,11 +210,12 @@ def test_every_published_metric_is_on_the_dashboard():
     assert published <= listed, f"add {sorted(published - listed)} to CUSTOM_METRICS"
 
 
-def _adapter_calls(tree: ast.Module, function: str) -> set[str]:
-    """adapters.X calls made by a module-level function, following local helpers."""
+def _uses(tree: ast.Module, function: str) -> set[str]:
+    """The dependencies (``dependencies.X``) and settings models a module-level function
+    uses, following local helpers."""
     bodies = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
     seen: set[str] = set()
-    calls: set[str] = set()
+    used: set[str] = set()
     pending = [function]
     while pending:
         name = pending.pop()
@@ -216,34 +223,35 @@ def _adapter_calls(tree: ast.Module, function: str) -> set[str]:
             continue
         seen.add(name)
         for node in ast.walk(bodies[name]):
-            if not isinstance(node, ast.Call):
-                continue
-            target = node.func
-            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
-                if target.value.id == "adapters":
-                    calls.add(target.attr)
-            elif isinstance(target, ast.Name):
-                pending.append(target.id)
-    return calls
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                if node.value.id == "dependencies":
+                    used.add(node.attr)
+            elif isinstance(node, ast.Name):
+                if node.id.endswith("Settings"):
+                    used.add(node.id)
+                pending.append(node.id)
+    return used
 
 
 @pytest.mark.parametrize("handler", sorted(HANDLERS.values()))
 def test_function_profiles_grant_what_the_handler_code_uses(handler: str):
-    # Given the adapters a handler calls (directly or through helpers of its module)
+    # Given the adapters and settings a handler uses (directly or through helpers)
     module, _, function = handler.rpartition(".")
     tree = ast.parse(_handler_modules()[module].read_text())
-    calls = _adapter_calls(tree, function)
-    unknown = calls - set(ADAPTER_ACCESS)
-    assert not unknown, f"map adapters.{sorted(unknown)} to an Access in this test"
+    used = _uses(tree, function)
+    needs = DEPENDENCY_ACCESS | SETTINGS_ACCESS
+    unknown = used - set(needs)
+    assert not unknown, f"map {sorted(unknown)} to an Access in this test"
+    assert "connect_mysql" in used or "object_store" in used  # the scan sees the handler
 
     # Then its profile grants every kind of access those adapters need
-    needed = set().union(*(ADAPTER_ACCESS[call] for call in calls)) if calls else set()
+    needed = set().union(*(needs[name] for name in used)) if used else set()
     profile, listed = profile_for(handler)
-    assert listed, f"{handler}: add a profile to stacks/workflows.py"
-    assert needed <= profile.access, f"{handler} uses {calls}; profile has {profile.access}"
+    assert listed, f"{handler}: add a profile to training_refresh/registry.py"
+    assert needed <= profile.access, f"{handler} uses {used}; profile has {profile.access}"
 
 
 def test_only_the_planning_task_reads_scenario_files():
     # Given the profiles, Then scenario access is the plan task's alone
-    readers = {h for h, p in FUNCTION_PROFILES.items() if Access.SCENARIOS in p.access}
+    readers = {t.handler for t in TASKS if Access.SCENARIOS in t.profile.access}
     assert readers == {"training_refresh.handlers.gold_load.plan"}

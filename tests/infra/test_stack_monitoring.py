@@ -7,7 +7,7 @@ import json
 from infra_support import Synthesized, cdk_context, props, resources, state_machines_by_name
 
 from stacks.constants import CUSTOM_METRICS, pascal
-from training_refresh.functions import WORKFLOWS
+from training_refresh.registry import WORKFLOWS
 
 OUTCOMES = {
     "ExecutionsFailed": "Failed",

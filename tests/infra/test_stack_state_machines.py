@@ -13,7 +13,7 @@ from stacks.constants import (
     pascal,
 )
 from stacks.training_refresh_stack import with_timeout
-from training_refresh.functions import WORKFLOWS
+from training_refresh.registry import WORKFLOWS
 
 
 def test_each_workflow_is_a_standard_state_machine_named_after_its_stage(synth: Synthesized):

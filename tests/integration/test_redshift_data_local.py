@@ -24,13 +24,13 @@ from botocore.exceptions import ClientError
 
 from ims_refresh.local.redshift_data import PostgresDataApi
 from ims_refresh.local.routing import LocalServiceError, routed
+from training_refresh.adapters.data_api import DataApiWarehouse, WarehouseTarget, customer_in_list
 from training_refresh.errors import (
     ResultTooLargeError,
     WarehouseQueryError,
     WarehouseThrottledError,
     WarehouseTimeoutError,
 )
-from training_refresh.warehouse import DataApiWarehouse, WarehouseTarget, customer_in_list
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/"
 TARGET = WarehouseTarget(database="dev", cluster_identifier="local-cluster", db_user="tester")

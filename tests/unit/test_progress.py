@@ -16,6 +16,19 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from ims_refresh import aws_commands
 from ims_refresh.aws_targets import Targets
 from ims_refresh.progress import ExecutionProgress, duration_text, is_transient
+from training_refresh.messages.gold_load import (
+    ConfigProgress,
+    ConfigTask,
+    GoldLoadPlan,
+    TableCounts,
+)
+from training_refresh.messages.reset import (
+    CopyTask,
+    ResetOutcome,
+    ResetPlan,
+    SwapOutcome,
+    TableCopied,
+)
 
 AT = datetime(2025, 4, 1, 6, 30, 12, tzinfo=UTC)
 
@@ -77,27 +90,49 @@ class History:
 
 
 def plan(configs: list[str], dry_run: bool = False) -> dict[str, Any]:
-    return {
-        "run_id": "gold-load-1",
-        "configs": configs,
-        "customers_requested": 12,
-        "customers_found": 10,
-        "customers_missing": 2,
-        "missing_sample": [999999999999991, 999999999999992],
-        "chunk_count": 2,
-        "dry_run": dry_run,
-        "lease_wait_seconds": 0.01,
-    }
+    return GoldLoadPlan(
+        run_id="gold-load-1",
+        as_of="2025-03-31",
+        scenario_file="s3://b/scenarios.csv",
+        configs=configs,
+        customers_key="work/gold-load/gold-load-1/customers.json",
+        chunk_size=1000,
+        chunk_count=2,
+        customers_requested=12,
+        customers_found=10,
+        customers_missing=2,
+        missing_sample=[999999999999991, 999999999999992],
+        dry_run=dry_run,
+        lease_wait_seconds=0.01,
+        started_at="2025-04-01T06:30:00.000+00:00",
+    ).model_dump(mode="json")
+
+
+def config_task(config: str) -> dict[str, Any]:
+    """The Map item of one config (the load step's input)."""
+    task = ConfigTask(config=config, run_id="gold-load-1", as_of="2025-03-31", chunk_size=1000)
+    return task.model_dump(mode="json")
 
 
 def loaded(config: str, tables: dict[str, tuple[int, int]], done: bool, chunk: int) -> dict:
-    return {
-        "config": config,
-        "done": done,
-        "next_chunk": chunk,
-        "status": "loaded" if done else "loading",
-        "tables": {t: {"rows_read": r, "rows_written": w} for t, (r, w) in tables.items()},
-    }
+    return ConfigProgress(
+        config=config,
+        run_id="gold-load-1",
+        as_of="2025-03-31",
+        chunk_size=1000,
+        done=done,
+        next_chunk=chunk,
+        status="loaded" if done else "loading",
+        tables={t: TableCounts(rows_read=r, rows_written=w) for t, (r, w) in tables.items()},
+    ).model_dump(mode="json")
+
+
+def copy_task(table: str) -> dict[str, Any]:
+    return CopyTask(run_id="reset-1", table=table).model_dump(mode="json")
+
+
+def copied(table: str, rows: int) -> dict[str, Any]:
+    return TableCopied(table=table, rows=rows, duration_seconds=0.1).model_dump(mode="json")
 
 
 def test_gold_load_lines_tell_plan_chunks_configs_and_failures() -> None:
@@ -107,18 +142,18 @@ def test_gold_load_lines_tell_plan_chunks_configs_and_failures() -> None:
     history.add("MapStateStarted", length=3)
     history.task(
         "Load config chunks",
-        {"config": "order_auth"},
+        config_task("order_auth"),
         loaded("order_auth", {"IMS_ORDER": (40, 40), "IMS_AUTH": (50, 50)}, False, 1),
         failures=[("WarehouseThrottledError", "Data API throttled")],
     )
     history.task(
         "Load config chunks",
-        {"config": "customer"},
+        config_task("customer"),
         loaded("customer", {"IMS_CUSTOMER": (10, 10)}, True, 2),
     )
     history.task(
         "Load config chunks",
-        {"config": "mason_crn"},
+        config_task("mason_crn"),
         None,
         failures=[("WarehouseQueryError", "relation does not exist")],
     )
@@ -139,7 +174,7 @@ def test_gold_load_lines_tell_plan_chunks_configs_and_failures() -> None:
     )
     history.task(
         "Load config chunks",
-        {"config": "order_auth"},
+        config_task("order_auth"),
         loaded("order_auth", {"IMS_ORDER": (80, 80), "IMS_AUTH": (90, 90)}, True, 2),
     )
     progress = ExecutionProgress()
@@ -181,7 +216,7 @@ def test_a_preview_counts_rows_read() -> None:
     history.task("Validate input and plan", {}, plan(["customer"], dry_run=True))
     history.task(
         "Load config chunks",
-        {"config": "customer"},
+        config_task("customer"),
         loaded("customer", {"IMS_CUSTOMER": (7, 0)}, True, 2),
     )
     lines = [line.text for line in ExecutionProgress().apply(history.events)]
@@ -203,38 +238,47 @@ def test_reset_lines_tell_the_lease_each_copy_and_the_swap() -> None:
     history.task(
         "Validate input and take the reset lease",
         {},
-        {
-            "run_id": "reset-1",
-            "tables": ["IMS_ORDER", "IMS_AUTH"],
-            "waited_for_gold_loads": ["gold-load-7"],
-            "waited_for_gold_loads_seconds": 42.0,
-            "superseded_resets": [],
-            "leftovers_dropped": [],
-        },
+        ResetPlan(
+            run_id="reset-1",
+            tables=["IMS_ORDER", "IMS_AUTH"],
+            started_at="2025-04-01T06:30:00.000+00:00",
+            waited_for_gold_loads=["gold-load-7"],
+            waited_for_gold_loads_seconds=42.0,
+            superseded_resets=[],
+            leftovers_dropped=[],
+        ).model_dump(mode="json"),
     )
     history.task(
         "Copy gold table on the server",
-        {"table": "IMS_ORDER"},
-        {"table": "IMS_ORDER", "status": "copied", "rows": 30},
+        copy_task("IMS_ORDER"),
+        copied("IMS_ORDER", 30),
     )
     history.task(
         "Copy gold table on the server",
-        {"table": "IMS_AUTH"},
-        {"table": "IMS_AUTH", "status": "copied", "rows": 45},
+        copy_task("IMS_AUTH"),
+        copied("IMS_AUTH", 45),
     )
     history.task(
         "Swap all training tables at once",
         {},
-        {"status": "swapped", "tables": ["IMS_ORDER", "IMS_AUTH"], "attempts": 2},
+        SwapOutcome(
+            tables=["IMS_ORDER", "IMS_AUTH"],
+            attempts=2,
+            duration_seconds=0.5,
+            old_tables_dropped=[],
+            warnings=[],
+        ).model_dump(mode="json"),
     )
     history.task(
         "Write run report",
         {},
-        {
-            "status": "succeeded",
-            "report": "s3://b/reports/reset/reset-1.json",
-            "summary": "reset succeeded",
-        },
+        ResetOutcome(
+            status="succeeded",
+            report="s3://b/reports/reset/reset-1.json",
+            failed_tables=[],
+            error_name=None,
+            summary="reset succeeded",
+        ).model_dump(mode="json"),
     )
     progress = ExecutionProgress("reset")
     lines = [line.text for line in progress.apply(history.events)]
@@ -248,7 +292,7 @@ def test_reset_lines_tell_the_lease_each_copy_and_the_swap() -> None:
         "run report written: s3://b/reports/reset/reset-1.json",
     ]
     assert progress.outcome is not None
-    assert progress.outcome["report"] == "s3://b/reports/reset/reset-1.json"
+    assert progress.outcome.report == "s3://b/reports/reset/reset-1.json"
     assert {i["status"] for i in progress.snapshot()["items"]} == {"swapped"}
 
 
@@ -271,7 +315,7 @@ def test_the_heartbeat_names_the_running_steps() -> None:
     history = History()
     history.task("Validate input and plan", {}, plan(["customer", "cus_email"]))
     history.add(
-        "TaskStateEntered", name="Load config chunks", input=json.dumps({"config": "customer"})
+        "TaskStateEntered", name="Load config chunks", input=json.dumps(config_task("customer"))
     )
     progress = ExecutionProgress()
     progress.apply(history.events)

@@ -11,7 +11,6 @@ customer numbers are validated integers passed as query parameters.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -20,11 +19,16 @@ from decimal import Decimal
 from functools import partial
 from itertools import compress, count, repeat
 from operator import attrgetter, is_not
-from typing import Any, Protocol
+from typing import Any
 
-from training_refresh.errors import TrainingDatabaseBusyError, TrainingDatabaseError
-from training_refresh.redaction import redact_values
-from training_refresh.table_configs import GOLD_SUFFIX, TableSpec
+from training_refresh.adapters.mysql import (
+    Connection,
+    Cursor,
+    quote_identifier,
+    transaction,
+    translated_errors,
+)
+from training_refresh.table_groups import GOLD_SUFFIX, TableSpec
 
 INSERT_BATCH_ROWS = 2_000
 """Rows per multi-row INSERT: large enough to amortise round trips, small enough to stay
@@ -38,35 +42,6 @@ _BACKSLASH_ESCAPES = str.maketrans(
 """pymysql's escape_string: the characters MySQL wants backslash-escaped in a string."""
 _QUOTE_DOUBLING = str.maketrans({"'": "''"})
 """Under NO_BACKSLASH_ESCAPES a backslash is an ordinary character; only quotes double."""
-_LOCK_WAIT_ERRORS = {1205, 1213}  # lock wait timeout, deadlock: retrying helps
-_LOST_CONNECTION_ERRORS = {2006, 2013}
-
-
-class Cursor(Protocol):
-    def execute(self, query: str, args: Any = ...) -> int: ...
-    def executemany(self, query: str, args: Iterable[Any]) -> int: ...
-    def fetchall(self) -> Any: ...
-    def __enter__(self) -> Cursor: ...
-    def __exit__(self, *exc: object) -> None: ...
-
-
-class Connection(Protocol):
-    """The part of a pymysql connection that the merge uses."""
-
-    server_status: int
-
-    def cursor(self) -> Cursor: ...
-    def escape(self, obj: Any, mapping: Any = None) -> str: ...
-    def begin(self) -> None: ...
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...
-    def close(self) -> None: ...
-
-
-def quote_identifier(name: str) -> str:
-    if not name or "`" in name or "\x00" in name:
-        raise TrainingDatabaseError(f"refusing to quote identifier {name!r}")
-    return f"`{name}`"
 
 
 @dataclass
@@ -188,42 +163,27 @@ def replace_customers(
     first so rows found through a parent are deleted while the parent rows still exist.
     """
     counts = MergeCounts()
-    try:
-        connection.begin()
-        with connection.cursor() as cursor:
-            for table in reversed(tables):
-                deleted = cursor.execute(
-                    delete_statement(table.spec, len(customer_numbers)), list(customer_numbers)
-                )
-                counts.rows_deleted[table.spec.training_table] = deleted
-            for table in tables:
-                prefix = insert_prefix(table.spec)
-                written = 0
-                for batch in table.batches:
-                    for start in range(0, len(batch), INSERT_BATCH_ROWS):
-                        part = batch[start : start + INSERT_BATCH_ROWS]
-                        cursor.execute(prefix + values_list(connection, part))
-                        written += len(part)
-                counts.rows_written[table.spec.training_table] = written
-        connection.commit()
-    except Exception as error:
-        _rollback_quietly(connection)
-        raise _as_domain_error(error) from error
+    with (
+        translated_errors("merging a chunk into the gold copies"),
+        transaction(connection),
+        connection.cursor() as cursor,
+    ):
+        for table in reversed(tables):
+            deleted = cursor.execute(
+                delete_statement(table.spec, len(customer_numbers)), list(customer_numbers)
+            )
+            counts.rows_deleted[table.spec.training_table] = deleted
+        for table in tables:
+            counts.rows_written[table.spec.training_table] = _insert_all(connection, cursor, table)
     return counts
 
 
-def _rollback_quietly(connection: Connection) -> None:
-    # If the connection is gone, MySQL has rolled the transaction back already.
-    with contextlib.suppress(Exception):
-        connection.rollback()
-
-
-def _as_domain_error(error: Exception) -> Exception:
-    """pymysql errors become domain errors; anything else (e.g. warehouse errors) passes."""
-    code = error.args[0] if error.args and isinstance(error.args[0], int) else None
-    if code is None:
-        return error
-    message = redact_values(str(error.args[1]) if len(error.args) > 1 else "")
-    if code in _LOCK_WAIT_ERRORS or code in _LOST_CONNECTION_ERRORS:
-        return TrainingDatabaseBusyError(f"MySQL error {code}: {message}")
-    return TrainingDatabaseError(f"MySQL error {code}: {message}")
+def _insert_all(connection: Connection, cursor: Cursor, table: TableRows) -> int:
+    prefix = insert_prefix(table.spec)
+    written = 0
+    for batch in table.batches:
+        for start in range(0, len(batch), INSERT_BATCH_ROWS):
+            part = batch[start : start + INSERT_BATCH_ROWS]
+            cursor.execute(prefix + values_list(connection, part))
+            written += len(part)
+    return written

@@ -1,4 +1,5 @@
-"""The S3 operations the workflows need, behind a small interface the domain can fake."""
+"""The object store (S3): the operations the workflows need, behind a small interface the
+domain can fake. The boto3 client is passed in; this module never imports boto3."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ class S3Location:
     key: str
 
     @classmethod
-    def parse(cls, uri: str) -> S3Location:
+    def parse(cls, uri: object) -> S3Location:
         if not isinstance(uri, str) or not uri.startswith("s3://"):
             raise BadInputError(f"expected an s3://bucket/key location, got {str(uri)[:80]!r}")
         bucket, _, key = uri.removeprefix("s3://").partition("/")

@@ -1,9 +1,12 @@
-"""The table configurations: which Redshift tables feed which MySQL tables, and how.
+"""Table groups: which Redshift tables feed which MySQL tables, and how.
 
-They live in ``table_configs.json`` (versioned with the code) and are validated on load,
+A *table group* is what the data file and the workflows call a "config" (one of the five
+old Glue jobs): a name, an ``enabled`` flag and its tables, loaded together and failing
+together. The groups live in ``table_configs.json`` (versioned with the code; its field
+names stay ``configs``/``config``, as do the workflows' messages) and are validated on load,
 so a typo fails at once with the field that is wrong. Adding a column is an edit of that
-file plus the table's extraction SQL; adding a config is a new entry plus, for a new
-table, its extraction SQL and MySQL DDL files.
+file plus the table's extraction SQL; adding a group is a new entry plus, for a new table,
+its extraction SQL and MySQL DDL files.
 """
 
 from __future__ import annotations
@@ -89,34 +92,38 @@ class TableSpec(_Strict):
         return _read_sql("mysql", f"{self.training_table}.sql").replace("{table}", table_name)
 
 
-class TableConfig(_Strict):
+class TableGroup(_Strict):
+    """One entry of ``configs`` in table_configs.json."""
+
     name: str = Field(pattern=_CONFIG_NAME.pattern)
     enabled: bool
     replaces_glue_job: str
     tables: tuple[TableSpec, ...] = Field(min_length=1)
 
 
-class TableConfigSet(_Strict):
+class TableGroupSet(_Strict):
+    """The whole of table_configs.json."""
+
     version: int
-    configs: tuple[TableConfig, ...] = Field(min_length=1)
+    groups: tuple[TableGroup, ...] = Field(alias="configs", min_length=1)
 
     @model_validator(mode="after")
-    def _names_are_unique(self) -> TableConfigSet:
+    def _names_are_unique(self) -> TableGroupSet:
         if self.version != SUPPORTED_VERSION:
             raise ValueError(
                 f"version {self.version} is not supported (expected {SUPPORTED_VERSION})"
             )
-        names = [c.name for c in self.configs]
-        tables = [t.training_table for c in self.configs for t in c.tables]
+        names = [g.name for g in self.groups]
+        tables = [t.training_table for g in self.groups for t in g.tables]
         for label, values in (("config name", names), ("training table", tables)):
             twice = sorted({v for v in values if values.count(v) > 1})
             if twice:
                 raise ValueError(f"{label} listed twice: {twice}")
         known = set(tables)
-        for config in self.configs:
-            for table in config.tables:
+        for group in self.groups:
+            for table in group.tables:
                 parent = table.customer_scope.through_table
-                if parent and parent not in [t.training_table for t in config.tables]:
+                if parent and parent not in [t.training_table for t in group.tables]:
                     raise ValueError(
                         f"{table.training_table}: through_table {parent} must be in the same config"
                     )
@@ -124,35 +131,35 @@ class TableConfigSet(_Strict):
                     raise ValueError(f"{table.training_table}: unknown through_table {parent}")
         return self
 
-    def config(self, name: str) -> TableConfig:
-        for config in self.configs:
-            if config.name == name:
-                return config
+    def group(self, name: str) -> TableGroup:
+        for group in self.groups:
+            if group.name == name:
+                return group
         raise UnknownTableError(
-            f"unknown table config {name!r}; configured: {', '.join(c.name for c in self.configs)}"
+            f"unknown table config {name!r}; configured: {', '.join(g.name for g in self.groups)}"
         )
 
-    def enabled_configs(self) -> tuple[TableConfig, ...]:
-        return tuple(c for c in self.configs if c.enabled)
+    def enabled_groups(self) -> tuple[TableGroup, ...]:
+        return tuple(g for g in self.groups if g.enabled)
 
-    def select_configs(self, names: Iterable[str] | None) -> tuple[TableConfig, ...]:
-        """The configs a gold load should run: the named ones, or every enabled one."""
+    def select_groups(self, names: Iterable[str] | None) -> tuple[TableGroup, ...]:
+        """The groups a gold load should run: the named ones, or every enabled one."""
         if names is None:
-            return self.enabled_configs()
+            return self.enabled_groups()
         wanted = list(dict.fromkeys(names))
         if not wanted:
             raise UnknownTableError("no table config named")
-        chosen = [self.config(name) for name in wanted]
+        chosen = [self.group(name) for name in wanted]
         disabled = [c.name for c in chosen if not c.enabled]
         if disabled:
             raise UnknownTableError(f"table config(s) disabled: {', '.join(disabled)}")
         return tuple(chosen)
 
     def all_tables(self) -> tuple[TableSpec, ...]:
-        return tuple(t for c in self.configs for t in c.tables)
+        return tuple(t for g in self.groups for t in g.tables)
 
     def enabled_tables(self) -> tuple[TableSpec, ...]:
-        return tuple(t for c in self.enabled_configs() for t in c.tables)
+        return tuple(t for g in self.enabled_groups() for t in g.tables)
 
     def table(self, training_table: str) -> TableSpec:
         for spec in self.all_tables():
@@ -170,27 +177,27 @@ def _read_sql(folder: str, name: str) -> str:
         raise TableConfigError(f"SQL file {folder}/{name} is missing from the package") from missing
 
 
-def parse_table_configs(text: str, origin: str = "table_configs.json") -> TableConfigSet:
+def parse_table_groups(text: str, origin: str = "table_configs.json") -> TableGroupSet:
     """Parse and validate a table configuration document; errors name the field."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise TableConfigError(f"{origin}: not valid JSON: {error}") from error
     try:
-        configs = TableConfigSet.model_validate(document)
+        groups = TableGroupSet.model_validate(document)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in error.errors()
         )
         raise TableConfigError(f"{origin}: {problems}") from error
-    for spec in configs.all_tables():
+    for spec in groups.all_tables():
         spec.extraction_sql_template()
         spec.mysql_ddl(spec.training_table)
-    return configs
+    return groups
 
 
 @cache
-def load_table_configs() -> TableConfigSet:
-    """The table configuration shipped with the code."""
+def load_table_groups() -> TableGroupSet:
+    """The table groups shipped with the code (table_configs.json)."""
     text = resources.files("training_refresh").joinpath("table_configs.json").read_text("utf-8")
-    return parse_table_configs(text)
+    return parse_table_groups(text)

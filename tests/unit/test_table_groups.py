@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 
 from training_refresh.errors import TableConfigError, UnknownTableError
-from training_refresh.table_configs import load_table_configs, parse_table_configs
+from training_refresh.table_groups import load_table_groups, parse_table_groups
 
 
 def _shipped() -> dict:
@@ -19,9 +19,9 @@ def _shipped() -> dict:
 
 def test_shipped_configs_are_the_five_glue_jobs_and_six_tables() -> None:
     # Given the configuration shipped with the code
-    configs = load_table_configs()
+    configs = load_table_groups()
     # Then it holds the five configs of DESIGN §1 with their six training tables
-    assert [c.name for c in configs.configs] == [
+    assert [c.name for c in configs.groups] == [
         "cus_email",
         "mason_crn",
         "mason_preferences",
@@ -37,11 +37,11 @@ def test_shipped_configs_are_the_five_glue_jobs_and_six_tables() -> None:
         "IMS_ORDER",
     ]
     assert configs.table("IMS_ORDER").gold_table == "IMS_ORDER_GOLD"
-    assert all(c.enabled for c in configs.configs)
+    assert all(c.enabled for c in configs.groups)
 
 
 def test_every_table_ships_its_extraction_sql_and_ddl_with_the_configured_columns() -> None:
-    for spec in load_table_configs().all_tables():
+    for spec in load_table_groups().all_tables():
         # Given a configured table, When its SQL files are read
         extraction = spec.extraction_sql_template()
         ddl = spec.mysql_ddl(spec.gold_table)
@@ -59,7 +59,7 @@ def test_a_typo_in_a_field_name_is_a_clear_error_naming_the_field() -> None:
     document["configs"][2]["enabld"] = document["configs"][2].pop("enabled")
     # When it is loaded, Then the error names the place
     with pytest.raises(TableConfigError, match=r"configs\.2\.enabld"):
-        parse_table_configs(json.dumps(document))
+        parse_table_groups(json.dumps(document))
 
 
 @pytest.mark.parametrize(
@@ -82,15 +82,15 @@ def test_invalid_configs_are_rejected(change, message: str) -> None:
     change(document)
     # Then loading names the mistake
     with pytest.raises(TableConfigError, match=message):
-        parse_table_configs(json.dumps(document))
+        parse_table_groups(json.dumps(document))
 
 
 def test_selecting_configs_by_name() -> None:
-    configs = load_table_configs()
+    configs = load_table_groups()
     # When no names are given, Then every enabled config runs
-    assert len(configs.select_configs(None)) == 5
+    assert len(configs.select_groups(None)) == 5
     # When names are given, Then exactly those, once each
-    assert [c.name for c in configs.select_configs(["customer", "customer"])] == ["customer"]
+    assert [c.name for c in configs.select_groups(["customer", "customer"])] == ["customer"]
     # When a name is unknown, Then it is bad input naming it
     with pytest.raises(UnknownTableError, match="custmer"):
-        configs.select_configs(["custmer"])
+        configs.select_groups(["custmer"])
