@@ -75,7 +75,7 @@ def test_gold_load_names_the_design_examples_exactly(
     report = latest_report(tmp_path)
     assert report["status"] == "succeeded"
     assert report["customers"] == {"requested": 3, "found": 3, "missing": 0, "missing_sample": []}
-    assert {c["config"] for c in report["configs"]} == {c.name for c in load_table_groups().configs}
+    assert {c["config"] for c in report["configs"]} == {g.name for g in load_table_groups().groups}
 
 
 def test_runs_are_additive_and_a_rerun_changes_nothing(

@@ -266,23 +266,25 @@ def test_a_reset_during_a_gold_load_waits_for_it(
 
 
 GOLD_LOAD_RUNNER = '''
-"""A real local gold load whose chunks are slowed down, for the reset-vs-gold-load test."""
+"""A real local gold load whose chunks wait (a minute at most) until the reset waits too."""
 import sys, time
 from pathlib import Path
 
 from ims_refresh.gold_load_command import run_gold_load
 
-scenario, report_dir, pause = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+scenario, report_dir, reset_waits = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 
 
-def slow_merges(name):
+def hold_merges(name):
     if name.startswith("merge-chunk:"):
-        time.sleep(pause)
+        deadline = time.monotonic() + 60
+        while not reset_waits.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 sys.exit(int(run_gold_load(
     scenarios=scenario, as_of=sys.argv[4], tables=None, report_dir=report_dir, timeout=300,
-    on_step=slow_merges,
+    on_step=hold_merges,
 )))
 '''
 
@@ -309,7 +311,7 @@ def test_a_reset_started_during_a_real_gold_load_waits_and_copies_the_complete_g
     databases: LocalDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given empty gold copies and a real gold load of every warehouse customer running,
-    # each of its chunks slowed down by two seconds
+    # whose chunks wait until a reset waits for the gold load
     create_tables(databases.training)
     with psycopg.connect(databases.warehouse_url) as warehouse:
         customers = [
@@ -328,7 +330,7 @@ def test_a_reset_started_during_a_real_gold_load_waits_and_copies_the_complete_g
             str(runner),
             str(scenario),
             str(tmp_path / "gold"),
-            "2",
+            str(tmp_path / "reset-waits"),
             DEMO_AS_OF.isoformat(),
         ],
         env=cli_env(databases),
@@ -343,8 +345,10 @@ def test_a_reset_started_during_a_real_gold_load_waits_and_copies_the_complete_g
             time.sleep(0.1)
         [gold_run] = live_gold_load_runs(databases.training)
         # When a reset starts while the gold load runs
+        hooks = StepHooks()
+        hooks.at("reset-lease-wait", (tmp_path / "reset-waits").touch)
         monkeypatch.setenv("IMS_RESET_WAIT_SECONDS", "120")
-        assert reset(tmp_path, databases) == ExitCode.SUCCESS
+        assert reset(tmp_path, databases, on_step=hooks) == ExitCode.SUCCESS
         # Then the gold load had finished when the reset copied (it waited for it)
         assert gold_load.wait(timeout=120) == 0
     finally:

@@ -73,3 +73,22 @@ class RejectingConnection:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Connector:
+    """A ``connect_mysql`` that records how often it was called and hands out
+    ``connection`` (or raises ``error``)."""
+
+    def __init__(
+        self, connection: Connection | None = None, error: Exception | None = None
+    ) -> None:
+        self.connection = connection
+        self.error = error
+        self.calls = 0
+
+    def __call__(self) -> Connection:
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        assert self.connection is not None, "give the Connector a connection or an error"
+        return self.connection
