@@ -185,13 +185,6 @@ FALLBACK_PROFILE: Final = FunctionProfile(
 _TASK_NAME: Final = re.compile(r"[a-z]+(-[a-z]+)*")
 
 
-def task_named(name: str) -> Task:
-    for task in TASKS:
-        if task.name == name:
-            return task
-    raise KeyError(f"no task named {name!r} in training_refresh/registry.py")
-
-
 def profile_for(handler: str) -> tuple[FunctionProfile, bool]:
     """The profile of a handler and whether the registry lists it (False: the fallback,
     for a handler given to the stack that no task names yet)."""

@@ -211,6 +211,29 @@ def test_a_column_mismatch_fails_the_run_naming_the_columns(
     assert live(db.training) == []
 
 
+def test_a_value_mysql_rejects_reaches_neither_the_report_nor_the_summary(
+    db: LocalDatabases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a gold copy that lost its primary key and holds one order twice
+    with connect(db.training) as connection, connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE IMS_ORDER_GOLD DROP PRIMARY KEY")
+        cursor.execute("SELECT MIN(ORDER_NO) FROM IMS_ORDER_GOLD")
+        order_no = str(cursor.fetchone()[0])
+        cursor.execute("INSERT INTO IMS_ORDER_GOLD SELECT * FROM IMS_ORDER_GOLD LIMIT 1")
+    before = checksums(db.training, TRAINING_TABLES)
+    # When the reset runs, MySQL refuses that table's copy ("Duplicate entry '<order>' ...")
+    assert reset(tmp_path, db) == ExitCode.FAILED
+    # Then the report names the table and the error, but the order number is nowhere
+    report = latest_report(tmp_path)
+    [error] = report["errors"]
+    assert (error["table"], error["name"]) == ("IMS_ORDER", "TrainingDatabaseError")
+    assert "Duplicate entry '<redacted>'" in error["message"]
+    assert order_no not in json.dumps(report)
+    assert order_no not in capsys.readouterr().out
+    # And nothing was swapped
+    assert checksums(db.training, TRAINING_TABLES) == before
+
+
 # --- gold loads --------------------------------------------------------------------------
 
 

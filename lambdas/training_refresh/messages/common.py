@@ -64,13 +64,6 @@ class CaughtError(Lenient):
         return ErrorDetail(name=str(self.error), message=message[:MAX_ERROR_MESSAGE_CHARS])
 
 
-class StartEvent(Message):
-    """A workflow's first step: the execution input as given, and who runs it."""
-
-    request: dict[str, JsonValue]
-    execution: ExecutionInfo
-
-
 def requested_names(raw: JsonValue, what: str) -> list[str] | None:
     """A request's ``tables``: None, a list of names or a comma-separated string."""
     if raw is None:
