@@ -16,7 +16,7 @@ from support import (
 )
 
 from ims_refresh.cli import main
-from ims_refresh.settings import LocalDatabases
+from ims_refresh.settings import LocalDatabases, LocalEnvName
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
 from training_refresh.table_groups import load_table_groups
 
@@ -27,8 +27,8 @@ GOLD_TABLES = [spec.gold_table for spec in load_table_groups().all_tables()]
 @pytest.fixture
 def use_databases(databases: LocalDatabases, monkeypatch: pytest.MonkeyPatch) -> LocalDatabases:
     training = databases.training
-    monkeypatch.setenv("IMS_TRAINING_DB_URL", mysql_url_text(training))
-    monkeypatch.setenv("IMS_WAREHOUSE_URL", databases.warehouse_url)
+    monkeypatch.setenv(LocalEnvName.TRAINING_DB_URL, mysql_url_text(training))
+    monkeypatch.setenv(LocalEnvName.WAREHOUSE_URL, databases.warehouse_url)
     return databases
 
 

@@ -15,7 +15,7 @@ import pytest
 from support import gold_load_arguments, mysql_query, mysql_url_text
 
 from ims_refresh.cli import main
-from ims_refresh.settings import LocalDatabases, MySqlUrl
+from ims_refresh.settings import LocalDatabases, LocalEnvName, MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
 from training_refresh.anonymize import ANONYMIZERS  # noqa: F401 - the seed lists load with it
 from training_refresh.table_groups import load_table_groups
@@ -32,8 +32,8 @@ FICTIONAL_NAMES = set(SEED_NAMES["first_names"]) | set(SEED_NAMES["last_names"])
 def own_databases(
     training_db: MySqlUrl, own_warehouse_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> LocalDatabases:
-    monkeypatch.setenv("IMS_TRAINING_DB_URL", mysql_url_text(training_db))
-    monkeypatch.setenv("IMS_WAREHOUSE_URL", own_warehouse_url)
+    monkeypatch.setenv(LocalEnvName.TRAINING_DB_URL, mysql_url_text(training_db))
+    monkeypatch.setenv(LocalEnvName.WAREHOUSE_URL, own_warehouse_url)
     return LocalDatabases(training=training_db, warehouse_url=own_warehouse_url)
 
 

@@ -42,8 +42,9 @@ from ims_refresh.reset_command import (
     print_training_vs_gold,
     run_reset,
 )
-from ims_refresh.settings import LocalDatabases, MySqlUrl
+from ims_refresh.settings import LocalDatabases, LocalEnvName, MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
+from training_refresh.env_names import EnvName
 from training_refresh.errors import ResetInProgressError
 from training_refresh.hooks import OnStep, ignore_step
 from training_refresh.lease import (
@@ -69,8 +70,8 @@ def db(databases: LocalDatabases) -> LocalDatabases:
 
 @pytest.fixture(autouse=True)
 def quick_lease_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("IMS_RESET_WAIT_SECONDS", "1")
-    monkeypatch.setenv("IMS_LEASE_POLL_SECONDS", "0.1")
+    monkeypatch.setenv(EnvName.RESET_WAIT_SECONDS, "1")
+    monkeypatch.setenv(EnvName.LEASE_POLL_SECONDS, "0.1")
 
 
 def reset(
@@ -260,7 +261,7 @@ def test_a_reset_during_a_gold_load_waits_for_it(
     db: LocalDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a gold load that holds its lease until it sees the reset waiting for it
-    monkeypatch.setenv("IMS_RESET_WAIT_SECONDS", "60")
+    monkeypatch.setenv(EnvName.RESET_WAIT_SECONDS, "60")
     with connect(db.training) as connection:
         acquire_gold_load_lease(connection, "gold-load-running", NO_WAIT)
     reset_is_waiting = threading.Event()
@@ -316,8 +317,8 @@ def cli_env(databases: LocalDatabases, **extra: str) -> dict[str, str]:
     training = databases.training
     return {
         **os.environ,
-        "IMS_TRAINING_DB_URL": mysql_url_text(training),
-        "IMS_WAREHOUSE_URL": databases.warehouse_url,
+        LocalEnvName.TRAINING_DB_URL: mysql_url_text(training),
+        LocalEnvName.WAREHOUSE_URL: databases.warehouse_url,
         **extra,
     }
 
@@ -370,7 +371,7 @@ def test_a_reset_started_during_a_real_gold_load_waits_and_copies_the_complete_g
         # When a reset starts while the gold load runs
         hooks = StepHooks()
         hooks.at("reset-lease-wait", (tmp_path / "reset-waits").touch)
-        monkeypatch.setenv("IMS_RESET_WAIT_SECONDS", "120")
+        monkeypatch.setenv(EnvName.RESET_WAIT_SECONDS, "120")
         assert reset(tmp_path, databases, on_step=hooks) == ExitCode.SUCCESS
         # Then the gold load had finished when the reset copied (it waited for it)
         assert gold_load.wait(timeout=120) == 0

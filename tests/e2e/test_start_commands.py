@@ -29,6 +29,7 @@ from ims_refresh.local.mysql_setup import ensure_training_tables
 from ims_refresh.local.runtime import REGION, SCENARIO_BUCKET, WORK_BUCKET, LocalRuntime
 from ims_refresh.settings import LocalDatabases
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
+from training_refresh.env_names import EnvName
 from training_refresh.lease import acquire_gold_load_lease, release_gold_load_lease
 from training_refresh.table_groups import load_table_groups
 
@@ -49,8 +50,8 @@ def deployed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "IMS_REPORTS_BUCKET",
     ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("IMS_RESET_WAIT_SECONDS", "1")
-    monkeypatch.setenv("IMS_LEASE_POLL_SECONDS", "0.1")
+    monkeypatch.setenv(EnvName.RESET_WAIT_SECONDS, "1")
+    monkeypatch.setenv(EnvName.LEASE_POLL_SECONDS, "0.1")
 
 
 @pytest.fixture

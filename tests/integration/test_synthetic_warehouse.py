@@ -19,6 +19,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from ims_refresh.settings import DEFAULT_WAREHOUSE_URL, LocalEnvName
 from ims_refresh.synthetic_warehouse import (
     DEMO_AS_OF,
     EXAMPLE_CUSTOMERS,
@@ -33,9 +34,7 @@ from ims_refresh.synthetic_warehouse import (
     write_sample_scenario,
 )
 
-SERVER_URL = os.environ.get(
-    "IMS_WAREHOUSE_URL", "postgresql://postgres@127.0.0.1:5432/ims_warehouse"
-)
+SERVER_URL = os.environ.get(LocalEnvName.WAREHOUSE_URL, DEFAULT_WAREHOUSE_URL)
 CUSTOMERS = 300
 SEED = 4242
 LAST_SECOND_OF_AS_OF = datetime.combine(DEMO_AS_OF, time(23, 59, 59))
