@@ -27,3 +27,9 @@ def lambda_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def context() -> LambdaContext:
     return LambdaContext()
+
+
+@pytest.fixture
+def work_bucket() -> str:
+    """The reports bucket the functions' environment names."""
+    return WORK_BUCKET

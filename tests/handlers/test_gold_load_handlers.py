@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import WORK_BUCKET
 from fakes.lambda_context import LambdaContext
 from fakes.mysql import Connector, no_database
 from fakes.object_store import MemoryObjectStore
@@ -34,7 +33,9 @@ def fakes(store: MemoryObjectStore, warehouse: Any = None, connect: Any = no_dat
     )
 
 
-def test_plan_returns_the_plan_the_state_machine_maps_over(context: LambdaContext) -> None:
+def test_plan_returns_the_plan_the_state_machine_maps_over(
+    context: LambdaContext, work_bucket: str
+) -> None:
     # Given a scenario file and a warehouse that knows customers 1..100
     store = MemoryObjectStore({("in", "s.csv"): b"customer_number\n1\n2\n3\n500\n"})
     event = {
@@ -53,7 +54,7 @@ def test_plan_returns_the_plan_the_state_machine_maps_over(context: LambdaContex
     )
     assert (result["customers_found"], result["customers_missing"]) == (3, 1)
     # And the customers went to the work bucket of its environment
-    assert json.loads(store.objects[(WORK_BUCKET, result["customers_key"])])["customers"] == [
+    assert json.loads(store.objects[(work_bucket, result["customers_key"])])["customers"] == [
         1,
         2,
         3,
@@ -74,12 +75,14 @@ def test_plan_rejects_bad_input_with_the_error_the_state_machine_sees(
     assert set(store.objects) == {("in", "s.csv")}
 
 
-def test_load_is_called_again_with_its_own_result_until_done(context: LambdaContext) -> None:
+def test_load_is_called_again_with_its_own_result_until_done(
+    context: LambdaContext, work_bucket: str
+) -> None:
     # Given a preview of one config over five customers in chunks of two
     store = MemoryObjectStore(
         {
             (
-                WORK_BUCKET,
+                work_bucket,
                 "work/gold-load/gold-load-1/customers.json",
             ): b'{"customers": [1, 2, 3, 4, 5]}'
         }
@@ -126,6 +129,7 @@ def _report_event() -> dict[str, Any]:
 
 def test_report_writes_the_report_and_returns_what_the_last_choice_reads(
     context: LambdaContext,
+    work_bucket: str,
 ) -> None:
     # Given a run whose plan rejected its input, and a database that cannot be reached
     store = MemoryObjectStore()
@@ -137,15 +141,16 @@ def test_report_writes_the_report_and_returns_what_the_last_choice_reads(
     assert outcome["error_name"] == "InvalidAsOfDateError"
     assert outcome["summary"].startswith("gold load rejected its input")
     assert outcome["step"] == STEP["training_refresh.handlers.gold_load.report"]
-    assert outcome["report"] == f"s3://{WORK_BUCKET}/reports/gold-load/gold-load-1.json"
+    assert outcome["report"] == f"s3://{work_bucket}/reports/gold-load/gold-load-1.json"
     # And the report is written though the lease could not be released
-    report = json.loads(store.objects[(WORK_BUCKET, "reports/gold-load/gold-load-1.json")])
+    report = json.loads(store.objects[(work_bucket, "reports/gold-load/gold-load-1.json")])
     assert "expires on its own" in report["warnings"][0]
     assert connect.calls == 1
 
 
 def test_report_is_written_when_the_database_secret_is_not_configured(
     context: LambdaContext,
+    work_bucket: str,
 ) -> None:
     # Given the production connection (secret read only when it connects) and no secret set
     store = MemoryObjectStore()
@@ -153,6 +158,6 @@ def test_report_is_written_when_the_database_secret_is_not_configured(
     # When the report handler runs
     outcome = gold_load.report(_report_event(), context, dependencies=dependencies)
     # Then the report is there, warning that the lease was not released
-    report = json.loads(store.objects[(WORK_BUCKET, "reports/gold-load/gold-load-1.json")])
+    report = json.loads(store.objects[(work_bucket, "reports/gold-load/gold-load-1.json")])
     assert outcome["status"] == "bad_input"
     assert f"({ConfigurationError.__name__})" in report["warnings"][0]

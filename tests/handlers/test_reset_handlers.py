@@ -7,7 +7,6 @@ from typing import Any
 
 import pymysql
 import pytest
-from conftest import WORK_BUCKET
 from fakes.lambda_context import LambdaContext
 from fakes.mysql import Connector, RejectingConnection
 from fakes.object_store import MemoryObjectStore
@@ -78,6 +77,7 @@ def test_a_lock_wait_during_the_swap_is_the_retryable_busy_error(context: Lambda
 
 def test_report_of_bad_input_releases_nothing_and_returns_the_outcome(
     context: LambdaContext,
+    work_bucket: str,
 ) -> None:
     # Given a reset whose prepare step rejected its input
     store = MemoryObjectStore()
@@ -92,7 +92,7 @@ def test_report_of_bad_input_releases_nothing_and_returns_the_outcome(
     # Then the outcome is what the last Choice reads, the report is written, nobody connected
     assert (outcome["status"], outcome["error_name"]) == ("bad_input", "UnknownTableError")
     assert outcome["step"] == STEP["training_refresh.handlers.reset.report"]
-    report = json.loads(store.objects[(WORK_BUCKET, "reports/reset/reset-1.json")])
+    report = json.loads(store.objects[(work_bucket, "reports/reset/reset-1.json")])
     assert report["requested_tables"] == ["x"]
     assert report["errors"][0]["step"] == "prepare"
     assert connect.calls == 0
