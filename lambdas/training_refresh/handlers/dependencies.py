@@ -44,7 +44,9 @@ def data_api_warehouse() -> Warehouse:
     )
 
 
-def _database_secret(settings: TrainingDbSettings, *, fresh: bool) -> Any:
+def powertools_secret(settings: TrainingDbSettings, fresh: bool) -> Any:
+    """The secret's JSON through Powertools parameters: cached for the settings' max age
+    across warm invocations; ``fresh`` reads it from Secrets Manager at once."""
     return parameters.get_secret(
         settings.secret_arn,
         transform="json",
@@ -53,23 +55,30 @@ def _database_secret(settings: TrainingDbSettings, *, fresh: bool) -> Any:
     )
 
 
-def connect_training_db() -> Connection:
-    """A connection to the training database with the secret's credentials; a refused
-    login reads the secret again once (it may have been rotated since it was cached)."""
-    settings = TrainingDbSettings.load()
-    try:
-        return connect(settings.connection(_database_secret(settings, fresh=False)))
-    except Exception as error:
-        if error_code(error) != ACCESS_DENIED:
-            raise
-    return connect(settings.connection(_database_secret(settings, fresh=True)))
+@dataclass(frozen=True)
+class TrainingDbConnector:
+    """Connects to the training database with the secret's credentials. The settings and
+    the secret are read on each call, not before: a step that never connects never needs
+    them. A refused login reads the secret again once (it may have been rotated since it
+    was cached)."""
+
+    read_secret: Callable[[TrainingDbSettings, bool], Any] = powertools_secret
+
+    def __call__(self) -> Connection:
+        settings = TrainingDbSettings.load()
+        try:
+            return connect(settings.connection(self.read_secret(settings, False)))
+        except Exception as error:
+            if error_code(error) != ACCESS_DENIED:
+                raise
+        return connect(settings.connection(self.read_secret(settings, True)))
 
 
 @dataclass(frozen=True)
 class Dependencies:
     object_store: Callable[[], ObjectStore] = s3_object_store
     warehouse: Callable[[], Warehouse] = data_api_warehouse
-    connect_mysql: Callable[[], Connection] = connect_training_db
+    connect_mysql: Callable[[], Connection] = TrainingDbConnector()
     """Connects anew on every call; the steps close what they open."""
     table_groups: Callable[[], TableGroupSet] = load_table_groups
     today: Callable[[], date] = today_utc
