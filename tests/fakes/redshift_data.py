@@ -1,10 +1,8 @@
-"""A real boto3 ``redshift-data`` client answered by botocore's Stubber from a script.
+"""A ``redshift-data`` client answered from a script (see ``stubbed``).
 
-The script says what each operation answers (``statuses`` for successive DescribeStatement
-calls, the last repeating; ``pages`` chained by NextToken; ``errors`` per operation); the
-answer is queued on the Stubber as the call is made, so botocore checks every request
-against the service model (parameter validation) and every scripted response against the
-operation's output shape. ``calls`` records the API parameters of each call.
+The script says what each operation answers: ``statuses`` for successive DescribeStatement
+calls (the last repeating), ``pages`` chained by NextToken, ``errors`` per operation.
+``calls`` records the API parameters of each call.
 """
 
 from __future__ import annotations
@@ -12,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import boto3
-from botocore.exceptions import ClientError
-from botocore.stub import Stubber
+from fakes.stubbed import stubbed_client
 
 STATEMENT_ID = "d9b6c0c9-0747-4bf4-b142-e8883122f766"
 
@@ -35,32 +31,17 @@ class ScriptedRedshiftData:
         self.error_text = error_text
         self.errors = dict(errors or {})
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.client = boto3.client(
-            "redshift-data",
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        self.stubber = Stubber(self.client)
-        self.client.meta.events.register_first("before-parameter-build.*.*", self._answer)
-        self.stubber.activate()
+        self.client = stubbed_client("redshift-data", self._answer)
 
     def operations(self) -> list[str]:
         return [operation for operation, _ in self.calls]
 
-    def _answer(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        operation = _snake_case(model.name)
-        self.calls.append((operation, dict(params)))
-        error = self.errors.get(operation)
-        if isinstance(error, ClientError):
-            details = error.response["Error"]
-            self.stubber.add_client_error(
-                operation, service_error_code=details["Code"], service_message=details["Message"]
-            )
-            return
-        if error is not None:
-            raise error
-        self.stubber.add_response(operation, getattr(self, f"_{operation}")(params))
+    def _answer(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append((operation, params))
+        if operation in self.errors:
+            raise self.errors[operation]
+        answer: dict[str, Any] = getattr(self, f"_{operation}")(params)
+        return answer
 
     def _execute_statement(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"Id": STATEMENT_ID, "Database": params["Database"]}
@@ -85,7 +66,3 @@ class ScriptedRedshiftData:
 
     def _cancel_statement(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"Status": True}
-
-
-def _snake_case(operation_name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation_name).lstrip("_")

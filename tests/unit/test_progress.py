@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
+from fakes.stubbed import stubbed_client
 
 from ims_refresh import aws_commands
 from ims_refresh.aws_targets import Targets
@@ -56,6 +57,8 @@ class History:
                 "TaskFailed": "taskFailedEventDetails",
                 "MapStateStarted": "mapStateStartedEventDetails",
             }[kind]
+            if kind in {"TaskSucceeded", "TaskFailed"}:
+                details = {"resourceType": "lambda", "resource": "invoke", **details}
             event[key] = details
         self.events.append(event)
         return event_id
@@ -341,19 +344,38 @@ def test_transient_errors_and_durations() -> None:
 # ------------------------------------------------------------------------ wait loop
 
 
-class FakeStepFunctions:
-    """An execution that runs for ``polls_until_done`` describes, then succeeds."""
+EXECUTION_ARN = "arn:aws:states:us-east-1:123456789012:execution:gold-load:gold-load-1"
 
-    def __init__(self, history: History, polls_until_done: int) -> None:
+
+def description(status: str) -> dict[str, Any]:
+    return {
+        "executionArn": EXECUTION_ARN,
+        "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:gold-load",
+        "status": status,
+        "startDate": AT,
+    }
+
+
+class StubbedStepFunctions:
+    """A Step Functions client (answered by botocore's Stubber) whose execution runs for
+    ``polls_until_done`` describes, then succeeds; ``errors`` are raised first, in order."""
+
+    def __init__(
+        self, history: History, polls_until_done: int, errors: list[Exception] | None = None
+    ) -> None:
         self.history = history
         self.polls_left = polls_until_done
+        self.errors = list(errors or [])
+        self.client = stubbed_client("stepfunctions", self._answer)
 
-    def describe_execution(self, executionArn: str) -> dict[str, Any]:
+    def _answer(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        if operation == "get_execution_history":
+            return {"events": self.history.events}
+        assert operation == "describe_execution", operation
+        if self.errors:
+            raise self.errors.pop(0)
         self.polls_left -= 1
-        return {"status": "SUCCEEDED" if self.polls_left <= 0 else "RUNNING"}
-
-    def get_execution_history(self, **_: Any) -> dict[str, Any]:
-        return {"events": self.history.events}
+        return description("SUCCEEDED" if self.polls_left <= 0 else "RUNNING")
 
 
 class Clock:
@@ -378,14 +400,14 @@ def test_a_quiet_wait_prints_a_heartbeat_and_ends_with_the_execution(clock: Cloc
     # Given an execution that stays quiet for 12 polls of 60 s
     history = History()
     history.task("Validate input and plan", {}, plan(["customer"]))
-    sfn = FakeStepFunctions(history, polls_until_done=12)
+    sfn = StubbedStepFunctions(history, polls_until_done=12).client
     out = io.StringIO()
     # When it is followed
     described = aws_commands.follow_execution(
-        sfn, "arn", ExecutionProgress(), timeout=3600, poll_seconds=60, out=out
+        sfn, EXECUTION_ARN, ExecutionProgress(), timeout=3600, poll_seconds=60, out=out
     )
     # Then the wait ends with the execution, after a "still running" line every 5 minutes
-    assert described == {"status": "SUCCEEDED"}
+    assert described == description("SUCCEEDED")
     lines = out.getvalue().splitlines()
     assert "plan: 12 customer(s)" in lines[0]
     assert ["still running after 5m00s" in line for line in lines].count(True) == 1
@@ -394,9 +416,9 @@ def test_a_quiet_wait_prints_a_heartbeat_and_ends_with_the_execution(clock: Cloc
 
 
 def test_a_wait_ends_at_its_timeout(clock: Clock) -> None:
-    sfn = FakeStepFunctions(History(), polls_until_done=1000)
+    sfn = StubbedStepFunctions(History(), polls_until_done=1000).client
     described = aws_commands.follow_execution(
-        sfn, "arn", ExecutionProgress(), timeout=25, poll_seconds=10, out=io.StringIO()
+        sfn, EXECUTION_ARN, ExecutionProgress(), timeout=25, poll_seconds=10, out=io.StringIO()
     )
     assert described is None
     assert clock.pauses == [10, 10, 5]
@@ -418,19 +440,6 @@ def test_exit_codes_follow_the_execution(described: dict[str, Any], code: int) -
     assert aws_commands.exit_code_for(described) == code
 
 
-class FlakyStepFunctions(FakeStepFunctions):
-    """Answers with ``errors`` (in order) before it answers normally."""
-
-    def __init__(self, history: History, errors: list[Exception]) -> None:
-        super().__init__(history, polls_until_done=2)
-        self.errors = errors
-
-    def describe_execution(self, executionArn: str) -> dict[str, Any]:
-        if self.errors:
-            raise self.errors.pop(0)
-        return super().describe_execution(executionArn)
-
-
 def client_error(code: str, status: int) -> ClientError:
     return ClientError(
         {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}},
@@ -444,21 +453,22 @@ def test_a_wait_rides_out_throttling_and_network_trouble(clock: Clock) -> None:
         client_error("ThrottlingException", 400),
         EndpointConnectionError(endpoint_url="https://states.eu-west-1.amazonaws.com"),
     ]
-    sfn = FlakyStepFunctions(History(), errors)
+    sfn = StubbedStepFunctions(History(), polls_until_done=2, errors=errors).client
     out = io.StringIO()
     # When the execution is followed, Then the wait goes on to its end
     described = aws_commands.follow_execution(
-        sfn, "arn", ExecutionProgress(), timeout=600, poll_seconds=10, out=out
+        sfn, EXECUTION_ARN, ExecutionProgress(), timeout=600, poll_seconds=10, out=out
     )
-    assert described == {"status": "SUCCEEDED"}
+    assert described == description("SUCCEEDED")
     assert out.getvalue().count("cannot ask Step Functions") == 2
 
 
 def test_a_wait_stops_at_once_when_access_is_denied(clock: Clock) -> None:
-    sfn = FlakyStepFunctions(History(), [client_error("AccessDeniedException", 400)])
+    errors: list[Exception] = [client_error("AccessDeniedException", 400)]
+    sfn = StubbedStepFunctions(History(), polls_until_done=2, errors=errors).client
     with pytest.raises(ClientError):
         aws_commands.follow_execution(
-            sfn, "arn", ExecutionProgress(), timeout=600, poll_seconds=10, out=io.StringIO()
+            sfn, EXECUTION_ARN, ExecutionProgress(), timeout=600, poll_seconds=10, out=io.StringIO()
         )
 
 
@@ -470,7 +480,7 @@ def test_sigterm_while_waiting_exits_3_and_says_how_to_follow(
         os.kill(os.getpid(), signal.SIGTERM)
 
     monkeypatch.setattr(aws_commands, "_pause", cancelled)
-    aws = SimpleNamespace(sfn=FakeStepFunctions(History(), polls_until_done=1000))
+    aws = SimpleNamespace(sfn=StubbedStepFunctions(History(), polls_until_done=1000).client)
     out = io.StringIO()
     arn = "arn:aws:states:eu-west-1:111111111111:execution:prod-ImsTrainingReset:reset-1"
     previous = signal.getsignal(signal.SIGTERM)
