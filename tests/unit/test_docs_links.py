@@ -141,8 +141,10 @@ def shared_design_citations(root: Path, exclude: frozenset[Path] = frozenset()) 
     """``path:line: text`` of every line in the repository that cites the shared design."""
     citations = []
     for path in sorted(repository_files(root)):
+        if path in exclude or not path.is_file():  # sockets, dangling symlinks
+            continue
         data = path.read_bytes()
-        if path in exclude or b"\0" in data[:8192]:  # binary files cite nothing
+        if b"\0" in data[:8192]:  # binary files cite nothing
             continue
         for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
             if SHARED_DESIGN_CITATION.search(line):
