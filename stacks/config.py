@@ -51,6 +51,13 @@ class VpcSettings(_Settings):
     availability_zones: tuple[str, ...] = Field(min_length=1)
     private_subnet_ids: tuple[str, ...] = Field(min_length=1)
     security_group_id: str = Field(pattern=r"^sg-[0-9a-f]{8,17}$")
+    private_route_table_ids: tuple[str, ...] = ()
+    """The route table of each private subnet, in the same order (several subnets may share
+    one). Needed only with ``create_endpoints`` (the S3 gateway endpoint is a route)."""
+    create_endpoints: bool = False
+    """Make the VPC endpoints the Lambdas need (S3 gateway; Secrets Manager and Redshift
+    Data API interface endpoints reachable on 443 from ``security_group_id``). False: the
+    subnets reach those services some other way (NAT, or endpoints that already exist)."""
 
     @field_validator("private_subnet_ids")
     @classmethod
@@ -60,11 +67,42 @@ class VpcSettings(_Settings):
                 raise ValueError(f"{subnet!r} is not a subnet id")
         return value
 
+    @field_validator("private_route_table_ids")
+    @classmethod
+    def _route_table_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for table in value:
+            if not re.fullmatch(r"rtb-[0-9a-f]{8,17}", table):
+                raise ValueError(f"{table!r} is not a route table id")
+        return value
+
     @model_validator(mode="after")
     def _one_zone_per_subnet(self) -> Self:
         if len(self.availability_zones) != len(self.private_subnet_ids):
             raise ValueError(
                 "availability_zones must list the zone of each private subnet, in the same order"
+            )
+        if self.private_route_table_ids and len(self.private_route_table_ids) != len(
+            self.private_subnet_ids
+        ):
+            raise ValueError(
+                "private_route_table_ids must list the route table of each private subnet,"
+                " in the same order"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _endpoints_need_route_tables_and_distinct_zones(self) -> Self:
+        if not self.create_endpoints:
+            return self
+        if not self.private_route_table_ids:
+            raise ValueError(
+                "create_endpoints needs private_route_table_ids (the S3 gateway endpoint is"
+                " added to the private subnets' route tables)"
+            )
+        if len(set(self.availability_zones)) != len(self.availability_zones):
+            raise ValueError(
+                "create_endpoints: an interface endpoint takes one subnet per availability"
+                " zone; list private subnets of distinct zones"
             )
         return self
 

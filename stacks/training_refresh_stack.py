@@ -59,6 +59,7 @@ from stacks.constants import (
     function_base_name,
     pascal,
 )
+from stacks.endpoints import LambdaEndpoints
 from stacks.monitoring import EXECUTION_OUTCOMES, AlarmTopic, build_dashboard, execution_metric
 from stacks.scenario_trigger import GOLD_LOAD_ARN_PLACEHOLDER, trigger_definition_json
 from stacks.workflows import Access, Workflow, load_workflows, profile_for
@@ -147,14 +148,29 @@ class TrainingRefreshStack(Stack):
             vpc_id=vpc.vpc_id,
             availability_zones=list(vpc.availability_zones),
             private_subnet_ids=list(vpc.private_subnet_ids),
+            private_subnet_route_table_ids=list(vpc.private_route_table_ids) or None,
         )
-        Annotations.of(self.vpc).acknowledge_warning(
-            "@aws-cdk/aws-ec2:noSubnetRouteTableId",
-            "The Lambdas only need the subnet ids; nothing here reads the route tables.",
-        )
+        if not vpc.private_route_table_ids:
+            Annotations.of(self.vpc).acknowledge_warning(
+                "@aws-cdk/aws-ec2:noSubnetRouteTableId",
+                "The Lambdas only need the subnet ids; without create_endpoints nothing here"
+                " reads the route tables.",
+            )
         self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         self.security_group = ec2.SecurityGroup.from_security_group_id(
             self, "LambdaSecurityGroup", vpc.security_group_id, mutable=False
+        )
+        self.endpoints = (
+            LambdaEndpoints(
+                self,
+                "Endpoints",
+                vpc=self.vpc,
+                subnets=self.subnets,
+                lambda_security_group=self.security_group,
+                description=f"{self.prefix}Refresh",
+            )
+            if vpc.create_endpoints
+            else None
         )
 
     # ----------------------------------------------------------------------------- storage
