@@ -13,6 +13,8 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from stacks.constants import STACK_ENVIRONMENT
+
 STAGES_CONTEXT_KEY = "ims:stages"
 STAGE_SELECTOR_CONTEXT_KEY = "stage"
 """``cdk synth -c stage=dev`` synthesizes one stage; without it every stage is built."""
@@ -35,6 +37,10 @@ _KEY_PREFIX = re.compile(r"([A-Za-z0-9!_.*'()=-]+/)+")
 _SCHEDULE = re.compile(r"(cron|rate)\(.+\)")
 _ENV_NAME = re.compile(r"(IMS|POWERTOOLS)_[A-Z0-9_]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+_STACK_ENVIRONMENT_PREFIXES = ("IMS_TRAINING_DB_", "IMS_REDSHIFT_", "IMS_WORK_BUCKET")
+"""Resource settings the stack derives from training_db, warehouse and its own bucket
+(together with the matching IAM permissions)."""
 
 RDS_CA_BUNDLES_URL = "https://truststore.pki.rds.amazonaws.com/"
 """Where AWS publishes the RDS CA bundles (global/global-bundle.pem, per-region bundles)."""
@@ -311,6 +317,10 @@ class StageSettings(_Settings):
         for name in value:
             if not _ENV_NAME.fullmatch(name):
                 raise ValueError(f"{name!r}: only IMS_* and POWERTOOLS_* variables may be added")
+            if name in STACK_ENVIRONMENT or name.startswith(_STACK_ENVIRONMENT_PREFIXES):
+                raise ValueError(
+                    f"{name!r} is set by the stack from other settings and cannot be overridden"
+                )
         return value
 
 

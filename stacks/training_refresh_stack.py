@@ -15,10 +15,10 @@ from pathlib import Path
 
 from aws_cdk import (
     Annotations,
-    Aws,
     CfnOutput,
     Duration,
     Environment,
+    RemovalPolicy,
     Stack,
     Tags,
     TimeZone,
@@ -54,6 +54,7 @@ from stacks.constants import (
     SCHEDULE_MAX_EVENT_AGE_MINUTES,
     SCHEDULE_RETRY_ATTEMPTS,
     SERVICE,
+    TRACER_ENVIRONMENT,
     TRIGGER_MAX_EVENT_AGE_HOURS,
     TRIGGER_RETRY_ATTEMPTS,
     function_base_name,
@@ -61,6 +62,7 @@ from stacks.constants import (
 )
 from stacks.endpoints import LambdaEndpoints
 from stacks.monitoring import EXECUTION_OUTCOMES, AlarmTopic, build_dashboard, execution_metric
+from stacks.naming import retained_bucket_name, retained_log_group_name
 from stacks.scenario_trigger import GOLD_LOAD_ARN_PLACEHOLDER, trigger_definition_json
 from stacks.workflows import Access, Workflow, load_workflows, profile_for
 from training_refresh.functions import HANDLERS
@@ -180,7 +182,7 @@ class TrainingRefreshStack(Stack):
         self.access_logs = s3.Bucket(
             self,
             "AccessLogsBucket",
-            bucket_name=f"{self.stage}-ims-training-access-logs-{Aws.ACCOUNT_ID}-{Aws.REGION}",
+            bucket_name=retained_bucket_name(self, self.stage, "access-logs"),
             encryption=s3.BucketEncryption.S3_MANAGED,  # log delivery supports SSE-S3 only
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -196,7 +198,7 @@ class TrainingRefreshStack(Stack):
         self.reports = s3.Bucket(
             self,
             "ReportsBucket",
-            bucket_name=f"{self.stage}-ims-training-reports-{Aws.ACCOUNT_ID}-{Aws.REGION}",
+            bucket_name=retained_bucket_name(self, self.stage, "reports"),
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -237,7 +239,7 @@ class TrainingRefreshStack(Stack):
         log_group = logs.LogGroup(
             self,
             f"{base}LogGroup",
-            log_group_name=f"/aws/lambda/{name}",
+            log_group_name=retained_log_group_name(self, f"/aws/lambda/{name}"),
             retention=_retention(self.settings.log_retention_days),
         )
         role = iam.Role(
@@ -271,6 +273,7 @@ class TrainingRefreshStack(Stack):
             "POWERTOOLS_SERVICE_NAME": SERVICE,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": self.settings.log_level,
+            **TRACER_ENVIRONMENT,
         }
         for access in sorted(profile.access, key=lambda a: a.name):
             environment.update(self._grant(role, access))
@@ -480,7 +483,7 @@ class TrainingRefreshStack(Stack):
         log_group = logs.LogGroup(
             self,
             f"{title}StateMachineLogGroup",
-            log_group_name=f"/aws/vendedlogs/states/{name}",
+            log_group_name=retained_log_group_name(self, f"/aws/vendedlogs/states/{name}"),
             retention=_retention(self.settings.log_retention_days),
         )
         minutes = self.settings.workflow_timeouts_minutes.get(
@@ -536,8 +539,13 @@ class TrainingRefreshStack(Stack):
                 f"reset_schedules are set but no '{RESET}' workflow exists yet: no schedule made"
             )
             return
+        # The group holds nothing but these schedules: it goes with the stack (a retained
+        # group would keep its fixed name and block the next deploy of the stage).
         group = scheduler.ScheduleGroup(
-            self, "ResetScheduleGroup", schedule_group_name=f"{self.prefix}Reset"
+            self,
+            "ResetScheduleGroup",
+            schedule_group_name=f"{self.prefix}Reset",
+            removal_policy=RemovalPolicy.DESTROY,
         )
         target = scheduler_targets.StepFunctionsStartExecution(
             machine,
@@ -582,7 +590,7 @@ class TrainingRefreshStack(Stack):
         log_group = logs.LogGroup(
             self,
             "ScenarioTriggerLogGroup",
-            log_group_name=f"/aws/vendedlogs/states/{name}",
+            log_group_name=retained_log_group_name(self, f"/aws/vendedlogs/states/{name}"),
             retention=_retention(self.settings.log_retention_days),
         )
         trigger = sfn.StateMachine(

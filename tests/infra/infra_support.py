@@ -128,6 +128,23 @@ def render(value: Any) -> Any:
     return value
 
 
+def retained_name(value: Any) -> str:
+    """A name made by stacks.naming, as text: ``/aws/lambda/dev-ImsTraining-X-{stack-id}``
+    (the part cut from the stack's own id shown as ``{stack-id}``, other references as
+    ``${X}``). A plain string comes back as it is."""
+    if isinstance(value, str):
+        return value
+    separator, parts = value["Fn::Join"]
+    return separator.join(
+        part
+        if isinstance(part, str)
+        else "{stack-id}"
+        if "AWS::StackId" in json.dumps(part)
+        else str(render(part))
+        for part in parts
+    )
+
+
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 

@@ -8,9 +8,17 @@ import re
 from pathlib import Path
 
 import pytest
-from infra_support import Synthesized, cdk_context, functions_by_handler, props, resources
+from infra_support import (
+    Synthesized,
+    cdk_context,
+    functions_by_handler,
+    props,
+    resources,
+    retained_name,
+)
 
 from stacks import constants
+from stacks.config import StageConfigError, load_stages
 from stacks.constants import function_base_name
 from stacks.workflows import FUNCTION_PROFILES, Access, profile_for
 from training_refresh.functions import HANDLERS
@@ -86,7 +94,9 @@ def test_each_function_logs_to_its_own_log_group_with_the_stage_retention(synth:
 
             # Then it names an explicit log group of this stack, kept for the stage's days
             group = groups[group_id]["Properties"]
-            assert group["LogGroupName"] == f"/aws/lambda/{properties['FunctionName']}"
+            assert retained_name(group["LogGroupName"]) == (
+                f"/aws/lambda/{properties['FunctionName']}-{{stack-id}}"
+            )
             assert group["RetentionInDays"] == retention
 
 
@@ -129,6 +139,42 @@ def test_functions_get_the_powertools_and_resource_environment(synth: Synthesize
                 assert environment["IMS_WORK_BUCKET"] == {"Ref": _reports_bucket(template)}
             else:
                 assert "IMS_WORK_BUCKET" not in environment
+
+
+def test_no_function_records_its_response_in_x_ray(synth: Synthesized, variants: Synthesized):
+    for synthesized in (synth, variants):
+        for stage, template in synthesized.templates.items():
+            for handler, logical_id in functions_by_handler(template).items():
+                # Given a function's environment (tracing is active on every function)
+                environment = props(template, logical_id)["Environment"]["Variables"]
+
+                # Then Powertools' Tracer records no handler response (customer numbers),
+                # and records errors (redacted text, also in the execution history)
+                assert environment["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false", (
+                    stage,
+                    handler,
+                )
+                assert environment["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "true", (stage, handler)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
+        "POWERTOOLS_SERVICE_NAME",
+        "IMS_TRAINING_DB_CA_BUNDLE",
+        "IMS_REDSHIFT_DATABASE",
+        "IMS_WORK_BUCKET",
+    ],
+)
+def test_extra_environment_cannot_override_what_the_stack_sets(name: str):
+    # Given dev with a tuning variable that would override a stack setting
+    dev = cdk_context()["ims:stages"]["dev"]
+    dev["extra_environment"] = {name: "x"}
+
+    # Then the synth fails naming it
+    with pytest.raises(StageConfigError, match=f"'{name}' is set by the stack"):
+        load_stages({"dev": dev})
 
 
 def _reports_bucket(template: dict) -> str:
