@@ -74,6 +74,14 @@ WORK_PREFIX = "work/"
 REPORTS_PREFIX = "reports/"
 """Key prefixes the Lambdas write in the reports bucket (work files, run reports)."""
 
+RUN_FILES = {
+    Access.WRITE_WORK_FILES: ("WriteRunWorkFiles", "s3:PutObject", WORK_PREFIX),
+    Access.READ_WORK_FILES: ("ReadRunWorkFiles", "s3:GetObject", WORK_PREFIX),
+    Access.WRITE_REPORTS: ("WriteRunReports", "s3:PutObject", REPORTS_PREFIX),
+}
+"""The one S3 action and prefix behind each kind of run-file access (GetObject also
+covers the HeadObject that checks a work file's size before reading it)."""
+
 RETRY_POLICY_NOTE = (
     f"retries {SCHEDULE_RETRY_ATTEMPTS} times within {SCHEDULE_MAX_EVENT_AGE_MINUTES} minutes"
 )
@@ -322,24 +330,21 @@ class TrainingRefreshStack(Stack):
     def _grant(self, role: iam.Role, access: Access) -> dict[str, str]:
         """Add the policy statements of one kind of access; return its environment."""
         settings = self.settings
-        if access is Access.WORK_FILES:
+        if access in RUN_FILES:
+            sid, action, prefix = RUN_FILES[access]
             role.add_to_policy(
                 iam.PolicyStatement(
-                    sid="ReadWriteRunFiles",
-                    actions=["s3:GetObject", "s3:PutObject"],
-                    resources=[
-                        self.reports.arn_for_objects(f"{WORK_PREFIX}*"),
-                        self.reports.arn_for_objects(f"{REPORTS_PREFIX}*"),
-                    ],
+                    sid=sid,
+                    actions=[action],
+                    resources=[self.reports.arn_for_objects(f"{prefix}*")],
                 )
             )
-            for prefix in (WORK_PREFIX, REPORTS_PREFIX):
-                nag.acknowledge(
-                    role,
-                    nag.resource_finding("AwsSolutions-IAM5", self.reports, f"/{prefix}*"),
-                    f"Run files have per-run keys under {prefix}; access is limited to that"
-                    " prefix of this stack's own reports bucket.",
-                )
+            nag.acknowledge(
+                role,
+                nag.resource_finding("AwsSolutions-IAM5", self.reports, f"/{prefix}*"),
+                f"Run files have per-run keys under {prefix}; access is limited to that"
+                " prefix of this stack's own reports bucket.",
+            )
             return {"IMS_WORK_BUCKET": self.reports.bucket_name}
         if access is Access.SCENARIOS:
             scenarios = settings.scenarios

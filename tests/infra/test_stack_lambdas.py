@@ -20,19 +20,21 @@ from infra_support import (
 from stacks import constants
 from stacks.config import StageConfigError, load_stages
 from stacks.constants import function_base_name
-from stacks.workflows import FUNCTION_PROFILES, Access, profile_for
+from stacks.workflows import FUNCTION_PROFILES, RUN_FILE_ACCESS, Access, profile_for
 from training_refresh.functions import HANDLERS
 
-ADAPTER_ACCESS = {
-    "work_bucket": {Access.WORK_FILES},
-    "object_store": {Access.WORK_FILES},
+RUN_FILES = "some run-file access"
+ADAPTER_ACCESS: dict[str, set[Access] | str] = {
+    "work_bucket": RUN_FILES,
+    "object_store": RUN_FILES,
     "warehouse": {Access.WAREHOUSE},
     "mysql_connector": {Access.TRAINING_DB},
     "mysql_settings": {Access.TRAINING_DB},
     "connect_mysql": {Access.TRAINING_DB},
     "customers_per_chunk": set(),
 }
-"""What each training_refresh.adapters function needs from AWS."""
+"""What each training_refresh.adapters function needs from AWS (RUN_FILES: one of the
+run-file accesses; which one follows the code paths, tested in test_stack_iam.py)."""
 
 
 def test_every_handler_is_one_function_named_after_its_stage(synth: Synthesized):
@@ -135,7 +137,7 @@ def test_functions_get_the_powertools_and_resource_environment(synth: Synthesize
                 )
             else:
                 assert not any(name.startswith("IMS_REDSHIFT_") for name in environment)
-            if Access.WORK_FILES in access:
+            if access & RUN_FILE_ACCESS:
                 assert environment["IMS_WORK_BUCKET"] == {"Ref": _reports_bucket(template)}
             else:
                 assert "IMS_WORK_BUCKET" not in environment
@@ -283,10 +285,13 @@ def test_function_profiles_grant_what_the_handler_code_uses(handler: str):
     assert not unknown, f"map adapters.{sorted(unknown)} to an Access in this test"
 
     # Then its profile grants every kind of access those adapters need
-    needed = set().union(*(ADAPTER_ACCESS[call] for call in calls)) if calls else set()
+    needs = [ADAPTER_ACCESS[call] for call in calls]
+    needed = set().union(*(n for n in needs if isinstance(n, set)))
     profile, listed = profile_for(handler)
     assert listed, f"{handler}: add a profile to stacks/workflows.py"
     assert needed <= profile.access, f"{handler} uses {calls}; profile has {profile.access}"
+    if RUN_FILES in needs:
+        assert profile.access & RUN_FILE_ACCESS, f"{handler} uses the reports bucket"
 
 
 def test_only_the_planning_task_reads_scenario_files():
