@@ -29,6 +29,9 @@ import trustme
 
 from training_refresh.adapters import MySqlSettings, connect_mysql
 
+pytestmark = pytest.mark.xdist_group("mysql-tls-server")
+"""One xdist worker runs this module, so one server serves its tests."""
+
 SERVER_NAMES = ("mariadbd", "mysqld")
 INSTALL_NAMES = ("mariadb-install-db", "mysql_install_db")
 SBIN = Path("/usr/sbin")
