@@ -39,6 +39,23 @@ listed here that does not exist yet is skipped; a workflow that exists but is no
 still gets its execution widgets. Add a name here when a handler starts publishing it.
 """
 
+TRACER_ENVIRONMENT: Final[dict[str, str]] = {
+    "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+    "POWERTOOLS_TRACER_CAPTURE_ERROR": "true",
+}
+"""What Powertools' Tracer records in X-Ray for every function. Responses: never; a plan's
+carries up to 100 missing customer numbers, and traces are kept apart from the reports'
+access control. Errors: yes; their messages are redacted (no data values) and the same
+text is already in the execution history and the run report."""
+
+STACK_ENVIRONMENT: Final = frozenset(
+    {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
+    | set(TRACER_ENVIRONMENT)
+)
+"""Variables the stack sets itself; ``extra_environment`` may not override them (the
+dashboard reads the service and namespace, log_level has its own setting, and the tracer
+settings keep customer numbers out of X-Ray)."""
+
 NAME_PREFIX: Final = "ImsTraining"
 """Resource names are ``{stage}-ImsTraining...``, like the old ``env-CrdTraining...`` jobs."""
 
