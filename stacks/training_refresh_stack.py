@@ -9,15 +9,16 @@ the triggers name the workflow they start (the reset schedules, the scenario upl
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import (
     Annotations,
-    Aws,
     CfnOutput,
     Duration,
     Environment,
+    RemovalPolicy,
     Stack,
     Tags,
     TimeZone,
@@ -36,8 +37,14 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from stacks import nag
-from stacks.bundling import ARCHITECTURE, RUNTIME, ca_bundle_lambda_path, lambda_code
-from stacks.config import LOG_RETENTION_DAYS, StageSettings
+from stacks.bundling import ARCHITECTURE, RUNTIME, Runner, ca_bundle_lambda_path, lambda_code
+from stacks.config import (
+    LOG_RETENTION_DAYS,
+    RDS_CA_BUNDLES_URL,
+    STAGES_CONTEXT_KEY,
+    StageConfigError,
+    StageSettings,
+)
 from stacks.constants import (
     DEFAULT_WORKFLOW_TIMEOUT_MINUTES,
     FALLBACK_WORKFLOW_TIMEOUT_MINUTES,
@@ -47,12 +54,15 @@ from stacks.constants import (
     SCHEDULE_MAX_EVENT_AGE_MINUTES,
     SCHEDULE_RETRY_ATTEMPTS,
     SERVICE,
+    TRACER_ENVIRONMENT,
     TRIGGER_MAX_EVENT_AGE_HOURS,
     TRIGGER_RETRY_ATTEMPTS,
     function_base_name,
     pascal,
 )
+from stacks.endpoints import LambdaEndpoints
 from stacks.monitoring import EXECUTION_OUTCOMES, AlarmTopic, build_dashboard, execution_metric
+from stacks.naming import retained_bucket_name, retained_log_group_name
 from stacks.scenario_trigger import GOLD_LOAD_ARN_PLACEHOLDER, trigger_definition_json
 from stacks.workflows import Workflow, load_workflows
 from training_refresh.env_names import EnvName, PowertoolsEnvName
@@ -61,6 +71,14 @@ from training_refresh.registry import GOLD_LOAD, HANDLERS, RESET, Access, profil
 WORK_PREFIX = "work/"
 REPORTS_PREFIX = "reports/"
 """Key prefixes the Lambdas write in the reports bucket (work files, run reports)."""
+
+RUN_FILES = {
+    Access.WRITE_WORK_FILES: ("WriteRunWorkFiles", "s3:PutObject", WORK_PREFIX),
+    Access.READ_WORK_FILES: ("ReadRunWorkFiles", "s3:GetObject", WORK_PREFIX),
+    Access.WRITE_REPORTS: ("WriteRunReports", "s3:PutObject", REPORTS_PREFIX),
+}
+"""The one S3 action and prefix behind each kind of run-file access (GetObject also
+covers the HeadObject that checks a work file's size before reading it)."""
 
 RETRY_POLICY_NOTE = (
     f"retries {SCHEDULE_RETRY_ATTEMPTS} times within {SCHEDULE_MAX_EVENT_AGE_MINUTES} minutes"
@@ -83,6 +101,7 @@ class TrainingRefreshStack(Stack):
         *,
         workflows: Sequence[Workflow] | None = None,
         handlers: Mapping[str, str] = HANDLERS,
+        pip_runner: Runner | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -104,7 +123,8 @@ class TrainingRefreshStack(Stack):
         )
         self._import_network()
         self._storage()
-        self.code = lambda_code(self._ca_bundle_file())
+        self.ca_bundle = self._ca_bundle_file()
+        self.code = lambda_code(self.ca_bundle, runner=pip_runner)
         self.functions: dict[str, lambda_.Function] = {}
         for workflow in self.workflows:
             for placeholder in workflow.placeholders:
@@ -136,14 +156,29 @@ class TrainingRefreshStack(Stack):
             vpc_id=vpc.vpc_id,
             availability_zones=list(vpc.availability_zones),
             private_subnet_ids=list(vpc.private_subnet_ids),
+            private_subnet_route_table_ids=list(vpc.private_route_table_ids) or None,
         )
-        Annotations.of(self.vpc).acknowledge_warning(
-            "@aws-cdk/aws-ec2:noSubnetRouteTableId",
-            "The Lambdas only need the subnet ids; nothing here reads the route tables.",
-        )
+        if not vpc.private_route_table_ids:
+            Annotations.of(self.vpc).acknowledge_warning(
+                "@aws-cdk/aws-ec2:noSubnetRouteTableId",
+                "The Lambdas only need the subnet ids; without create_endpoints nothing here"
+                " reads the route tables.",
+            )
         self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         self.security_group = ec2.SecurityGroup.from_security_group_id(
             self, "LambdaSecurityGroup", vpc.security_group_id, mutable=False
+        )
+        self.endpoints = (
+            LambdaEndpoints(
+                self,
+                "Endpoints",
+                vpc=self.vpc,
+                subnets=self.subnets,
+                lambda_security_group=self.security_group,
+                description=f"{self.prefix}Refresh",
+            )
+            if vpc.create_endpoints
+            else None
         )
 
     # ----------------------------------------------------------------------------- storage
@@ -153,7 +188,7 @@ class TrainingRefreshStack(Stack):
         self.access_logs = s3.Bucket(
             self,
             "AccessLogsBucket",
-            bucket_name=f"{self.stage}-ims-training-access-logs-{Aws.ACCOUNT_ID}-{Aws.REGION}",
+            bucket_name=retained_bucket_name(self, self.stage, "access-logs"),
             encryption=s3.BucketEncryption.S3_MANAGED,  # log delivery supports SSE-S3 only
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -169,7 +204,7 @@ class TrainingRefreshStack(Stack):
         self.reports = s3.Bucket(
             self,
             "ReportsBucket",
-            bucket_name=f"{self.stage}-ims-training-reports-{Aws.ACCOUNT_ID}-{Aws.REGION}",
+            bucket_name=retained_bucket_name(self, self.stage, "reports"),
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -198,12 +233,7 @@ class TrainingRefreshStack(Stack):
         name = self.settings.training_db.ca_bundle_file
         if name is None:
             return None
-        path = (PROJECT_ROOT / name).resolve()
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"{self.stage}: training_db.ca_bundle_file {name!r} does not exist ({path})"
-            )
-        return path
+        return ca_bundle_path(self.stage, name)
 
     # --------------------------------------------------------------------------- functions
 
@@ -215,7 +245,7 @@ class TrainingRefreshStack(Stack):
         log_group = logs.LogGroup(
             self,
             f"{base}LogGroup",
-            log_group_name=f"/aws/lambda/{name}",
+            log_group_name=retained_log_group_name(self, f"/aws/lambda/{name}"),
             retention=_retention(self.settings.log_retention_days),
         )
         role = iam.Role(
@@ -249,6 +279,7 @@ class TrainingRefreshStack(Stack):
             PowertoolsEnvName.SERVICE_NAME.value: SERVICE,
             PowertoolsEnvName.METRICS_NAMESPACE.value: METRICS_NAMESPACE,
             PowertoolsEnvName.LOG_LEVEL.value: self.settings.log_level,
+            **TRACER_ENVIRONMENT,
         }
         for access in sorted(profile.access, key=lambda a: a.name):
             environment.update(self._grant(role, access))
@@ -297,24 +328,21 @@ class TrainingRefreshStack(Stack):
     def _grant(self, role: iam.Role, access: Access) -> dict[str, str]:
         """Add the policy statements of one kind of access; return its environment."""
         settings = self.settings
-        if access is Access.WORK_FILES:
+        if access in RUN_FILES:
+            sid, action, prefix = RUN_FILES[access]
             role.add_to_policy(
                 iam.PolicyStatement(
-                    sid="ReadWriteRunFiles",
-                    actions=["s3:GetObject", "s3:PutObject"],
-                    resources=[
-                        self.reports.arn_for_objects(f"{WORK_PREFIX}*"),
-                        self.reports.arn_for_objects(f"{REPORTS_PREFIX}*"),
-                    ],
+                    sid=sid,
+                    actions=[action],
+                    resources=[self.reports.arn_for_objects(f"{prefix}*")],
                 )
             )
-            for prefix in (WORK_PREFIX, REPORTS_PREFIX):
-                nag.acknowledge(
-                    role,
-                    nag.resource_finding("AwsSolutions-IAM5", self.reports, f"/{prefix}*"),
-                    f"Run files have per-run keys under {prefix}; access is limited to that"
-                    " prefix of this stack's own reports bucket.",
-                )
+            nag.acknowledge(
+                role,
+                nag.resource_finding("AwsSolutions-IAM5", self.reports, f"/{prefix}*"),
+                f"Run files have per-run keys under {prefix}; access is limited to that"
+                " prefix of this stack's own reports bucket.",
+            )
             return {EnvName.WORK_BUCKET.value: self.reports.bucket_name}
         if access is Access.SCENARIOS:
             scenarios = settings.scenarios
@@ -346,9 +374,10 @@ class TrainingRefreshStack(Stack):
             if db.endpoint is not None:
                 environment[EnvName.TRAINING_DB_HOST.value] = db.endpoint
                 environment[EnvName.TRAINING_DB_PORT.value] = str(db.port)
-            ca_bundle = self._ca_bundle_file()
-            if ca_bundle is not None:
-                environment[EnvName.TRAINING_DB_CA_BUNDLE.value] = ca_bundle_lambda_path(ca_bundle)
+            if self.ca_bundle is not None:
+                environment[EnvName.TRAINING_DB_CA_BUNDLE.value] = ca_bundle_lambda_path(
+                    self.ca_bundle
+                )
             return environment
         if access is Access.WAREHOUSE:
             return self._grant_warehouse(role)
@@ -459,7 +488,7 @@ class TrainingRefreshStack(Stack):
         log_group = logs.LogGroup(
             self,
             f"{title}StateMachineLogGroup",
-            log_group_name=f"/aws/vendedlogs/states/{name}",
+            log_group_name=retained_log_group_name(self, f"/aws/vendedlogs/states/{name}"),
             retention=_retention(self.settings.log_retention_days),
         )
         minutes = self.settings.workflow_timeouts_minutes.get(
@@ -515,8 +544,13 @@ class TrainingRefreshStack(Stack):
                 f"reset_schedules are set but no '{RESET}' workflow exists yet: no schedule made"
             )
             return
+        # The group holds nothing but these schedules: it goes with the stack (a retained
+        # group would keep its fixed name and block the next deploy of the stage).
         group = scheduler.ScheduleGroup(
-            self, "ResetScheduleGroup", schedule_group_name=f"{self.prefix}Reset"
+            self,
+            "ResetScheduleGroup",
+            schedule_group_name=f"{self.prefix}Reset",
+            removal_policy=RemovalPolicy.DESTROY,
         )
         target = scheduler_targets.StepFunctionsStartExecution(
             machine,
@@ -561,7 +595,7 @@ class TrainingRefreshStack(Stack):
         log_group = logs.LogGroup(
             self,
             "ScenarioTriggerLogGroup",
-            log_group_name=f"/aws/vendedlogs/states/{name}",
+            log_group_name=retained_log_group_name(self, f"/aws/vendedlogs/states/{name}"),
             retention=_retention(self.settings.log_retention_days),
         )
         trigger = sfn.StateMachine(
@@ -658,6 +692,28 @@ class TrainingRefreshStack(Stack):
             description="ims-refresh start gold-load uploads local scenario files here",
         )
         CfnOutput(self, "ScenarioPrefix", value=scenarios.prefix)
+
+
+def ca_bundle_path(stage: str, name: str) -> Path:
+    """The CA bundle file of a stage, checked to hold PEM certificates this machine can load
+    (a wrong path or an HTML error page saved as .pem fails the synth, not the first run)."""
+    path = (PROJECT_ROOT / name).resolve()
+    where = f"{STAGES_CONTEXT_KEY}.{stage}.training_db.ca_bundle_file {name!r}"
+    if not path.is_file():
+        raise StageConfigError(
+            f"{where}: no such file ({path}); `make rds-ca-bundle` writes"
+            f" certs/rds-global-bundle.pem, and AWS publishes the bundles at {RDS_CA_BUNDLES_URL}"
+        )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=str(path))
+    except ssl.SSLError:
+        certificates = 0
+    else:
+        certificates = len(context.get_ca_certs())
+    if certificates == 0:
+        raise StageConfigError(f"{where}: {path} holds no PEM CA certificate")
+    return path
 
 
 def with_timeout(definition: str, seconds: int) -> str:

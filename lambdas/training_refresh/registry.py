@@ -29,10 +29,16 @@ class Access(enum.Enum):
     SCENARIOS = "read scenario files under the configured prefix of the scenario bucket"
     WAREHOUSE = "run statements on the Redshift target through the Data API"
     TRAINING_DB = "read the training database secret"
-    WORK_FILES = "read and write run reports and work files in the reports bucket"
+    WRITE_WORK_FILES = "write a run's work files (work/) in the reports bucket"
+    READ_WORK_FILES = "read a run's work files (work/) in the reports bucket"
+    WRITE_REPORTS = "write run reports (reports/) in the reports bucket"
 
 
 ALL_ACCESS: Final = frozenset(Access)
+RUN_FILE_ACCESS: Final = frozenset(
+    {Access.WRITE_WORK_FILES, Access.READ_WORK_FILES, Access.WRITE_REPORTS}
+)
+"""Each of these also tells the function its bucket (``IMS_WORK_BUCKET``)."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,9 @@ TASKS: Final[tuple[Task, ...]] = (
         profile=FunctionProfile(
             memory_mb=1024,
             timeout_seconds=900,
+            # writes the customers it found to work/ (the scenario file is read by SCENARIOS)
             access=frozenset(
-                {Access.SCENARIOS, Access.WAREHOUSE, Access.TRAINING_DB, Access.WORK_FILES}
+                {Access.SCENARIOS, Access.WAREHOUSE, Access.TRAINING_DB, Access.WRITE_WORK_FILES}
             ),
             why=(
                 "takes the gold-load lease, parses a scenario file of up to 20 MB and checks"
@@ -99,7 +106,8 @@ TASKS: Final[tuple[Task, ...]] = (
         profile=FunctionProfile(
             memory_mb=1024,
             timeout_seconds=900,
-            access=frozenset({Access.WAREHOUSE, Access.TRAINING_DB, Access.WORK_FILES}),
+            # reads the planned customers from work/, writes nothing to S3
+            access=frozenset({Access.WAREHOUSE, Access.TRAINING_DB, Access.READ_WORK_FILES}),
             why=(
                 "extracts, anonymizes and merges customer chunks until its remaining time runs"
                 " low (it keeps a 60 s margin and returns next_chunk), so the timeout is the"
@@ -115,7 +123,7 @@ TASKS: Final[tuple[Task, ...]] = (
         profile=FunctionProfile(
             memory_mb=256,
             timeout_seconds=120,
-            access=frozenset({Access.TRAINING_DB, Access.WORK_FILES}),
+            access=frozenset({Access.TRAINING_DB, Access.WRITE_REPORTS}),
             why=(
                 "summarizes the state into one JSON report in S3 and releases the gold-load"
                 " lease: small and quick"
@@ -163,7 +171,7 @@ TASKS: Final[tuple[Task, ...]] = (
         profile=FunctionProfile(
             memory_mb=256,
             timeout_seconds=120,
-            access=frozenset({Access.TRAINING_DB, Access.WORK_FILES}),
+            access=frozenset({Access.TRAINING_DB, Access.WRITE_REPORTS}),
             why="writes the run report to S3 and releases the reset lease: small and quick",
         ),
     ),

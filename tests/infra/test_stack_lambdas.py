@@ -8,23 +8,34 @@ import re
 from pathlib import Path
 
 import pytest
-from infra_support import Synthesized, cdk_context, functions_by_handler, props, resources
+from infra_support import (
+    Synthesized,
+    cdk_context,
+    functions_by_handler,
+    props,
+    resources,
+    retained_name,
+)
 
 from stacks import constants
+from stacks.config import StageConfigError, load_stages
 from stacks.constants import function_base_name
-from training_refresh.registry import HANDLERS, TASKS, Access, profile_for
+from training_refresh.registry import HANDLERS, RUN_FILE_ACCESS, TASKS, Access, profile_for
 
-DEPENDENCY_ACCESS = {
-    "object_store": {Access.WORK_FILES},
+RUN_FILES = "some run-file access"
+DEPENDENCY_ACCESS: dict[str, set[Access] | str] = {
+    "object_store": RUN_FILES,
     "warehouse": {Access.WAREHOUSE},
     "connect_mysql": {Access.TRAINING_DB},
     "table_groups": set(),
     "today": set(),
     "on_step": set(),
 }
-"""What each adapter of training_refresh.handlers.dependencies.Dependencies needs from AWS."""
-SETTINGS_ACCESS = {
-    "WorkFilesSettings": {Access.WORK_FILES},
+"""What each adapter of training_refresh.handlers.dependencies.Dependencies needs from AWS
+(RUN_FILES: one of the run-file accesses; which one follows the code paths, tested in
+test_stack_iam.py)."""
+SETTINGS_ACCESS: dict[str, set[Access] | str] = {
+    "WorkFilesSettings": RUN_FILES,
     "DataApiSettings": {Access.WAREHOUSE},
     "TrainingDbSettings": {Access.TRAINING_DB},
     "GoldLoadSettings": set(),
@@ -92,7 +103,9 @@ def test_each_function_logs_to_its_own_log_group_with_the_stage_retention(synth:
 
             # Then it names an explicit log group of this stack, kept for the stage's days
             group = groups[group_id]["Properties"]
-            assert group["LogGroupName"] == f"/aws/lambda/{properties['FunctionName']}"
+            assert retained_name(group["LogGroupName"]) == (
+                f"/aws/lambda/{properties['FunctionName']}-{{stack-id}}"
+            )
             assert group["RetentionInDays"] == retention
 
 
@@ -131,10 +144,46 @@ def test_functions_get_the_powertools_and_resource_environment(synth: Synthesize
                 )
             else:
                 assert not any(name.startswith("IMS_REDSHIFT_") for name in environment)
-            if Access.WORK_FILES in access:
+            if access & RUN_FILE_ACCESS:
                 assert environment["IMS_WORK_BUCKET"] == {"Ref": _reports_bucket(template)}
             else:
                 assert "IMS_WORK_BUCKET" not in environment
+
+
+def test_no_function_records_its_response_in_x_ray(synth: Synthesized, variants: Synthesized):
+    for synthesized in (synth, variants):
+        for stage, template in synthesized.templates.items():
+            for handler, logical_id in functions_by_handler(template).items():
+                # Given a function's environment (tracing is active on every function)
+                environment = props(template, logical_id)["Environment"]["Variables"]
+
+                # Then Powertools' Tracer records no handler response (customer numbers),
+                # and records errors (redacted text, also in the execution history)
+                assert environment["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false", (
+                    stage,
+                    handler,
+                )
+                assert environment["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "true", (stage, handler)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
+        "POWERTOOLS_SERVICE_NAME",
+        "IMS_TRAINING_DB_CA_BUNDLE",
+        "IMS_REDSHIFT_DATABASE",
+        "IMS_WORK_BUCKET",
+    ],
+)
+def test_extra_environment_cannot_override_what_the_stack_sets(name: str):
+    # Given dev with a tuning variable that would override a stack setting
+    dev = cdk_context()["ims:stages"]["dev"]
+    dev["extra_environment"] = {name: "x"}
+
+    # Then the synth fails naming it
+    with pytest.raises(StageConfigError, match=f"'{name}' is set by the stack"):
+        load_stages({"dev": dev})
 
 
 def _reports_bucket(template: dict) -> str:
@@ -239,16 +288,19 @@ def test_function_profiles_grant_what_the_handler_code_uses(handler: str):
     module, _, function = handler.rpartition(".")
     tree = ast.parse(_handler_modules()[module].read_text())
     used = _uses(tree, function)
-    needs = DEPENDENCY_ACCESS | SETTINGS_ACCESS
-    unknown = used - set(needs)
+    access_of = DEPENDENCY_ACCESS | SETTINGS_ACCESS
+    unknown = used - set(access_of)
     assert not unknown, f"map {sorted(unknown)} to an Access in this test"
     assert "connect_mysql" in used or "object_store" in used  # the scan sees the handler
 
     # Then its profile grants every kind of access those adapters need
-    needed = set().union(*(needs[name] for name in used)) if used else set()
+    needs = [access_of[name] for name in used]
+    needed = set().union(*(n for n in needs if isinstance(n, set)))
     profile, listed = profile_for(handler)
     assert listed, f"{handler}: add a profile to training_refresh/registry.py"
     assert needed <= profile.access, f"{handler} uses {used}; profile has {profile.access}"
+    if RUN_FILES in needs:
+        assert profile.access & RUN_FILE_ACCESS, f"{handler} uses the reports bucket"
 
 
 def test_only_the_planning_task_reads_scenario_files():
