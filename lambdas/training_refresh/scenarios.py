@@ -1,6 +1,6 @@
 """Scenario files: the CSV in which operators list the customers a gold load takes.
 
-The contract is DESIGN.md section 5. Where it leaves room, this module decides:
+The contract is docs/design.md §5. Where it leaves room, this module decides:
 
 - Line breaks may be LF, CRLF or a lone CR (what older Excel for Mac writes); a file may
   mix them. Line numbers in errors are 1-based physical lines of the file, so they match

@@ -13,7 +13,7 @@
   report); ``runs`` the latest executions. ``--json`` for machines.
 
 The deployment is found through ``aws_targets`` (stack outputs by ``--stage``, or explicit
-ARNs and buckets). Exit codes per DESIGN §6; AWS being unreachable (credentials, network,
+ARNs and buckets). Exit codes per docs/design.md §6; AWS being unreachable (credentials, network,
 permissions) is exit code 1.
 """
 
@@ -178,7 +178,7 @@ def start_gold_load(
     stack_outputs: StackOutputs | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ExitCode:
-    """``ims-refresh start gold-load``; exit code per DESIGN §6."""
+    """``ims-refresh start gold-load``; exit code per docs/design.md §6."""
     out, err = out or sys.stdout, err or sys.stderr
     local = None if scenarios.startswith("s3://") else Path(scenarios)
     try:
@@ -239,7 +239,7 @@ def start_reset(
     stack_outputs: StackOutputs | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ExitCode:
-    """``ims-refresh start reset``; exit code per DESIGN §6."""
+    """``ims-refresh start reset``; exit code per docs/design.md §6."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
         chosen = requested_names(tables, "training table")

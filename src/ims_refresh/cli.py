@@ -1,6 +1,6 @@
 """``ims-refresh``: run the workflows locally, build the demo, start and follow them in AWS.
 
-Exit codes (DESIGN §6): 0 success; 1 the workflow ran and failed (or a database could
+Exit codes (docs/design.md §6): 0 success; 1 the workflow ran and failed (or a database could
 not be reached); 2 bad input or usage, nothing written; 3 gave up waiting.
 """
 

@@ -82,7 +82,7 @@ def run_reset(
     databases: LocalDatabases | None = None,
     on_step: OnStep = ignore_step,
 ) -> ExitCode:
-    """Execute the reset state machine locally; exit code per DESIGN §6.
+    """Execute the reset state machine locally; exit code per docs/design.md §6.
 
     ``tables`` is the comma-separated ``--tables`` value (None: every enabled table). Bad
     table names are rejected here, before any database is touched (exit 2).

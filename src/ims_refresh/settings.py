@@ -1,4 +1,4 @@
-"""The local command's settings (DESIGN §6): where the local databases are, where reports go.
+"""The local command's settings (docs/design.md §6): the local databases and the reports.
 
 Read from the environment as one model whose aliases are :class:`LocalEnvName`; unset or
 empty variables take the documented defaults. A URL that cannot be used is one

@@ -1,5 +1,5 @@
 """What the synthetic warehouse draws from: the timeline around ``DEMO_AS_OF``, weighted
-distributions, the profiles, and the pools of names, places and codes (with the DESIGN
+distributions, the profiles, and the pools of names, places and codes (with the docs/design.md
 examples' fixed edge cases)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ DEMO_AS_OF: Final = date(2026, 6, 30)
 
 DEFAULT_SEED: Final = 20261122
 EXAMPLE_CUSTOMERS: Final = (7, 6766, 1234567)
-"""Customer numbers that DESIGN uses as examples; seeded first, with fixed edge cases."""
+"""Customer numbers that docs/design.md uses as examples; seeded first, with fixed edge cases."""
 
 # Activity runs from HISTORY_START to ACTIVITY_END, plus delays of at most 30 days, so
 # nothing is dated after mid-November 2026: a real warehouse holds no future rows.
@@ -285,9 +285,9 @@ AUTH_STATUS: Final = _Weighted(
 CARD_TYPE: Final = _Weighted({"VISA": 40, "MC": 25, "MASONCRD": 15, "AMEX": 10, "DISC": 8, None: 2})
 AUTH_CODE_CHARACTERS: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 
-# Source names of the DESIGN example customers: (first, middle initial, last). They hold
+# Source names of the design's example customers: (first, middle initial, last). They hold
 # the shapes anonymization must not leak, at customer numbers whose anonymized names
-# DESIGN spells out.
+# docs/design.md spells out.
 EXAMPLE_NAMES: Final[Mapping[int, tuple[str, str | None, str]]] = {
     7: ("José", BLANK, "O'Brien"),
     6766: ("Zoë  ", None, "Nguyễn 🌟"),

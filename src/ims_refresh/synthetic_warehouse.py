@@ -1,4 +1,4 @@
-"""A synthetic IMS warehouse in local PostgreSQL, standing in for Redshift (DESIGN section 2).
+"""A synthetic IMS warehouse in local PostgreSQL, standing in for Redshift (docs/design.md §2).
 
 It holds fictional customers whose data has the awkward shapes of the real source, so the
 gold load meets them locally: customer numbers of 1 to 15 digits, Unicode names with
@@ -12,8 +12,8 @@ customer has a generator of its own, seeded by (seed, customer number), so a cus
 names and histories do not depend on how many other customers were seeded; order numbers,
 authorisation ids and CRNs are global counters and do.
 
-The DESIGN's example customers 7, 6766 and 1234567 are always seeded (when at least three
-customers are asked for) with the edge cases written into ``_EXAMPLE_CRN_HISTORIES`` and
+The example customers 7, 6766 and 1234567 of docs/design.md §4 are always seeded (when at
+least three customers are asked for) with the edge cases written into ``_EXAMPLE_CRN_HISTORIES`` and
 ``_add_boundary_orders``, so end-to-end tests can state exact expectations about them.
 
 Functions that take a connection leave the transaction to the caller; ``build_warehouse``
@@ -97,9 +97,9 @@ class SeedSummary:
 
 _SCENARIO_HEADER: Final = ("customer_number", "scenario_note")
 _EXAMPLE_SCENARIO_NOTES: Final[Mapping[int, str]] = {
-    7: "DESIGN example; CRN updated at 23:59:59 and again at 00:00:00 next day",
-    6766: "DESIGN example; CRN deleted before the as-of date, another inserted after it",
-    1234567: "DESIGN example; CRN deleted at 23:59:59 on the as-of date",
+    7: "design example; CRN updated at 23:59:59 and again at 00:00:00 next day",
+    6766: "design example; CRN deleted before the as-of date, another inserted after it",
+    1234567: "design example; CRN deleted at 23:59:59 on the as-of date",
 }
 _SCENARIO_NOTES: Final = (
     "billing dispute",
@@ -137,7 +137,7 @@ def ensure_database(url: str) -> None:
 
 
 def create_schemas(conn: psycopg.Connection[Any]) -> None:
-    """Create the schemas and tables of DESIGN section 2 where missing."""
+    """Create the schemas and tables of docs/design.md §2 where missing."""
     # Read beside this module, not through importlib.resources: Python 3.11 cannot read
     # resources of a namespace package, which is what an editable install may make of us.
     conn.execute(_SCHEMA_FILE.read_text(encoding="utf-8"))
@@ -228,7 +228,7 @@ def _require_empty_tables(conn: psycopg.Connection[Any]) -> None:
 
 
 def _draw_customer_numbers(rng: random.Random, count: int) -> list[int]:
-    """``count`` distinct customer numbers: the DESIGN examples first, then random ones."""
+    """``count`` distinct customer numbers: the design's examples first, then random ones."""
     chosen = list(EXAMPLE_CUSTOMERS[:count])
     taken = set(chosen)
     while len(chosen) < count:
@@ -257,7 +257,7 @@ def write_sample_scenario(
 ) -> list[int]:
     """Write a scenario CSV of ``count`` of ``customer_numbers`` and return them in file order.
 
-    The DESIGN examples that are among ``customer_numbers`` come first, so with ``count`` >= 3
+    The design's examples that are among ``customer_numbers`` come first, so with ``count`` >= 3
     they are always chosen; the rest is a seeded sample. Asking for more customers than
     there are gives all of them.
     """

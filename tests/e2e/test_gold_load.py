@@ -51,7 +51,7 @@ def gold_customers(databases: LocalDatabases) -> set[int]:
 def test_gold_load_names_the_design_examples_exactly(
     use_databases: LocalDatabases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Given a scenario with the DESIGN §4 example customers
+    # Given a scenario with the docs/design.md §4 example customers
     scenario = write_scenario(tmp_path / "s.csv", [7, 6766, 1234567])
     # When it is gold-loaded
     assert run_gold_load(tmp_path, scenario) == 0

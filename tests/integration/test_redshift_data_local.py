@@ -573,7 +573,7 @@ def test_concurrent_statements_from_several_threads(warehouse: DataApiWarehouse)
     assert results == {1000 * n: [(1000 * n + g,) for g in range(1, 21)] for n in range(8)}
 
 
-# --- the extraction SQL implements DESIGN section 3 ------------------------------------------
+# --- the extraction SQL implements docs/design.md §3 ------------------------------------------
 
 AS_OF = "2024-03-15"
 LAST_SECOND_OF_AS_OF = datetime(2024, 3, 15, 23, 59, 59)

@@ -276,14 +276,6 @@ def test_the_readme_links_the_design() -> None:
     assert "docs/design.md" in targets
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "code files (lambdas/, src/, tests/) still cite the shared design as 'DESIGN §N' until "
-        "the lead applies the pending code-reference change of issue 10 item 7 "
-        "('DESIGN §N' -> 'docs/design.md §N'); remove this mark then"
-    ),
-)
 def test_no_file_cites_the_design_outside_the_repository() -> None:
     this_file = Path(__file__).resolve()
     assert shared_design_citations(ROOT, exclude=frozenset({this_file})) == []

@@ -1,4 +1,4 @@
-"""Scenario file parsing: DESIGN.md section 5."""
+"""Scenario file parsing: docs/design.md §5."""
 
 from __future__ import annotations
 

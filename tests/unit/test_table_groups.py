@@ -20,7 +20,7 @@ def _shipped() -> dict:
 def test_shipped_configs_are_the_five_glue_jobs_and_six_tables() -> None:
     # Given the configuration shipped with the code
     configs = load_table_groups()
-    # Then it holds the five configs of DESIGN §1 with their six training tables
+    # Then it holds the five configs of docs/design.md §1 with their six training tables
     assert [c.name for c in configs.groups] == [
         "cus_email",
         "mason_crn",

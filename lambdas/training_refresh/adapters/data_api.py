@@ -50,7 +50,7 @@ MAX_SQL_BYTES = 100_000
 """Largest SQL text (UTF-8 bytes) sent to ExecuteStatement; AWS documents "100 KB"."""
 
 MAX_CUSTOMER_NUMBER = 10**15 - 1
-"""Customer numbers have 1 to 15 decimal digits (DESIGN section 5)."""
+"""Customer numbers have 1 to 15 decimal digits (docs/design.md §5)."""
 
 THROTTLING_ERROR_CODES = frozenset(
     {
