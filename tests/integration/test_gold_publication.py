@@ -23,11 +23,10 @@ from training_refresh.gold_state.manifest import PublicationSummary
 from training_refresh.gold_state.publication import (
     RenameSettings,
     clean_leftovers,
-    current_generation,
     publish_change,
     publish_undo,
-    read_manifest,
 )
+from training_refresh.gold_state.store import current_generation, read_manifest
 
 TABLES = ("A_GOLD", "B_GOLD")
 FAST = RenameSettings(lock_wait_seconds=1, attempts=2, pause_seconds=0.01)

@@ -24,21 +24,25 @@ with GoldPublishBlockedError; nothing is published then.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from training_refresh.adapters.mysql import (
+    LOCK_WAIT_ERRORS,
+    Connection,
+    Cursor,
+    error_code,
+    quote_identifier,
+    translated_errors,
+)
 from training_refresh.errors import (
     GoldPublishBlockedError,
     StaleGoldBuildError,
     StateNoLongerKeptError,
-    TrainingDatabaseError,
 )
-from training_refresh.gold_merge import Connection, Cursor, quote_identifier
 from training_refresh.gold_state import names
 from training_refresh.gold_state.manifest import (
     DEFAULT_KEEP_STATES,
@@ -48,27 +52,15 @@ from training_refresh.gold_state.manifest import (
     Workflow,
     after_change,
     after_undo,
-    initial_manifest,
+)
+from training_refresh.gold_state.store import (
+    existing_tables,
+    read_manifest,
+    tables_with_prefix,
+    write_manifest,
 )
 
 DDL_LOCK_WAIT_SECONDS = 30
-_LOCK_WAIT_TIMEOUT = 1205
-_STATE_DDL = """CREATE TABLE {table} (
-    GENERATION          BIGINT       NOT NULL,
-    WORKFLOW            VARCHAR(16)  NOT NULL,
-    RUN_ID              VARCHAR(128) NULL,
-    PUBLISHED_AT        DATETIME(6)  NULL,
-    CONTENT_GENERATION  BIGINT       NOT NULL,
-    CONTENT_RUN_ID      VARCHAR(128) NULL,
-    UNDO_TARGET         BIGINT       NULL,
-    VERSIONS            LONGTEXT     NOT NULL,
-    SUMMARY             LONGTEXT     NOT NULL,
-    PRIMARY KEY (GENERATION)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"""
-_STATE_COLUMNS = (
-    "GENERATION, WORKFLOW, RUN_ID, PUBLISHED_AT, CONTENT_GENERATION, CONTENT_RUN_ID, "
-    "UNDO_TARGET, VERSIONS, SUMMARY"
-)
 
 
 @dataclass(frozen=True)
@@ -93,100 +85,7 @@ class PublishOutcome:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
-# --- reading ---------------------------------------------------------------------------
-
-
-def existing_tables(cursor: Cursor, names_: Iterable[str]) -> set[str]:
-    wanted = sorted(set(names_))
-    if not wanted:
-        return set()
-    cursor.execute(
-        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-        f"AND TABLE_NAME IN ({', '.join(['%s'] * len(wanted))})",
-        wanted,
-    )
-    return {str(row[0]) for row in cursor.fetchall()}
-
-
-def tables_with_prefix(cursor: Cursor, prefix: str) -> list[str]:
-    escaped = prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
-    cursor.execute(
-        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-        "AND TABLE_NAME LIKE %s ORDER BY TABLE_NAME",
-        (escaped + "%",),
-    )
-    return [str(row[0]) for row in cursor.fetchall()]
-
-
-def _state_from_row(row: Sequence[Any]) -> GoldState:
-    return GoldState(
-        generation=int(row[0]),
-        workflow=row[1],
-        run_id=row[2],
-        published_at=row[3],
-        content_generation=int(row[4]),
-        content_run_id=row[5],
-        undo_target=None if row[6] is None else int(row[6]),
-        versions=json.loads(row[7]),
-        summary=PublicationSummary.model_validate_json(row[8]),
-    )
-
-
-def read_manifest(cursor: Cursor) -> GoldManifest:
-    """The kept states; the initial state when nothing was ever published."""
-    if not existing_tables(cursor, [names.STATE_TABLE]):
-        return initial_manifest()
-    cursor.execute(
-        f"SELECT {_STATE_COLUMNS} FROM {quote_identifier(names.STATE_TABLE)} ORDER BY GENERATION"
-    )
-    rows = cursor.fetchall()
-    if not rows:
-        return initial_manifest()
-    try:
-        return GoldManifest(states=tuple(_state_from_row(row) for row in rows))
-    except ValueError as error:
-        raise TrainingDatabaseError(
-            f"{names.STATE_TABLE} does not hold a valid manifest: {type(error).__name__}"
-        ) from None
-
-
-def current_generation(cursor: Cursor) -> int:
-    """The generation of the published gold state (0 before the first publication)."""
-    if not existing_tables(cursor, [names.STATE_TABLE]):
-        return 0
-    cursor.execute(f"SELECT MAX(GENERATION) FROM {quote_identifier(names.STATE_TABLE)}")
-    rows = cursor.fetchall()
-    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
-
-
 # --- writing ---------------------------------------------------------------------------
-
-
-def _write_manifest(
-    connection: Connection, cursor: Cursor, table: str, manifest: GoldManifest
-) -> None:
-    cursor.execute(f"DROP TABLE IF EXISTS {quote_identifier(table)}")
-    cursor.execute(_STATE_DDL.format(table=quote_identifier(table)))
-    connection.begin()
-    cursor.executemany(
-        f"INSERT INTO {quote_identifier(table)} ({_STATE_COLUMNS}) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        [
-            (
-                s.generation,
-                s.workflow,
-                s.run_id,
-                s.published_at,
-                s.content_generation,
-                s.content_run_id,
-                s.undo_target,
-                json.dumps(s.versions, sort_keys=True),
-                s.summary.model_dump_json(),
-            )
-            for s in manifest.states
-        ],
-    )
-    connection.commit()
 
 
 def _server_now(cursor: Cursor) -> datetime:
@@ -215,8 +114,7 @@ def rename_atomically(
             cursor.execute(statement)
             return attempt, round(time.monotonic() - started, 4)
         except Exception as error:
-            code = error.args[0] if error.args and isinstance(error.args[0], int) else None
-            if code != _LOCK_WAIT_TIMEOUT:
+            if error_code(error) not in LOCK_WAIT_ERRORS:
                 raise
         finally:
             with suppress(Exception):
@@ -276,7 +174,7 @@ def _publish(
     settings: RenameSettings,
     sleep: Callable[[float], None],
 ) -> PublishOutcome:
-    with guard, connection.cursor() as cursor:
+    with guard, connection.cursor() as cursor, translated_errors("publishing gold copies"):
         before = read_manifest(cursor)
         after = next_manifest(before, _server_now(cursor))
         pairs = pairs_for(before, after)
@@ -287,7 +185,7 @@ def _publish(
                 f"cannot publish: table(s) {', '.join(missing)} do not exist (a leftover "
                 "cleanup or a manual DROP removed them); nothing was published"
             )
-        _write_manifest(connection, cursor, names.build_table(names.STATE_TABLE, tag), after)
+        write_manifest(connection, cursor, names.build_table(names.STATE_TABLE, tag), after)
         pairs += _state_pairs(cursor, tag)
         attempts, locked = rename_atomically(cursor, pairs, settings, sleep)
         dropped, warnings = _drop_unreferenced(cursor, after, managed_tables)
@@ -411,7 +309,7 @@ def clean_leftovers(
     """Drop what dead runs left: build tables of other runs, retired tables, and version
     tables no kept state refers to. Call it holding the gold writer lease (``guard``)."""
     dropped: list[str] = []
-    with guard, connection.cursor() as cursor:
+    with guard, connection.cursor() as cursor, translated_errors("dropping gold leftovers"):
         manifest = read_manifest(cursor)
         for table in (*managed_tables, names.STATE_TABLE, names.RUN_CUSTOMERS_TABLE):
             for name in tables_with_prefix(cursor, names.work_prefixes(table)[0]):
