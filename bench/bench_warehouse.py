@@ -27,9 +27,11 @@ PROFILE = "bench"
 
 def _generator_fingerprint() -> str:
     """Changes whenever the generator or the warehouse schema does (so we rebuild)."""
-    module = Path(synthetic_warehouse.__file__)
-    digest = hashlib.sha256(module.read_bytes())
-    digest.update((module.parent / "data" / "warehouse_schema.sql").read_bytes())
+    package = Path(synthetic_warehouse.__file__).parent
+    digest = hashlib.sha256()
+    for module in sorted(package.glob("synthetic_*.py")):
+        digest.update(module.read_bytes())
+    digest.update((package / "data" / "warehouse_schema.sql").read_bytes())
     return digest.hexdigest()[:16]
 
 

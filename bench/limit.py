@@ -20,13 +20,12 @@ from typing import Any
 
 import psycopg
 import psycopg.postgres
-import pymysql
 from psycopg.types.string import TextLoader
 
 from ims_refresh.settings import MySqlUrl
-from training_refresh.gold_merge import quote_identifier
-from training_refresh.table_configs import TableConfigSet, TableSpec
-from training_refresh.warehouse import customer_in_list
+from training_refresh.adapters.data_api import customer_in_list
+from training_refresh.adapters.mysql import Connection, connect, quote_identifier
+from training_refresh.table_groups import TableGroupSet, TableSpec
 
 FETCH_ROWS = 10_000
 """Rows per round trip of the named cursor (psycopg's itersize)."""
@@ -46,17 +45,10 @@ class LimitResult:
     rows_per_table: dict[str, int] = field(default_factory=dict)
 
 
-def mysql_connection(url: MySqlUrl, *, database: str | None, **options: Any) -> Any:
-    return pymysql.connect(
-        host=url.host,
-        port=url.port,
-        user=url.user,
-        password=url.password,
-        database=database,
-        charset="utf8mb4",
-        autocommit=True,
-        **options,
-    )
+def mysql_connection(url: MySqlUrl, *, database: str | None, **options: Any) -> Connection:
+    """A plain session (no workflow session settings) on ``database`` of ``url``'s server."""
+    target = url.model_copy(update={"database": database})
+    return connect(target, workflow_session=False, **options)
 
 
 def local_infile_allowed(url: MySqlUrl) -> bool:
@@ -66,7 +58,7 @@ def local_infile_allowed(url: MySqlUrl) -> bool:
     return bool(row and int(row[0]))
 
 
-def prepare_scratch_tables(url: MySqlUrl, database: str, configs: TableConfigSet) -> None:
+def prepare_scratch_tables(url: MySqlUrl, database: str, configs: TableGroupSet) -> None:
     """Empty tables of the gold layout (same keys and indexes) in ``database``."""
     with mysql_connection(url, database=None) as connection, connection.cursor() as cursor:
         cursor.execute(
@@ -161,7 +153,7 @@ def run_limit(
     warehouse_url: str,
     training: MySqlUrl,
     scratch_database: str,
-    configs: TableConfigSet,
+    configs: TableGroupSet,
     customers: Sequence[int],
     chunk_size: int,
     as_of: str,

@@ -16,8 +16,8 @@ import pymysql.cursors
 
 from bench.limit import mysql_connection
 from ims_refresh.settings import MySqlUrl
-from training_refresh.gold_merge import quote_identifier
-from training_refresh.table_configs import TableSpec
+from training_refresh.adapters.mysql import quote_identifier
+from training_refresh.table_groups import TableSpec
 
 CLIENT_BATCH_ROWS = 1_000
 """Rows per executemany in the client copy: the batch size of Glue's JDBC writer."""

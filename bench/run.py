@@ -49,9 +49,9 @@ from ims_refresh.local.runtime import LocalRuntime
 from ims_refresh.reset_command import compare_training_with_gold
 from ims_refresh.settings import LocalDatabases, MySqlUrl
 from ims_refresh.synthetic_warehouse import customer_numbers, write_sample_scenario
-from training_refresh.gold_load import CUSTOMERS_PER_CHUNK
-from training_refresh.gold_merge import quote_identifier
-from training_refresh.table_configs import TableConfigSet, load_table_configs
+from training_refresh.adapters.mysql import quote_identifier
+from training_refresh.gold_load.work import CUSTOMERS_PER_CHUNK
+from training_refresh.table_groups import TableGroupSet, load_table_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "bench"
@@ -87,13 +87,13 @@ def check_services(training: MySqlUrl) -> None:
         sys.exit(f"bench: a local database is not reachable ({error}); run `make services`")
 
 
-def fresh_training_database(training: MySqlUrl, configs: TableConfigSet) -> None:
+def fresh_training_database(training: MySqlUrl, configs: TableGroupSet) -> None:
     with mysql_connection(training, database=None) as connection, connection.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {quote_identifier(training.database)}")
     ensure_training_tables(training, configs)
 
 
-def truncate_gold(training: MySqlUrl, configs: TableConfigSet) -> None:
+def truncate_gold(training: MySqlUrl, configs: TableGroupSet) -> None:
     with (
         mysql_connection(training, database=training.database) as connection,
         connection.cursor() as cursor,
@@ -102,7 +102,7 @@ def truncate_gold(training: MySqlUrl, configs: TableConfigSet) -> None:
             cursor.execute(f"TRUNCATE TABLE {quote_identifier(spec.gold_table)}")
 
 
-def gold_rows(training: MySqlUrl, configs: TableConfigSet) -> dict[str, int]:
+def gold_rows(training: MySqlUrl, configs: TableGroupSet) -> dict[str, int]:
     counts = {}
     with (
         mysql_connection(training, database=training.database) as connection,
@@ -170,7 +170,7 @@ def gold_load_phase(
     *,
     training: MySqlUrl,
     training_url: str,
-    configs: TableConfigSet,
+    configs: TableGroupSet,
     scenarios: dict[int, tuple[Path, list[int]]],
     repeats: int,
     work: Path,
@@ -236,7 +236,7 @@ def gold_load_phase(
 
 
 def reset_phase(
-    *, training: MySqlUrl, configs: TableConfigSet, repeats: int, pair_repeats: int
+    *, training: MySqlUrl, configs: TableGroupSet, repeats: int, pair_repeats: int
 ) -> dict[str, list[dict[str, Any]]]:
     """Per repeat: the reset state machine, bare INSERT ... SELECT, client copy (rotated).
 
@@ -545,7 +545,7 @@ def main() -> int:
     training_url = os.environ.get("IMS_BENCH_TRAINING_DB_URL", wh.TRAINING_URL)
     training = MySqlUrl.parse(training_url)
     check_services(training)
-    configs = load_table_configs()
+    configs = load_table_groups()
 
     log(f"warehouse {wh.WAREHOUSE_DB}: {arguments.warehouse_customers:,} customers, bench profile")
     warehouse = wh.ensure_warehouse(arguments.warehouse_customers)

@@ -146,9 +146,10 @@ def ca_bundle_lambda_path(ca_bundle: Path) -> str:
     return f"{LAMBDA_TASK_ROOT}/{CA_BUNDLE_DIR}/{ca_bundle.name}"
 
 
-def lambda_code(ca_bundle: Path | None = None) -> lambda_.Code:
-    """The code asset shared by every function of a stack."""
-    bundler = PipLocalBundling(ca_bundle=ca_bundle)
+def lambda_code(ca_bundle: Path | None = None, *, runner: Runner | None = None) -> lambda_.Code:
+    """The code asset shared by every function of a stack (``runner`` replaces the pip run,
+    for tests that bundle for real without downloading wheels)."""
+    bundler = PipLocalBundling(ca_bundle=ca_bundle, runner=runner or _run)
     return lambda_.Code.from_asset(
         str(LAMBDAS_DIR),
         asset_hash=bundler.fingerprint(),

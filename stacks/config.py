@@ -13,6 +13,8 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from stacks.constants import STACK_ENVIRONMENT
+
 STAGES_CONTEXT_KEY = "ims:stages"
 STAGE_SELECTOR_CONTEXT_KEY = "stage"
 """``cdk synth -c stage=dev`` synthesizes one stage; without it every stage is built."""
@@ -36,6 +38,13 @@ _SCHEDULE = re.compile(r"(cron|rate)\(.+\)")
 _ENV_NAME = re.compile(r"(IMS|POWERTOOLS)_[A-Z0-9_]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
+_STACK_ENVIRONMENT_PREFIXES = ("IMS_TRAINING_DB_", "IMS_REDSHIFT_", "IMS_WORK_BUCKET")
+"""Resource settings the stack derives from training_db, warehouse and its own bucket
+(together with the matching IAM permissions)."""
+
+RDS_CA_BUNDLES_URL = "https://truststore.pki.rds.amazonaws.com/"
+"""Where AWS publishes the RDS CA bundles (global/global-bundle.pem, per-region bundles)."""
+
 
 class _Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -48,6 +57,13 @@ class VpcSettings(_Settings):
     availability_zones: tuple[str, ...] = Field(min_length=1)
     private_subnet_ids: tuple[str, ...] = Field(min_length=1)
     security_group_id: str = Field(pattern=r"^sg-[0-9a-f]{8,17}$")
+    private_route_table_ids: tuple[str, ...] = ()
+    """The route table of each private subnet, in the same order (several subnets may share
+    one). Needed only with ``create_endpoints`` (the S3 gateway endpoint is a route)."""
+    create_endpoints: bool = False
+    """Make the VPC endpoints the Lambdas need (S3 gateway; Secrets Manager and Redshift
+    Data API interface endpoints reachable on 443 from ``security_group_id``). False: the
+    subnets reach those services some other way (NAT, or endpoints that already exist)."""
 
     @field_validator("private_subnet_ids")
     @classmethod
@@ -57,11 +73,42 @@ class VpcSettings(_Settings):
                 raise ValueError(f"{subnet!r} is not a subnet id")
         return value
 
+    @field_validator("private_route_table_ids")
+    @classmethod
+    def _route_table_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for table in value:
+            if not re.fullmatch(r"rtb-[0-9a-f]{8,17}", table):
+                raise ValueError(f"{table!r} is not a route table id")
+        return value
+
     @model_validator(mode="after")
     def _one_zone_per_subnet(self) -> Self:
         if len(self.availability_zones) != len(self.private_subnet_ids):
             raise ValueError(
                 "availability_zones must list the zone of each private subnet, in the same order"
+            )
+        if self.private_route_table_ids and len(self.private_route_table_ids) != len(
+            self.private_subnet_ids
+        ):
+            raise ValueError(
+                "private_route_table_ids must list the route table of each private subnet,"
+                " in the same order"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _endpoints_need_route_tables_and_distinct_zones(self) -> Self:
+        if not self.create_endpoints:
+            return self
+        if not self.private_route_table_ids:
+            raise ValueError(
+                "create_endpoints needs private_route_table_ids (the S3 gateway endpoint is"
+                " added to the private subnets' route tables)"
+            )
+        if len(set(self.availability_zones)) != len(self.availability_zones):
+            raise ValueError(
+                "create_endpoints: an interface endpoint takes one subnet per availability"
+                " zone; list private subnets of distinct zones"
             )
         return self
 
@@ -79,12 +126,25 @@ class TrainingDbSettings(_Settings):
     tls: bool = True
     ca_bundle_file: str | None = None
     """PEM file (path relative to the project root) bundled into the Lambda asset and used
-    to verify the RDS certificate, e.g. the RDS global bundle. None: the runtime's CAs."""
+    to verify the RDS certificate, e.g. ``certs/rds-global-bundle.pem``. Required with TLS:
+    RDS certificates are issued by Amazon RDS CAs that no public trust store holds."""
 
     @field_validator("secret_arn")
     @classmethod
     def _secret_arn(cls, value: str) -> str:
         return _check_secret_arn(value)
+
+    @model_validator(mode="after")
+    def _tls_needs_the_rds_ca_bundle(self) -> Self:
+        if self.tls and self.ca_bundle_file is None:
+            raise ValueError(
+                "training_db.tls is true but training_db.ca_bundle_file is not set: the Lambdas"
+                " could never verify the RDS certificate (Amazon RDS CAs are in no public trust"
+                " store). Name a PEM file in the project, e.g. certs/rds-global-bundle.pem (make"
+                f" rds-ca-bundle), or AWS's global-bundle.pem or region bundle from"
+                f" {RDS_CA_BUNDLES_URL}"
+            )
+        return self
 
 
 class WarehouseSettings(_Settings):
@@ -257,6 +317,10 @@ class StageSettings(_Settings):
         for name in value:
             if not _ENV_NAME.fullmatch(name):
                 raise ValueError(f"{name!r}: only IMS_* and POWERTOOLS_* variables may be added")
+            if name in STACK_ENVIRONMENT or name.startswith(_STACK_ENVIRONMENT_PREFIXES):
+                raise ValueError(
+                    f"{name!r} is set by the stack from other settings and cannot be overridden"
+                )
         return value
 
 

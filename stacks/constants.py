@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 from typing import Final
 
+from training_refresh.env_names import PowertoolsEnvName
+
 PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
 LAMBDAS_DIR: Final = PROJECT_ROOT / "lambdas"
 LAMBDA_PACKAGE: Final = "training_refresh"
@@ -38,6 +40,27 @@ summed per hour; a name ending in ``Seconds`` is a duration and shows its hourly
 listed here that does not exist yet is skipped; a workflow that exists but is not listed
 still gets its execution widgets. Add a name here when a handler starts publishing it.
 """
+
+TRACER_ENVIRONMENT: Final[dict[str, str]] = {
+    PowertoolsEnvName.TRACER_CAPTURE_RESPONSE.value: "false",
+    PowertoolsEnvName.TRACER_CAPTURE_ERROR.value: "true",
+}
+"""What Powertools' Tracer records in X-Ray for every function. Responses: never; a plan's
+carries up to 100 missing customer numbers, and traces are kept apart from the reports'
+access control. Errors: yes; their messages are redacted (no data values) and the same
+text is already in the execution history and the run report."""
+
+STACK_ENVIRONMENT: Final = frozenset(
+    {
+        PowertoolsEnvName.SERVICE_NAME.value,
+        PowertoolsEnvName.METRICS_NAMESPACE.value,
+        PowertoolsEnvName.LOG_LEVEL.value,
+    }
+    | set(TRACER_ENVIRONMENT)
+)
+"""Variables the stack sets itself; ``extra_environment`` may not override them (the
+dashboard reads the service and namespace, log_level has its own setting, and the tracer
+settings keep customer numbers out of X-Ray)."""
 
 NAME_PREFIX: Final = "ImsTraining"
 """Resource names are ``{stage}-ImsTraining...``, like the old ``env-CrdTraining...`` jobs."""

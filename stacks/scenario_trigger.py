@@ -12,9 +12,23 @@ can, without any Lambda code. The rule (all times UTC, as the gold load checks t
 * otherwise: the day before the upload (the event's UTC date minus one), i.e. the last
   complete day of warehouse data.
 
-The gold load is started under the name ``s3-<upload time>-<event id prefix>``, which reads
-well in the console and makes a duplicate delivery of the same event harmless (StartExecution
-with the same name is idempotent while the first run is going, and is caught afterwards).
+Redelivery: EventBridge delivers an event at least once, and each delivery is a new trigger
+execution. The gold load is started under the name ``s3-<upload time>-<event id prefix>``
+(readable in the console) with an input made from the event alone, so every delivery of one
+event asks for the same name and the same input:
+
+* while the first gold load runs, StartExecution with the same name and input is idempotent
+  for standard workflows: it answers with the running execution, nothing new starts;
+* once it has ended, StartExecution fails with ``ExecutionAlreadyExists`` whatever the input;
+  the optimized ``states:startExecution`` integration names that error
+  ``StepFunctions.ExecutionAlreadyExistsException`` (the ``StepFunctions.`` prefix and the
+  ``Exception`` suffix; ``aws-sdk:sfn:startExecution`` would say ``Sfn.``), which the Catch
+  turns into a successful "Already started".
+
+Hence no per-delivery value in the input: the trigger's own execution id
+(``AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID``, the console's parent link) would differ
+between deliveries and turn the idempotent start into an ``ExecutionAlreadyExists`` failure
+while the first run is going. The name already says which upload started the run.
 """
 
 from __future__ import annotations
@@ -23,6 +37,8 @@ import json
 from typing import Any, Final
 
 GOLD_LOAD_ARN_PLACEHOLDER: Final = "GoldLoadStateMachineArn"
+EXECUTION_EXISTS_ERROR: Final = "StepFunctions.ExecutionAlreadyExistsException"
+"""What ``arn:aws:states:::states:startExecution`` raises for a name already used (see above)."""
 
 _KEY: Final = "$replace($states.input.detail.object.key, '%3D', '=')"
 """The object key; S3 may deliver '=' URL-encoded, so '%3D' is turned back into '='."""
@@ -63,16 +79,10 @@ def trigger_definition() -> dict[str, Any]:
                     "Input": {
                         "scenarios": _jsonata(SCENARIOS_EXPRESSION),
                         "as_of": _jsonata(AS_OF_EXPRESSION),
-                        "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": _jsonata(
-                            "$states.context.Execution.Id"
-                        ),
                     },
                 },
                 "Retry": [
-                    {
-                        "ErrorEquals": ["StepFunctions.ExecutionAlreadyExistsException"],
-                        "MaxAttempts": 0,
-                    },
+                    {"ErrorEquals": [EXECUTION_EXISTS_ERROR], "MaxAttempts": 0},
                     {
                         "ErrorEquals": ["States.ALL"],
                         "IntervalSeconds": 2,
@@ -81,12 +91,7 @@ def trigger_definition() -> dict[str, Any]:
                         "JitterStrategy": "FULL",
                     },
                 ],
-                "Catch": [
-                    {
-                        "ErrorEquals": ["StepFunctions.ExecutionAlreadyExistsException"],
-                        "Next": "Already started",
-                    }
-                ],
+                "Catch": [{"ErrorEquals": [EXECUTION_EXISTS_ERROR], "Next": "Already started"}],
                 "End": True,
             },
             "Already started": {

@@ -1,23 +1,24 @@
 """One stage of the IMS training refresh: Lambdas, state machines, triggers, storage, alarms.
 
 Everything is derived from the stage settings (cdk.json) and from the Lambda package's
-HANDLERS/WORKFLOWS tables with the ASL files (see stacks/workflows.py). Nothing here names
-a particular task, so a new workflow needs no change to this file; only the triggers name
-the workflow they start (the reset schedules, the scenario upload's gold load).
+registry (training_refresh/registry.py) with the ASL files (see stacks/workflows.py).
+Nothing here names a particular task, so a new workflow needs no change to this file; only
+the triggers name the workflow they start (the reset schedules, the scenario upload's gold load).
 """
 
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import (
     Annotations,
-    Aws,
     CfnOutput,
     Duration,
     Environment,
+    RemovalPolicy,
     Stack,
     Tags,
     TimeZone,
@@ -36,8 +37,14 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from stacks import nag
-from stacks.bundling import ARCHITECTURE, RUNTIME, ca_bundle_lambda_path, lambda_code
-from stacks.config import LOG_RETENTION_DAYS, StageSettings
+from stacks.bundling import ARCHITECTURE, RUNTIME, Runner, ca_bundle_lambda_path, lambda_code
+from stacks.config import (
+    LOG_RETENTION_DAYS,
+    RDS_CA_BUNDLES_URL,
+    STAGES_CONTEXT_KEY,
+    StageConfigError,
+    StageSettings,
+)
 from stacks.constants import (
     DEFAULT_WORKFLOW_TIMEOUT_MINUTES,
     FALLBACK_WORKFLOW_TIMEOUT_MINUTES,
@@ -47,22 +54,31 @@ from stacks.constants import (
     SCHEDULE_MAX_EVENT_AGE_MINUTES,
     SCHEDULE_RETRY_ATTEMPTS,
     SERVICE,
+    TRACER_ENVIRONMENT,
     TRIGGER_MAX_EVENT_AGE_HOURS,
     TRIGGER_RETRY_ATTEMPTS,
     function_base_name,
     pascal,
 )
+from stacks.endpoints import LambdaEndpoints
 from stacks.monitoring import EXECUTION_OUTCOMES, AlarmTopic, build_dashboard, execution_metric
+from stacks.naming import retained_bucket_name, retained_log_group_name
 from stacks.scenario_trigger import GOLD_LOAD_ARN_PLACEHOLDER, trigger_definition_json
-from stacks.workflows import Access, Workflow, load_workflows, profile_for
-from training_refresh.functions import HANDLERS
-
-GOLD_LOAD = "gold-load"
-RESET = "reset"
+from stacks.workflows import Workflow, load_workflows
+from training_refresh.env_names import EnvName, PowertoolsEnvName
+from training_refresh.registry import GOLD_LOAD, HANDLERS, RESET, Access, profile_for
 
 WORK_PREFIX = "work/"
 REPORTS_PREFIX = "reports/"
 """Key prefixes the Lambdas write in the reports bucket (work files, run reports)."""
+
+RUN_FILES = {
+    Access.WRITE_WORK_FILES: ("WriteRunWorkFiles", "s3:PutObject", WORK_PREFIX),
+    Access.READ_WORK_FILES: ("ReadRunWorkFiles", "s3:GetObject", WORK_PREFIX),
+    Access.WRITE_REPORTS: ("WriteRunReports", "s3:PutObject", REPORTS_PREFIX),
+}
+"""The one S3 action and prefix behind each kind of run-file access (GetObject also
+covers the HeadObject that checks a work file's size before reading it)."""
 
 RETRY_POLICY_NOTE = (
     f"retries {SCHEDULE_RETRY_ATTEMPTS} times within {SCHEDULE_MAX_EVENT_AGE_MINUTES} minutes"
@@ -85,6 +101,7 @@ class TrainingRefreshStack(Stack):
         *,
         workflows: Sequence[Workflow] | None = None,
         handlers: Mapping[str, str] = HANDLERS,
+        pip_runner: Runner | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -106,7 +123,8 @@ class TrainingRefreshStack(Stack):
         )
         self._import_network()
         self._storage()
-        self.code = lambda_code(self._ca_bundle_file())
+        self.ca_bundle = self._ca_bundle_file()
+        self.code = lambda_code(self.ca_bundle, runner=pip_runner)
         self.functions: dict[str, lambda_.Function] = {}
         for workflow in self.workflows:
             for placeholder in workflow.placeholders:
@@ -138,14 +156,29 @@ class TrainingRefreshStack(Stack):
             vpc_id=vpc.vpc_id,
             availability_zones=list(vpc.availability_zones),
             private_subnet_ids=list(vpc.private_subnet_ids),
+            private_subnet_route_table_ids=list(vpc.private_route_table_ids) or None,
         )
-        Annotations.of(self.vpc).acknowledge_warning(
-            "@aws-cdk/aws-ec2:noSubnetRouteTableId",
-            "The Lambdas only need the subnet ids; nothing here reads the route tables.",
-        )
+        if not vpc.private_route_table_ids:
+            Annotations.of(self.vpc).acknowledge_warning(
+                "@aws-cdk/aws-ec2:noSubnetRouteTableId",
+                "The Lambdas only need the subnet ids; without create_endpoints nothing here"
+                " reads the route tables.",
+            )
         self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         self.security_group = ec2.SecurityGroup.from_security_group_id(
             self, "LambdaSecurityGroup", vpc.security_group_id, mutable=False
+        )
+        self.endpoints = (
+            LambdaEndpoints(
+                self,
+                "Endpoints",
+                vpc=self.vpc,
+                subnets=self.subnets,
+                lambda_security_group=self.security_group,
+                description=f"{self.prefix}Refresh",
+            )
+            if vpc.create_endpoints
+            else None
         )
 
     # ----------------------------------------------------------------------------- storage
@@ -155,7 +188,7 @@ class TrainingRefreshStack(Stack):
         self.access_logs = s3.Bucket(
             self,
             "AccessLogsBucket",
-            bucket_name=f"{self.stage}-ims-training-access-logs-{Aws.ACCOUNT_ID}-{Aws.REGION}",
+            bucket_name=retained_bucket_name(self, self.stage, "access-logs"),
             encryption=s3.BucketEncryption.S3_MANAGED,  # log delivery supports SSE-S3 only
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -171,7 +204,7 @@ class TrainingRefreshStack(Stack):
         self.reports = s3.Bucket(
             self,
             "ReportsBucket",
-            bucket_name=f"{self.stage}-ims-training-reports-{Aws.ACCOUNT_ID}-{Aws.REGION}",
+            bucket_name=retained_bucket_name(self, self.stage, "reports"),
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -200,12 +233,7 @@ class TrainingRefreshStack(Stack):
         name = self.settings.training_db.ca_bundle_file
         if name is None:
             return None
-        path = (PROJECT_ROOT / name).resolve()
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"{self.stage}: training_db.ca_bundle_file {name!r} does not exist ({path})"
-            )
-        return path
+        return ca_bundle_path(self.stage, name)
 
     # --------------------------------------------------------------------------- functions
 
@@ -217,7 +245,7 @@ class TrainingRefreshStack(Stack):
         log_group = logs.LogGroup(
             self,
             f"{base}LogGroup",
-            log_group_name=f"/aws/lambda/{name}",
+            log_group_name=retained_log_group_name(self, f"/aws/lambda/{name}"),
             retention=_retention(self.settings.log_retention_days),
         )
         role = iam.Role(
@@ -248,9 +276,10 @@ class TrainingRefreshStack(Stack):
             )
         )
         environment = {
-            "POWERTOOLS_SERVICE_NAME": SERVICE,
-            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-            "POWERTOOLS_LOG_LEVEL": self.settings.log_level,
+            PowertoolsEnvName.SERVICE_NAME.value: SERVICE,
+            PowertoolsEnvName.METRICS_NAMESPACE.value: METRICS_NAMESPACE,
+            PowertoolsEnvName.LOG_LEVEL.value: self.settings.log_level,
+            **TRACER_ENVIRONMENT,
         }
         for access in sorted(profile.access, key=lambda a: a.name):
             environment.update(self._grant(role, access))
@@ -276,8 +305,8 @@ class TrainingRefreshStack(Stack):
         )
         if not listed:
             Annotations.of(function).add_info(
-                f"{handler} has no profile in stacks/workflows.py: it gets every permission of"
-                " this stack; list what it needs there."
+                f"{handler} has no profile in training_refresh/registry.py: it gets every"
+                " permission of this stack; list what it needs there."
             )
         nag.acknowledge(
             role,
@@ -299,25 +328,22 @@ class TrainingRefreshStack(Stack):
     def _grant(self, role: iam.Role, access: Access) -> dict[str, str]:
         """Add the policy statements of one kind of access; return its environment."""
         settings = self.settings
-        if access is Access.WORK_FILES:
+        if access in RUN_FILES:
+            sid, action, prefix = RUN_FILES[access]
             role.add_to_policy(
                 iam.PolicyStatement(
-                    sid="ReadWriteRunFiles",
-                    actions=["s3:GetObject", "s3:PutObject"],
-                    resources=[
-                        self.reports.arn_for_objects(f"{WORK_PREFIX}*"),
-                        self.reports.arn_for_objects(f"{REPORTS_PREFIX}*"),
-                    ],
+                    sid=sid,
+                    actions=[action],
+                    resources=[self.reports.arn_for_objects(f"{prefix}*")],
                 )
             )
-            for prefix in (WORK_PREFIX, REPORTS_PREFIX):
-                nag.acknowledge(
-                    role,
-                    nag.resource_finding("AwsSolutions-IAM5", self.reports, f"/{prefix}*"),
-                    f"Run files have per-run keys under {prefix}; access is limited to that"
-                    " prefix of this stack's own reports bucket.",
-                )
-            return {"IMS_WORK_BUCKET": self.reports.bucket_name}
+            nag.acknowledge(
+                role,
+                nag.resource_finding("AwsSolutions-IAM5", self.reports, f"/{prefix}*"),
+                f"Run files have per-run keys under {prefix}; access is limited to that"
+                " prefix of this stack's own reports bucket.",
+            )
+            return {EnvName.WORK_BUCKET.value: self.reports.bucket_name}
         if access is Access.SCENARIOS:
             scenarios = settings.scenarios
             scenario_objects = f"arn:{self.partition}:s3:::{scenarios.bucket}/{scenarios.prefix}*"
@@ -341,16 +367,17 @@ class TrainingRefreshStack(Stack):
             db = settings.training_db
             self._read_secret(role, "ReadTrainingDbSecret", db.secret_arn)
             environment = {
-                "IMS_TRAINING_DB_SECRET_ARN": db.secret_arn,
-                "IMS_TRAINING_DB_NAME": db.database,
-                "IMS_TRAINING_DB_TLS": "true" if db.tls else "false",
+                EnvName.TRAINING_DB_SECRET_ARN.value: db.secret_arn,
+                EnvName.TRAINING_DB_NAME.value: db.database,
+                EnvName.TRAINING_DB_TLS.value: "true" if db.tls else "false",
             }
             if db.endpoint is not None:
-                environment["IMS_TRAINING_DB_HOST"] = db.endpoint
-                environment["IMS_TRAINING_DB_PORT"] = str(db.port)
-            ca_bundle = self._ca_bundle_file()
-            if ca_bundle is not None:
-                environment["IMS_TRAINING_DB_CA_BUNDLE"] = ca_bundle_lambda_path(ca_bundle)
+                environment[EnvName.TRAINING_DB_HOST.value] = db.endpoint
+                environment[EnvName.TRAINING_DB_PORT.value] = str(db.port)
+            if self.ca_bundle is not None:
+                environment[EnvName.TRAINING_DB_CA_BUNDLE.value] = ca_bundle_lambda_path(
+                    self.ca_bundle
+                )
             return environment
         if access is Access.WAREHOUSE:
             return self._grant_warehouse(role)
@@ -358,10 +385,10 @@ class TrainingRefreshStack(Stack):
 
     def _grant_warehouse(self, role: iam.Role) -> dict[str, str]:
         warehouse = self.settings.warehouse
-        environment = {"IMS_REDSHIFT_DATABASE": warehouse.database}
+        environment = {EnvName.REDSHIFT_DATABASE.value: warehouse.database}
         if warehouse.cluster_id is not None:
             target_arn = self._redshift_arn(f"cluster:{warehouse.cluster_id}")
-            environment["IMS_REDSHIFT_CLUSTER_ID"] = warehouse.cluster_id
+            environment[EnvName.REDSHIFT_CLUSTER_ID.value] = warehouse.cluster_id
         else:
             assert warehouse.workgroup_name is not None  # checked by the settings model
             target_arn = self.format_arn(
@@ -369,7 +396,7 @@ class TrainingRefreshStack(Stack):
                 resource="workgroup",
                 resource_name=str(warehouse.workgroup_id),
             )
-            environment["IMS_REDSHIFT_WORKGROUP"] = warehouse.workgroup_name
+            environment[EnvName.REDSHIFT_WORKGROUP.value] = warehouse.workgroup_name
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="RunWarehouseStatements",
@@ -394,7 +421,7 @@ class TrainingRefreshStack(Stack):
         if warehouse.credentials == "secret":
             assert warehouse.secret_arn is not None
             self._read_secret(role, "ReadWarehouseSecret", warehouse.secret_arn)
-            environment["IMS_REDSHIFT_SECRET_ARN"] = warehouse.secret_arn
+            environment[EnvName.REDSHIFT_SECRET_ARN.value] = warehouse.secret_arn
         elif warehouse.credentials == "db_user":
             assert warehouse.db_user is not None
             assert warehouse.cluster_id is not None
@@ -408,7 +435,7 @@ class TrainingRefreshStack(Stack):
                     ],
                 )
             )
-            environment["IMS_REDSHIFT_DB_USER"] = warehouse.db_user
+            environment[EnvName.REDSHIFT_DB_USER.value] = warehouse.db_user
         elif warehouse.cluster_id is not None:
             role.add_to_policy(
                 iam.PolicyStatement(
@@ -461,7 +488,7 @@ class TrainingRefreshStack(Stack):
         log_group = logs.LogGroup(
             self,
             f"{title}StateMachineLogGroup",
-            log_group_name=f"/aws/vendedlogs/states/{name}",
+            log_group_name=retained_log_group_name(self, f"/aws/vendedlogs/states/{name}"),
             retention=_retention(self.settings.log_retention_days),
         )
         minutes = self.settings.workflow_timeouts_minutes.get(
@@ -517,8 +544,13 @@ class TrainingRefreshStack(Stack):
                 f"reset_schedules are set but no '{RESET}' workflow exists yet: no schedule made"
             )
             return
+        # The group holds nothing but these schedules: it goes with the stack (a retained
+        # group would keep its fixed name and block the next deploy of the stage).
         group = scheduler.ScheduleGroup(
-            self, "ResetScheduleGroup", schedule_group_name=f"{self.prefix}Reset"
+            self,
+            "ResetScheduleGroup",
+            schedule_group_name=f"{self.prefix}Reset",
+            removal_policy=RemovalPolicy.DESTROY,
         )
         target = scheduler_targets.StepFunctionsStartExecution(
             machine,
@@ -563,7 +595,7 @@ class TrainingRefreshStack(Stack):
         log_group = logs.LogGroup(
             self,
             "ScenarioTriggerLogGroup",
-            log_group_name=f"/aws/vendedlogs/states/{name}",
+            log_group_name=retained_log_group_name(self, f"/aws/vendedlogs/states/{name}"),
             retention=_retention(self.settings.log_retention_days),
         )
         trigger = sfn.StateMachine(
@@ -660,6 +692,28 @@ class TrainingRefreshStack(Stack):
             description="ims-refresh start gold-load uploads local scenario files here",
         )
         CfnOutput(self, "ScenarioPrefix", value=scenarios.prefix)
+
+
+def ca_bundle_path(stage: str, name: str) -> Path:
+    """The CA bundle file of a stage, checked to hold PEM certificates this machine can load
+    (a wrong path or an HTML error page saved as .pem fails the synth, not the first run)."""
+    path = (PROJECT_ROOT / name).resolve()
+    where = f"{STAGES_CONTEXT_KEY}.{stage}.training_db.ca_bundle_file {name!r}"
+    if not path.is_file():
+        raise StageConfigError(
+            f"{where}: no such file ({path}); `make rds-ca-bundle` writes"
+            f" certs/rds-global-bundle.pem, and AWS publishes the bundles at {RDS_CA_BUNDLES_URL}"
+        )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=str(path))
+    except ssl.SSLError:
+        certificates = 0
+    else:
+        certificates = len(context.get_ca_certs())
+    if certificates == 0:
+        raise StageConfigError(f"{where}: {path} holds no PEM CA certificate")
+    return path
 
 
 def with_timeout(definition: str, seconds: int) -> str:

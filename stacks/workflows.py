@@ -1,17 +1,14 @@
-"""What the stack builds, read from the Lambda package's own tables and the ASL files.
+"""What the stack builds, read from the Lambda package's registry and the ASL files.
 
-``training_refresh.functions.HANDLERS`` maps each ``${...}`` placeholder of the ASL files
-to the handler behind it, and ``WORKFLOWS`` maps workflow names to ASL files. The stack
-makes one Lambda per placeholder and one state machine per workflow from these alone, so
-a new workflow (ASL file + table entries) needs no stack change.
-
-``FUNCTION_PROFILES`` is the one place that knows what each handler does: its memory,
-timeout and which AWS resources it may touch (least privilege per function).
+``training_refresh.registry`` holds the wiring in one table: each task's handler, the
+``${...}`` placeholder of the ASL files it stands behind, its workflow and its profile
+(memory, timeout, and which AWS resources it may touch: least privilege per function).
+The stack makes one Lambda per placeholder and one state machine per workflow from it and
+the ASL files alone, so a new workflow (ASL file + registry entries) needs no stack change.
 """
 
 from __future__ import annotations
 
-import enum
 import json
 import re
 from collections.abc import Mapping
@@ -20,126 +17,9 @@ from pathlib import Path
 from typing import Final
 
 from stacks.constants import STATEMACHINES_DIR
-from training_refresh.functions import HANDLERS, WORKFLOWS
+from training_refresh.registry import HANDLERS, WORKFLOWS
 
 PLACEHOLDER: Final = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
-
-
-class Access(enum.Enum):
-    """What a function may touch. Each maps to policy statements in the stack."""
-
-    SCENARIOS = "read scenario files under the configured prefix of the scenario bucket"
-    WAREHOUSE = "run statements on the Redshift target through the Data API"
-    TRAINING_DB = "read the training database secret"
-    WORK_FILES = "read and write run reports and work files in the reports bucket"
-
-
-ALL_ACCESS: Final = frozenset(Access)
-
-
-@dataclass(frozen=True)
-class FunctionProfile:
-    memory_mb: int
-    timeout_seconds: int
-    access: frozenset[Access]
-    why: str
-
-
-_RESET_DB_TASK: Final = (
-    " inside MySQL (INSERT ... SELECT, RENAME): the Lambda mostly waits on the database, so"
-    " 512 MB (a quick cold start) and the 15-minute maximum"
-)
-
-FUNCTION_PROFILES: Final[dict[str, FunctionProfile]] = {
-    "training_refresh.handlers.gold_load.plan": FunctionProfile(
-        memory_mb=1024,
-        timeout_seconds=900,
-        access=frozenset(
-            {Access.SCENARIOS, Access.WAREHOUSE, Access.TRAINING_DB, Access.WORK_FILES}
-        ),
-        why=(
-            "takes the gold-load lease, parses a scenario file of up to 20 MB and checks every"
-            " customer against the warehouse, 1,000 per Data API statement (each may wait up"
-            " to 10 minutes on a busy cluster): the 15-minute maximum, and 1 GB for the parse"
-        ),
-    ),
-    "training_refresh.handlers.gold_load.load": FunctionProfile(
-        memory_mb=1024,
-        timeout_seconds=900,
-        access=frozenset({Access.WAREHOUSE, Access.TRAINING_DB, Access.WORK_FILES}),
-        why=(
-            "extracts, anonymizes and merges customer chunks until its remaining time runs"
-            " low (it keeps a 60 s margin and returns next_chunk), so the timeout is the"
-            " 15-minute maximum and is never the normal way out; 1 GB for the row batches and"
-            " the CPU share anonymization needs"
-        ),
-    ),
-    "training_refresh.handlers.gold_load.report": FunctionProfile(
-        memory_mb=256,
-        timeout_seconds=120,
-        access=frozenset({Access.TRAINING_DB, Access.WORK_FILES}),
-        why=(
-            "summarizes the state into one JSON report in S3 and releases the gold-load"
-            " lease: small and quick"
-        ),
-    ),
-    "training_refresh.handlers.reset.prepare": FunctionProfile(
-        memory_mb=512,
-        timeout_seconds=900,
-        access=frozenset({Access.TRAINING_DB}),
-        why="takes the reset lease (waiting up to 5 min for a gold load) and checks tables"
-        + _RESET_DB_TASK,
-    ),
-    "training_refresh.handlers.reset.copy": FunctionProfile(
-        memory_mb=512,
-        timeout_seconds=900,
-        access=frozenset({Access.TRAINING_DB}),
-        why="copies one gold table into its staging table" + _RESET_DB_TASK,
-    ),
-    "training_refresh.handlers.reset.swap": FunctionProfile(
-        memory_mb=512,
-        timeout_seconds=900,
-        access=frozenset({Access.TRAINING_DB}),
-        why="swaps every training table in one RENAME, retrying on lock waits" + _RESET_DB_TASK,
-    ),
-    "training_refresh.handlers.reset.report": FunctionProfile(
-        memory_mb=256,
-        timeout_seconds=120,
-        access=frozenset({Access.TRAINING_DB, Access.WORK_FILES}),
-        why="writes the run report to S3 and releases the reset lease: small and quick",
-    ),
-}
-"""Profiles by handler (``module.function``)."""
-
-MODULE_PROFILES: Final[dict[str, FunctionProfile]] = {
-    "training_refresh.handlers.reset": FunctionProfile(
-        memory_mb=512,
-        timeout_seconds=900,
-        access=frozenset({Access.TRAINING_DB, Access.WORK_FILES}),
-        why="a reset task" + _RESET_DB_TASK,
-    ),
-}
-"""Profiles for every handler of a module that has no entry of its own."""
-
-FALLBACK_PROFILE: Final = FunctionProfile(
-    memory_mb=1024,
-    timeout_seconds=900,
-    access=ALL_ACCESS,
-    why=(
-        "handler not yet listed in stacks/workflows.py: it gets the widest set this stack"
-        " grants until someone lists what it needs (the synth prints a warning)"
-    ),
-)
-
-
-def profile_for(handler: str) -> tuple[FunctionProfile, bool]:
-    """The profile of a handler path and whether it was listed (False: the fallback)."""
-    if handler in FUNCTION_PROFILES:
-        return FUNCTION_PROFILES[handler], True
-    module = handler.rpartition(".")[0]
-    if module in MODULE_PROFILES:
-        return MODULE_PROFILES[module], True
-    return FALLBACK_PROFILE, False
 
 
 @dataclass(frozen=True)
@@ -151,7 +31,7 @@ class Workflow:
 
 
 class WorkflowDefinitionError(ValueError):
-    """An ASL file and the HANDLERS table do not fit together."""
+    """An ASL file and the registry do not fit together."""
 
 
 def placeholders_in(definition: str) -> tuple[str, ...]:
@@ -177,8 +57,8 @@ def load_workflows(
         unknown = [p for p in placeholders if p not in handlers]
         if unknown:
             raise WorkflowDefinitionError(
-                f"{path}: placeholder(s) {', '.join(unknown)} have no entry in"
-                " training_refresh.functions.HANDLERS"
+                f"{path}: placeholder(s) {', '.join(unknown)} name no task of"
+                " training_refresh/registry.py"
             )
         loaded.append(Workflow(name, path, definition, placeholders))
     return loaded

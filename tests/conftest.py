@@ -10,12 +10,12 @@ import uuid
 from collections.abc import Iterator
 
 import psycopg
-import pymysql
 import pytest
 from hypothesis import HealthCheck, settings
 
 from ims_refresh.settings import LocalDatabases, MySqlUrl
 from ims_refresh.synthetic_warehouse import build_warehouse
+from training_refresh.adapters.mysql import Connection, connect
 
 MARIADB = "mysql://root@127.0.0.1:3306/"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/"
@@ -29,8 +29,8 @@ settings.register_profile(
 settings.load_profile("ims")
 
 
-def _mysql_server() -> pymysql.connections.Connection:
-    return pymysql.connect(host="127.0.0.1", port=3306, user="root", autocommit=True)
+def _mysql_server() -> Connection:
+    return connect(MySqlUrl.parse(MARIADB + "x").without_database(), workflow_session=False)
 
 
 @pytest.fixture

@@ -15,16 +15,17 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-import pymysql
-
 from ims_refresh.local.mysql_setup import ensure_training_tables
 from ims_refresh.settings import MySqlUrl
-from training_refresh.refresh_lock import LEASE_TABLE, LeaseTimes
-from training_refresh.reset import SwapSettings
-from training_refresh.reset_workflow import copy_table, prepare_reset, swap_tables
-from training_refresh.table_configs import TableSpec, load_table_configs
+from training_refresh.adapters import mysql
+from training_refresh.lease import LEASE_TABLE, LeaseTimes
+from training_refresh.messages.reset import CopyTask, PrepareResetEvent, SwapTask
+from training_refresh.reset.copy import copy_table
+from training_refresh.reset.prepare import prepare_reset
+from training_refresh.reset.swap import SwapSettings, swap_tables
+from training_refresh.table_groups import TableSpec, load_table_groups
 
-CONFIGS = load_table_configs()
+CONFIGS = load_table_groups()
 SPECS: list[TableSpec] = list(CONFIGS.all_tables())
 TRAINING_TABLES = [spec.training_table for spec in SPECS]
 GOLD_TABLES = [spec.gold_table for spec in SPECS]
@@ -35,20 +36,20 @@ FAST_SWAP = SwapSettings(lock_wait_seconds=2, attempts=5, pause_seconds=0.05)
 TEXT = "Zoë O'Neil 😀 "
 
 
-def connect(url: MySqlUrl, *, autocommit: bool = True) -> pymysql.connections.Connection:
-    return pymysql.connect(
-        host=url.host,
-        port=url.port,
-        user=url.user,
-        password=url.password,
-        database=url.database,
-        charset="utf8mb4",
-        autocommit=autocommit,
-    )
+def connect(url: MySqlUrl, *, autocommit: bool = True) -> mysql.Connection:
+    """A plain session on the test database (as a trainee's or a tool's)."""
+    return mysql.connect(url, autocommit=autocommit, workflow_session=False)
 
 
 def connector(url: MySqlUrl) -> Callable[[], Any]:
     return lambda: connect(url)
+
+
+def prepare_event(run_id: str, request: dict[str, Any] | None = None) -> PrepareResetEvent:
+    """The prepare step's event for a run of ``request`` (default: every table)."""
+    return PrepareResetEvent.model_validate(
+        {"request": request or {}, "execution": {"name": run_id}}
+    )
 
 
 def create_tables(url: MySqlUrl) -> None:
@@ -233,29 +234,32 @@ def _run_steps(
 ) -> dict[str, Any]:
     request = {} if tables is None else {"tables": tables}
     plan = prepare_reset(
-        request,
-        run_id=run_id,
+        prepare_event(run_id, request),
         connect_mysql=connect_mysql,
-        configs=CONFIGS,
+        table_groups=CONFIGS,
         lease_times=lease_times,
     )
     copies = [
         copy_table(
-            {"run_id": run_id, "table": table},
+            CopyTask(run_id=run_id, table=table),
             connect_mysql=connect_mysql,
-            configs=CONFIGS,
+            table_groups=CONFIGS,
             lease_times=lease_times,
         )
-        for table in plan["tables"]
+        for table in plan.tables
     ]
     swapped = swap_tables(
-        {"run_id": run_id, "tables": plan["tables"]},
+        SwapTask(run_id=run_id, tables=plan.tables),
         connect_mysql=connect_mysql,
-        configs=CONFIGS,
+        table_groups=CONFIGS,
         lease_times=lease_times,
         settings=swap,
     )
-    return {"plan": plan, "copies": copies, "swap": swapped}
+    return {
+        "plan": plan.model_dump(mode="json"),
+        "copies": [copy.model_dump(mode="json") for copy in copies],
+        "swap": swapped.model_dump(mode="json"),
+    }
 
 
 @contextmanager

@@ -6,21 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import pymysql
 
 from ims_refresh.settings import MySqlUrl
+from training_refresh.adapters.mysql import connect
 
 
 def mysql_query(url: MySqlUrl, sql: str, args: Any = None) -> list[tuple[Any, ...]]:
     with (
-        pymysql.connect(
-            host=url.host,
-            port=url.port,
-            user=url.user,
-            password=url.password,
-            database=url.database,
-            charset="utf8mb4",
-        ) as connection,
+        connect(url, autocommit=False, workflow_session=False) as connection,
         connection.cursor() as cursor,
     ):
         cursor.execute(sql, args)

@@ -1,4 +1,4 @@
-"""Anonymization of customer identities (DESIGN.md section 4).
+"""Anonymization of customer identities (docs/design.md §4).
 
 Every replacement value derives from the customer number alone (and, for the birth date,
 the source's year), never from source text, so the same customer gets the same values

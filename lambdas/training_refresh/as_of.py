@@ -1,4 +1,4 @@
-"""The as-of date of a gold load (DESIGN.md section 3).
+"""The as-of date of a gold load (docs/design.md §3).
 
 "Today" is the UTC calendar date, wherever the code runs (Lambda or an operator's
 machine), so the same input is accepted or refused the same way everywhere. An as-of

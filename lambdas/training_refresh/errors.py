@@ -31,6 +31,11 @@ class TableConfigError(TrainingRefreshError):
     """The table configuration data file is malformed."""
 
 
+class ConfigurationError(TrainingRefreshError, ValueError):
+    """A setting of the function's environment (or its database secret) is missing or
+    unusable; the message names the variable, never its value."""
+
+
 class WarehouseQueryError(TrainingRefreshError):
     """A Redshift Data API statement FAILED or was ABORTED: retrying will not help."""
 
@@ -92,3 +97,36 @@ class ResetLeaseLostError(TrainingRefreshError):
 
 class ResetSupersededError(ResetLeaseLostError):
     """A newer reset took the reset lease over; this older reset stops without swapping."""
+
+
+class NothingToUndoError(BadInputError):
+    """An undo was asked for, but no gold-changing run is recorded before the current
+    gold state; nothing was changed."""
+
+
+class StateNoLongerKeptError(BadInputError):
+    """An undo needs a gold state that is no longer kept; nothing was changed."""
+
+
+class GoldPublishBlockedError(TrainingDatabaseBusyError):
+    """Publishing waited its bounded time for statements reading the gold copies (a
+    reset's copy, a restore) and gave up; nothing was published. Transient."""
+
+
+class StaleGoldBuildError(TrainingRefreshError):
+    """A run's build tables no longer fit the published gold state (another run published
+    in between, or they were dropped); nothing was published."""
+
+
+def _with_subclasses(cls: type[Exception]) -> set[str]:
+    return {cls.__name__}.union(*(_with_subclasses(sub) for sub in cls.__subclasses__()))
+
+
+def error_names(cls: type[Exception]) -> frozenset[str]:
+    """The names of ``cls`` and every subclass (how Step Functions sees them)."""
+    return frozenset(_with_subclasses(cls))
+
+
+def bad_input_error_names() -> frozenset[str]:
+    """Error names that mean the caller's input was unusable (exit code 2)."""
+    return error_names(BadInputError)

@@ -1,6 +1,6 @@
 """Scenario files: the CSV in which operators list the customers a gold load takes.
 
-The contract is DESIGN.md section 5. Where it leaves room, this module decides:
+The contract is docs/design.md §5. Where it leaves room, this module decides:
 
 - Line breaks may be LF, CRLF or a lone CR (what older Excel for Mac writes); a file may
   mix them. Line numbers in errors are 1-based physical lines of the file, so they match
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from training_refresh.errors import ScenarioFileError
 
@@ -34,7 +34,6 @@ MAX_CUSTOMER_DIGITS = 15
 MAX_REPORTED_LINES = 20
 HEADER_NAMES = ("customer_number", "customer_no", "customer")
 """Accepted names of the customer column, in order of preference."""
-CANONICAL_HEADER = HEADER_NAMES[0]
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _SPACES = " \t"
@@ -65,25 +64,6 @@ def parse_scenario_file(data: bytes, source: str = "scenario file") -> tuple[int
     if problems:
         raise _rejection(source, problems)
     return tuple(sorted(customers))
-
-
-def normalized_scenario_bytes(customers: Iterable[int]) -> bytes:
-    """The canonical scenario file of ``customers``: a ``customer_number`` header, then
-    the unique numbers ascending, one per LF-terminated line, in ASCII.
-
-    ``parse_scenario_file`` gives back exactly the sorted unique numbers. Raises
-    ValueError for an empty list or a value that is not a customer number, because the
-    result would be a file that the parser rejects.
-    """
-    unique = set(customers)
-    invalid = [c for c in unique if not _is_customer_number_value(c)]
-    if invalid:
-        largest = 10**MAX_CUSTOMER_DIGITS - 1
-        raise ValueError(f"not customer numbers (integers 0 to {largest}): {invalid[:5]}")
-    if not unique:
-        raise ValueError("a scenario needs at least one customer number")
-    lines = [CANONICAL_HEADER, *(str(c) for c in sorted(unique))]
-    return "".join(f"{line}\n" for line in lines).encode("ascii")
 
 
 class _BadLineError(Exception):
@@ -193,14 +173,6 @@ def _customer_number_in(row: _Row, column: int) -> int:
 def _is_customer_number(cell: str) -> bool:
     match = _CUSTOMER_NUMBER.fullmatch(cell)
     return match is not None and len(match.group(1)) <= MAX_CUSTOMER_DIGITS
-
-
-def _is_customer_number_value(value: object) -> bool:
-    return (
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and 0 <= value < 10**MAX_CUSTOMER_DIGITS
-    )
 
 
 def _quoted(value: str) -> str:

@@ -13,7 +13,7 @@
   report); ``runs`` the latest executions. ``--json`` for machines.
 
 The deployment is found through ``aws_targets`` (stack outputs by ``--stage``, or explicit
-ARNs and buckets). Exit codes per DESIGN §6; AWS being unreachable (credentials, network,
+ARNs and buckets). Exit codes per docs/design.md §6; AWS being unreachable (credentials, network,
 permissions) is exit code 1.
 """
 
@@ -48,10 +48,10 @@ from ims_refresh.aws_targets import (
     resolve_targets,
     workflow_of_state_machine,
 )
+from ims_refresh.execution_history import execution_history
 from ims_refresh.exit_codes import ExitCode
 from ims_refresh.progress import (
     ExecutionProgress,
-    execution_history,
     json_or_none,
     timestamp,
 )
@@ -60,14 +60,15 @@ from ims_refresh.run_report import (
     print_execution_status,
     print_runs,
 )
+from training_refresh.adapters.object_store import S3Location, S3ObjectStore
 from training_refresh.as_of import parse_as_of, today_utc
-from training_refresh.errors import BadInputError
-from training_refresh.gold_load import MAX_SCENARIO_FILE_BYTES
-from training_refresh.object_store import S3Location, S3ObjectStore
-from training_refresh.reset import select_tables
-from training_refresh.run_reports import bad_input_error_names, report_location, requested_names
+from training_refresh.errors import BadInputError, bad_input_error_names
+from training_refresh.gold_load.plan import MAX_SCENARIO_FILE_BYTES
+from training_refresh.messages.common import requested_names
+from training_refresh.reset.tables import select_tables
+from training_refresh.run_files import report_location
 from training_refresh.scenarios import parse_scenario_file
-from training_refresh.table_configs import load_table_configs
+from training_refresh.table_groups import load_table_groups
 
 POLL_SECONDS: Final = 10.0
 """How often ``--wait`` asks Step Functions (DescribeExecution + GetExecutionHistory)."""
@@ -177,14 +178,14 @@ def start_gold_load(
     stack_outputs: StackOutputs | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ExitCode:
-    """``ims-refresh start gold-load``; exit code per DESIGN §6."""
+    """``ims-refresh start gold-load``; exit code per docs/design.md §6."""
     out, err = out or sys.stdout, err or sys.stderr
     local = None if scenarios.startswith("s3://") else Path(scenarios)
     try:
         day = parse_as_of(as_of, today_utc())
         chosen = requested_names(tables, "table config")
         if tables is not None:
-            load_table_configs().select_configs(chosen)
+            load_table_groups().select_groups(chosen)
         if local is not None:
             data = _read_local_scenario(local)
             parse_scenario_file(data, source=str(local))
@@ -238,11 +239,11 @@ def start_reset(
     stack_outputs: StackOutputs | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ExitCode:
-    """``ims-refresh start reset``; exit code per DESIGN §6."""
+    """``ims-refresh start reset``; exit code per docs/design.md §6."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
         chosen = requested_names(tables, "training table")
-        select_tables(load_table_configs(), chosen)
+        select_tables(load_table_groups(), chosen)
         targets = resolve_targets(
             options,
             workflows=("reset",),
@@ -564,12 +565,8 @@ def _report_uri(
     output = json_or_none(described.get("output"))
     if isinstance(output, Mapping) and isinstance(output.get("report"), str):
         return str(output["report"])
-    if (
-        progress is not None
-        and progress.outcome
-        and isinstance(progress.outcome.get("report"), str)
-    ):
-        return str(progress.outcome["report"])
+    if progress is not None and progress.outcome is not None:
+        return progress.outcome.report
     if targets.reports_bucket and workflow:
         return report_location(targets.reports_bucket, workflow, str(described["name"])).uri
     return None

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from training_refresh.functions import WORKFLOWS
+from training_refresh.registry import WORKFLOWS
 
 STACK_NAME_TEMPLATE: Final = "{stage}-ImsTrainingRefresh"
 """``stacks.training_refresh_stack.stack_name`` (a test keeps both in step)."""

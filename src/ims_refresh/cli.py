@@ -1,6 +1,6 @@
 """``ims-refresh``: run the workflows locally, build the demo, start and follow them in AWS.
 
-Exit codes (DESIGN §6): 0 success; 1 the workflow ran and failed (or a database could
+Exit codes (docs/design.md §6): 0 success; 1 the workflow ran and failed (or a database could
 not be reached); 2 bad input or usage, nothing written; 3 gave up waiting.
 """
 
@@ -25,6 +25,8 @@ from ims_refresh.aws_targets import (
 )
 from ims_refresh.demo import run_demo, seed_local_warehouse
 from ims_refresh.exit_codes import ExitCode
+from ims_refresh.settings import LocalSettings
+from training_refresh.env_names import PowertoolsEnvName
 
 DEFAULT_TIMEOUT_SECONDS = 3600.0
 WORKFLOW_NAMES = ("gold-load", "reset")
@@ -151,14 +153,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--log-level",
-        default=os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        default=os.environ.get(PowertoolsEnvName.LOG_LEVEL, "WARNING"),
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="log level of the Lambda code in local runs (default WARNING)",
     )
     parser.add_argument(
         "--report-dir",
         type=Path,
-        default=Path(os.environ.get("IMS_REPORT_DIR", "reports")),
+        default=LocalSettings.load().report_dir,
         help="where local runs write their JSON run reports (default ./reports)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
@@ -245,7 +247,7 @@ def _run_aws_command(arguments: argparse.Namespace) -> ExitCode:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
-    os.environ["POWERTOOLS_LOG_LEVEL"] = arguments.log_level
+    os.environ[PowertoolsEnvName.LOG_LEVEL] = arguments.log_level
     if arguments.command == "demo":
         return int(
             run_demo(arguments.customers, arguments.scenario_customers, arguments.report_dir)

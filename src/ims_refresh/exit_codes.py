@@ -1,4 +1,4 @@
-"""The command line's exit codes (DESIGN §6)."""
+"""The command line's exit codes (docs/design.md §6)."""
 
 from enum import IntEnum
 

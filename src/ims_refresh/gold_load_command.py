@@ -13,9 +13,10 @@ from ims_refresh.run_report import print_gold_load_summary
 from ims_refresh.settings import LocalDatabases, SettingsError, local_databases
 from training_refresh.as_of import parse_as_of, today_utc
 from training_refresh.errors import BadInputError
-from training_refresh.run_reports import requested_names
+from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.messages.common import requested_names
 from training_refresh.scenarios import parse_scenario_file
-from training_refresh.table_configs import load_table_configs
+from training_refresh.table_groups import load_table_groups
 
 
 def _validate(scenarios: Path, as_of: str, tables: str | None) -> list[str] | None:
@@ -24,7 +25,7 @@ def _validate(scenarios: Path, as_of: str, tables: str | None) -> list[str] | No
     chosen = None
     if tables is not None:
         chosen = requested_names(tables, "table config")
-        load_table_configs().select_configs(chosen)
+        load_table_groups().select_groups(chosen)
     try:
         data = scenarios.read_bytes()
     except OSError as error:
@@ -42,6 +43,7 @@ def run_gold_load(
     timeout: float,
     dry_run: bool = False,
     databases: LocalDatabases | None = None,
+    on_step: OnStep = ignore_step,
 ) -> ExitCode:
     try:
         chosen = _validate(scenarios, as_of, tables)
@@ -69,4 +71,5 @@ def run_gold_load(
         timeout=timeout,
         print_summary=print_gold_load_summary,
         prepare_tables=not dry_run,
+        on_step=on_step,
     )

@@ -12,8 +12,10 @@ from ims_refresh.local.mysql_setup import ensure_training_tables
 from ims_refresh.local.runtime import WORK_BUCKET, LocalRuntime
 from ims_refresh.run_report import execution_name, save_report
 from ims_refresh.settings import LocalDatabases
-from training_refresh.run_reports import bad_input_error_names, report_location
-from training_refresh.table_configs import load_table_configs
+from training_refresh.errors import bad_input_error_names
+from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.run_files import report_location
+from training_refresh.table_groups import load_table_groups
 
 SummaryPrinter = Callable[[dict[str, Any], TextIO], None]
 
@@ -39,21 +41,23 @@ def execute_locally(
     timeout: float,
     print_summary: SummaryPrinter,
     prepare_tables: bool = True,
+    on_step: OnStep = ignore_step,
 ) -> ExitCode:
     """Execute ``workflow`` on the local runtime, save and print its run report.
 
     ``payload`` builds the execution input once the runtime is up (so it can upload
     files). The caller has validated the input already; a bad-input failure of the
-    execution itself (e.g. an unusable file in S3) still maps to exit code 2.
+    execution itself (e.g. an unusable file in S3) still maps to exit code 2. ``on_step``
+    is the run's step hook (``training_refresh.hooks``).
     """
     if prepare_tables:
         try:
-            ensure_training_tables(databases.training, load_table_configs())
+            ensure_training_tables(databases.training, load_table_groups())
         except Exception as error:
             print(f"ims-refresh: cannot prepare the training database: {error}", file=sys.stderr)
             return ExitCode.FAILED
     name = execution_name(workflow)
-    with LocalRuntime(databases) as runtime:
+    with LocalRuntime(databases, on_step=on_step) as runtime:
         try:
             outcome = runtime.execute(workflow, payload(runtime), name=name, timeout=timeout)
         except TimeoutError as error:

@@ -6,12 +6,13 @@ an operator: the plan's customer counts, each Lambda call of a table config (row
 each table copied, failures, the swap. The lines are meant for a job log: no colours, no
 cursor movement, one event per line.
 
-Events are recognised by the shape of the Lambda results in them (``TaskSucceeded``
-outputs carry the Lambda ``Payload``), not by state names, so renaming a state in the ASL
-files does not break progress. A table config's rows are the running totals in the
-``tables`` of its latest ``Load config chunks`` result. Failures are the outputs of the
-``Record ... failure`` Pass states (config or table, status ``failed``, ``error``) and
-failed task attempts (``TaskFailed``, which Step Functions may still retry).
+Lambda results (``TaskSucceeded`` outputs carry the Lambda ``Payload``) are parsed as the
+typed messages of ``training_refresh.messages`` and told apart by their ``step``, not by
+state names, so renaming a state in the ASL files does not break progress. A table
+config's rows are the running totals in the ``tables`` of its latest ``load-config``
+result. Failures are the outputs of the ``Record ... failure`` Pass states (config or
+table, status ``failed``, ``error``) and failed task attempts (``TaskFailed``, which Step
+Functions may still retry).
 
 Nothing here prints customer numbers: only counts, config and table names, error names
 and the (already redacted) error messages of the Lambdas.
@@ -23,16 +24,34 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from training_refresh.errors import TRANSIENT_ERRORS
-from training_refresh.run_reports import error_details
+from pydantic import TypeAdapter, ValidationError
+
+from training_refresh.errors import TRANSIENT_ERRORS, error_names
+from training_refresh.messages.common import CaughtError
+from training_refresh.messages.gold_load import (
+    ConfigFailure,
+    ConfigProgress,
+    GoldLoadPlan,
+)
+from training_refresh.messages.reset import (
+    CopyTask,
+    ResetPlan,
+    SwapOutcome,
+    TableCopied,
+)
+from training_refresh.messages.results import (
+    MAP_ITEM,
+    RECORDED_FAILURE,
+    TASK_RESULT,
+    Outcome,
+    RecordedFailure,
+    TaskResult,
+)
 
 MAX_MESSAGE_CHARS = 300
-
-
-def _with_subclasses(cls: type[Exception]) -> set[str]:
-    return {cls.__name__}.union(*(_with_subclasses(sub) for sub in cls.__subclasses__()))
+T = TypeVar("T")
 
 
 def is_transient(error_name: str) -> bool:
@@ -40,7 +59,7 @@ def is_transient(error_name: str) -> bool:
     subclasses, e.g. GoldLoadInProgressError) and Lambda service errors."""
     if error_name.startswith("Lambda."):
         return True
-    return any(error_name in _with_subclasses(cls) for cls in TRANSIENT_ERRORS)
+    return any(error_name in error_names(cls) for cls in TRANSIENT_ERRORS)
 
 
 @dataclass(frozen=True)
@@ -90,6 +109,14 @@ def json_or_none(text: Any) -> Any:
         return None
 
 
+def _parsed(adapter: TypeAdapter[T], value: object) -> T | None:
+    """``value`` as the message of ``adapter``, or None when it is not such a message."""
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        return None
+
+
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
@@ -103,9 +130,9 @@ class ExecutionProgress:
         self.last_event_id = 0
         self.units: dict[str, Unit] = {}
         self.total: int | None = None
-        self.plan: dict[str, Any] | None = None
-        self.swap: dict[str, Any] | None = None
-        self.outcome: dict[str, Any] | None = None
+        self.plan: GoldLoadPlan | ResetPlan | None = None
+        self.swap: SwapOutcome | None = None
+        self.outcome: Outcome | None = None
         """The report step's result: status, report URI, summary."""
         self._entered: dict[int, tuple[str, str | None]] = {}
         """TaskStateEntered id → (state name, config or table it works on)."""
@@ -143,83 +170,73 @@ class ExecutionProgress:
         elif kind == "TaskSucceeded":
             output = json_or_none(details.get("output"))
             if isinstance(output, Mapping) and isinstance(output.get("Payload"), Mapping):
-                return self._payload(output["Payload"])
+                result = _parsed(TASK_RESULT, output["Payload"])
+                return None if result is None else self._result(result)
         elif kind in {"TaskFailed", "TaskTimedOut"}:
             return self._attempt_failed(event_id, details)
         elif kind.endswith("StateExited"):
-            output = json_or_none(details.get("output"))
-            if isinstance(output, Mapping):
-                return self._recorded_failure(output)
+            failure = _parsed(RECORDED_FAILURE, json_or_none(details.get("output")))
+            return None if failure is None else self._recorded_failure(failure)
         return None
 
     def _task_entered(self, event_id: int, details: Mapping[str, Any]) -> None:
-        item = json_or_none(details.get("input"))
+        item = _parsed(MAP_ITEM, json_or_none(details.get("input")))
         label = None
-        if isinstance(item, Mapping):
-            label = item.get("config") or item.get("table")
+        if item is not None:
+            label = item.table if isinstance(item, CopyTask) else item.config
         self._entered[event_id] = (str(details.get("name", "")), label)
         self._origin[event_id] = event_id
         self._running.add(event_id)
 
-    def _payload(self, payload: Mapping[str, Any]) -> str | None:
-        """A Lambda result, recognised by its shape (see ``training_refresh``'s steps)."""
-        handlers: list[tuple[bool, Callable[[Mapping[str, Any]], str]]] = [
-            ("customers_requested" in payload, self._planned),
-            ("config" in payload and "done" in payload, self._config_progress),
-            ("superseded_resets" in payload, self._prepared),
-            ("table" in payload and "rows" in payload, self._table_copied),
-            (payload.get("status") == "swapped", self._swapped),
-            ("report" in payload and "summary" in payload, self._reported),
-        ]
-        for matches, handle in handlers:
-            if matches:
-                return handle(payload)
-        return None
+    def _result(self, result: TaskResult) -> str:
+        """A Lambda result, by its ``step`` (a report step's outcome otherwise)."""
+        handlers: dict[type, Callable[[Any], str]] = {
+            GoldLoadPlan: self._planned,
+            ConfigProgress: self._config_progress,
+            ResetPlan: self._prepared,
+            TableCopied: self._table_copied,
+            SwapOutcome: self._swapped,
+        }
+        return handlers.get(type(result), self._reported)(result)
 
-    def _reported(self, outcome: Mapping[str, Any]) -> str:
-        self.outcome = dict(outcome)
-        return f"run report written: {outcome['report']}"
+    def _reported(self, outcome: Outcome) -> str:
+        self.outcome = outcome
+        return f"run report written: {outcome.report}"
 
     # ---------------------------------------------------------------------- gold load
 
     @property
     def dry_run(self) -> bool:
-        return bool(self.plan and self.plan.get("dry_run"))
+        return isinstance(self.plan, GoldLoadPlan) and self.plan.dry_run
 
-    def _planned(self, plan: Mapping[str, Any]) -> str:
+    def _planned(self, plan: GoldLoadPlan) -> str:
         self.workflow = self.workflow or "gold-load"
-        self.plan = dict(plan)
-        configs = [str(c) for c in plan.get("configs") or []]
-        self.total = len(configs)
-        for name in configs:
+        self.plan = plan
+        self.total = len(plan.configs)
+        for name in plan.configs:
             self.units.setdefault(name, Unit(name))
         verb = "count (preview, nothing written)" if self.dry_run else "load"
         line = (
-            f"plan: {plan.get('customers_requested', 0)} customer(s) requested, "
-            f"{plan.get('customers_found', 0)} found, {plan.get('customers_missing', 0)} "
-            f"missing; {len(configs)} config(s) to {verb} in {plan.get('chunk_count', 0)} "
+            f"plan: {plan.customers_requested} customer(s) requested, "
+            f"{plan.customers_found} found, {plan.customers_missing} "
+            f"missing; {len(plan.configs)} config(s) to {verb} in {plan.chunk_count} "
             "chunk(s) each"
         )
-        waited = float(plan.get("lease_wait_seconds") or 0.0)
-        if waited >= 1:
-            line += f"; waited {waited:.0f} s for a running reset"
+        if plan.lease_wait_seconds >= 1:
+            line += f"; waited {plan.lease_wait_seconds:.0f} s for a running reset"
         return line
 
-    def _config_progress(self, result: Mapping[str, Any]) -> str:
+    def _config_progress(self, result: ConfigProgress) -> str:
         self.workflow = self.workflow or "gold-load"
-        unit = self.units.setdefault(str(result["config"]), Unit(str(result["config"])))
-        unit.tables = {
-            str(table): {str(k): int(v) for k, v in counts.items() if isinstance(v, int)}
-            for table, counts in (result.get("tables") or {}).items()
-            if isinstance(counts, Mapping)
-        }
-        unit.chunks_done = int(result.get("next_chunk") or 0)
-        chunks = self.plan.get("chunk_count") if self.plan else None
+        unit = self.units.setdefault(result.config, Unit(result.config))
+        unit.tables = {table: counts.model_dump() for table, counts in result.tables.items()}
+        unit.chunks_done = result.next_chunk
+        chunks = self.plan.chunk_count if isinstance(self.plan, GoldLoadPlan) else None
         of_chunks = f" of {chunks}" if chunks is not None else ""
         tables = ", ".join(
             f"{table} {self._rows_text(counts)}" for table, counts in sorted(unit.tables.items())
         )
-        if result.get("done"):
+        if result.done:
             unit.status = "loaded"
             return (
                 f"{unit.name} {'counted' if self.dry_run else 'loaded'}: {tables or 'no tables'}"
@@ -235,70 +252,63 @@ class ExecutionProgress:
 
     # -------------------------------------------------------------------------- reset
 
-    def _prepared(self, plan: Mapping[str, Any]) -> str:
+    def _prepared(self, plan: ResetPlan) -> str:
         self.workflow = self.workflow or "reset"
-        self.plan = dict(plan)
-        tables = [str(t) for t in plan.get("tables") or []]
-        self.total = len(tables)
-        for name in tables:
+        self.plan = plan
+        self.total = len(plan.tables)
+        for name in plan.tables:
             self.units.setdefault(name, Unit(name))
-        line = f"reset lease taken; {len(tables)} table(s) to copy"
-        waited_for = plan.get("waited_for_gold_loads") or []
-        if waited_for:
+        line = f"reset lease taken; {len(plan.tables)} table(s) to copy"
+        if plan.waited_for_gold_loads:
             line += (
-                f"; waited {float(plan.get('waited_for_gold_loads_seconds') or 0):.0f} s for "
-                f"gold load(s) {', '.join(str(w) for w in waited_for)}"
+                f"; waited {plan.waited_for_gold_loads_seconds:.0f} s for "
+                f"gold load(s) {', '.join(plan.waited_for_gold_loads)}"
             )
-        if plan.get("superseded_resets"):
-            line += f"; took over from reset(s) {', '.join(plan['superseded_resets'])}"
-        if plan.get("leftovers_dropped"):
-            line += f"; dropped leftovers {', '.join(plan['leftovers_dropped'])}"
+        if plan.superseded_resets:
+            line += f"; took over from reset(s) {', '.join(plan.superseded_resets)}"
+        if plan.leftovers_dropped:
+            line += f"; dropped leftovers {', '.join(plan.leftovers_dropped)}"
         return line
 
-    def _table_copied(self, copy: Mapping[str, Any]) -> str:
+    def _table_copied(self, copy: TableCopied) -> str:
         self.workflow = self.workflow or "reset"
-        unit = self.units.setdefault(str(copy["table"]), Unit(str(copy["table"])))
+        unit = self.units.setdefault(copy.table, Unit(copy.table))
         unit.status = "copied"
-        rows = int(copy.get("rows") or 0)
-        unit.tables = {unit.name: {"rows_read": rows, "rows_written": rows}}
-        return f"{unit.name} copied to staging: {rows} rows - {self._tally()}"
+        unit.tables = {unit.name: {"rows_read": copy.rows, "rows_written": copy.rows}}
+        return f"{unit.name} copied to staging: {copy.rows} rows - {self._tally()}"
 
-    def _swapped(self, swap: Mapping[str, Any]) -> str:
-        self.swap = dict(swap)
-        for name in swap.get("tables") or []:
+    def _swapped(self, swap: SwapOutcome) -> str:
+        self.swap = swap
+        for name in swap.tables:
             if name in self.units:
                 self.units[name].status = "swapped"
         return (
-            f"swapped {len(swap.get('tables') or [])} training table(s) in one RENAME "
-            f"({swap.get('attempts', 1)} attempt(s))"
+            f"swapped {len(swap.tables)} training table(s) in one RENAME "
+            f"({swap.attempts} attempt(s))"
         )
 
     # ----------------------------------------------------------------------- failures
 
-    def _recorded_failure(self, output: Mapping[str, Any]) -> str | None:
-        name = output.get("config") or output.get("table")
-        error = output.get("error")
-        if output.get("status") != "failed" or not name or not isinstance(error, Mapping):
-            return None
-        unit = self.units.setdefault(str(name), Unit(str(name)))
+    def _recorded_failure(self, failure: RecordedFailure) -> str:
+        name = failure.config if isinstance(failure, ConfigFailure) else failure.table
+        unit = self.units.setdefault(name, Unit(name))
         unit.status = "failed"
-        unit.error = error_details(error)
-        return (
-            f"{unit.name} FAILED: {unit.error['name']}: {_short(unit.error['message'])}"
-            f" - {self._tally()}"
-        )
+        error = failure.error.details()
+        unit.error = error.model_dump()
+        return f"{unit.name} FAILED: {error.name}: {_short(str(error.message))} - {self._tally()}"
 
     def _attempt_failed(self, event_id: int, details: Mapping[str, Any]) -> str | None:
         """A task attempt failed. Transient errors are retried by the state machine; any
         other error of a config or table is told by its ``Record ... failure`` line, and
         one of a single step (plan, prepare, swap) is told here."""
         state, label = self._entered.get(self._origin.get(event_id, -1), ("a step", None))
-        error = error_details({"Error": details.get("error"), "Cause": details.get("cause")})
+        caught = {"Error": details.get("error"), "Cause": details.get("cause")}
+        error = CaughtError.model_validate(caught).details()
         if label and label in self.units:
             self.units[label].failed_attempts += 1
         where = f"{label}: " if label else ""
-        text = f"{error['name']}: {_short(error['message'])}"
-        if is_transient(error["name"]):
+        text = f"{error.name}: {_short(str(error.message))}"
+        if is_transient(str(error.name)):
             return f"{where}{state} attempt failed: {text} (transient: the workflow may retry it)"
         if label:
             return None
@@ -353,11 +363,11 @@ class ExecutionProgress:
             "rows_so_far": self.rows_so_far,
             "dry_run": self.dry_run,
             "customers": None
-            if not self.plan or "customers_requested" not in self.plan
+            if not isinstance(self.plan, GoldLoadPlan)
             else {
-                "requested": self.plan.get("customers_requested", 0),
-                "found": self.plan.get("customers_found", 0),
-                "missing": self.plan.get("customers_missing", 0),
+                "requested": self.plan.customers_requested,
+                "found": self.plan.customers_found,
+                "missing": self.plan.customers_missing,
             },
             "items": [
                 {
@@ -370,7 +380,7 @@ class ExecutionProgress:
                 }
                 for unit in self.units.values()
             ],
-            "swap": self.swap,
+            "swap": None if self.swap is None else self.swap.model_dump(mode="json"),
             "running_steps": self.running_steps(),
         }
 
@@ -383,18 +393,3 @@ def duration_text(seconds: float) -> str:
     if whole < 3600:
         return f"{whole // 60}m{whole % 60:02d}s"
     return f"{whole // 3600}h{(whole % 3600) // 60:02d}m"
-
-
-def execution_history(sfn: Any, arn: str) -> list[dict[str, Any]]:
-    """Every event of an execution, oldest first."""
-    events: list[dict[str, Any]] = []
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
-        if token:
-            kwargs["nextToken"] = token
-        page = sfn.get_execution_history(**kwargs)
-        events.extend(page.get("events") or [])
-        token = page.get("nextToken")
-        if not token:
-            return events

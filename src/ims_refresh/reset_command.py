@@ -8,63 +8,22 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ims_refresh.exit_codes import ExitCode
-from ims_refresh.local.mysql_setup import connect
 from ims_refresh.local_execution import execute_locally
-from ims_refresh.settings import LocalDatabases, MySqlUrl, SettingsError, local_databases
+from ims_refresh.run_report import print_reset_summary
+from ims_refresh.settings import LocalDatabases, SettingsError, local_databases
+from training_refresh.adapters.mysql import MySqlSettings, connect, quote_identifier
 from training_refresh.errors import BadInputError
-from training_refresh.gold_merge import quote_identifier
-from training_refresh.reset import select_tables
-from training_refresh.run_reports import requested_names
-from training_refresh.table_configs import TableConfigSet, load_table_configs
+from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.messages.common import requested_names
+from training_refresh.reset.tables import select_tables
+from training_refresh.table_groups import TableGroupSet, load_table_groups
 
 
 def _validate(tables: str | None) -> list[str] | None:
     """Check the table names exactly as the workflow would, before anything is started."""
     chosen = requested_names(tables, "training table")
-    select_tables(load_table_configs(), chosen)
+    select_tables(load_table_groups(), chosen)
     return chosen
-
-
-def print_reset_summary(report: dict[str, Any], out: TextIO) -> None:
-    """The short human summary of a reset run report."""
-    tables = report.get("tables", [])
-    print(
-        f"reset {report['status']} - run {report['run_id']}, {len(tables)} table(s), "
-        f"{report.get('rows_copied', 0)} rows, {report.get('duration_seconds', 0):.1f} s",
-        file=out,
-    )
-    lease = report.get("lease") or {}
-    if lease.get("waited_for_gold_loads"):
-        print(
-            f"  waited {lease.get('waited_for_gold_loads_seconds', 0):.1f} s for gold load(s) "
-            f"{', '.join(lease['waited_for_gold_loads'])}",
-            file=out,
-        )
-    if lease.get("superseded_resets"):
-        print(f"  took over from reset(s) {', '.join(lease['superseded_resets'])}", file=out)
-    if report.get("leftovers_dropped"):
-        print(
-            f"  dropped leftovers of an earlier reset: {', '.join(report['leftovers_dropped'])}",
-            file=out,
-        )
-    for table in tables:
-        print(
-            f"  {table['table']:<22} {table.get('rows_written', 0):>9} rows  "
-            f"{table['status']:<12} copy {table.get('copy_seconds', 0.0):.2f} s",
-            file=out,
-        )
-    swap = report.get("swap") or {}
-    if swap.get("status") == "swapped":
-        print(
-            f"  all tables swapped in one RENAME ({swap.get('attempts', 1)} attempt(s), "
-            f"{swap.get('duration_seconds', 0.0):.2f} s)",
-            file=out,
-        )
-    for warning in report.get("warnings", []):
-        print(f"warning: {warning}", file=out)
-    for error in report.get("errors", []):
-        where = error.get("table") or error.get("step") or "reset"
-        print(f"error [{where}] {error.get('name')}: {error.get('message')}", file=out)
 
 
 @dataclass(frozen=True)
@@ -77,12 +36,12 @@ class TableComparison:
 
 
 def compare_training_with_gold(
-    url: MySqlUrl, configs: TableConfigSet | None = None
+    url: MySqlSettings, groups: TableGroupSet | None = None
 ) -> list[TableComparison]:
     """Row counts and CHECKSUM TABLE of every enabled training table and its gold copy."""
-    specs = (configs or load_table_configs()).enabled_tables()
+    specs = (groups or load_table_groups()).enabled_tables()
     comparisons = []
-    with connect(url) as connection, connection.cursor() as cursor:
+    with connect(url, workflow_session=False) as connection, connection.cursor() as cursor:
         for spec in specs:
             measured = []
             for table in (spec.training_table, spec.gold_table):
@@ -102,7 +61,7 @@ def compare_training_with_gold(
     return comparisons
 
 
-def print_training_vs_gold(url: MySqlUrl, out: TextIO) -> bool:
+def print_training_vs_gold(url: MySqlSettings, out: TextIO) -> bool:
     """Print whether every training table equals its gold copy; True when all do."""
     comparisons = compare_training_with_gold(url)
     for c in comparisons:
@@ -121,8 +80,9 @@ def run_reset(
     report_dir: Path,
     timeout: float,
     databases: LocalDatabases | None = None,
+    on_step: OnStep = ignore_step,
 ) -> ExitCode:
-    """Execute the reset state machine locally; exit code per DESIGN §6.
+    """Execute the reset state machine locally; exit code per docs/design.md §6.
 
     ``tables`` is the comma-separated ``--tables`` value (None: every enabled table). Bad
     table names are rejected here, before any database is touched (exit 2).
@@ -141,4 +101,5 @@ def run_reset(
         report_dir=report_dir,
         timeout=timeout,
         print_summary=print_reset_summary,
+        on_step=on_step,
     )

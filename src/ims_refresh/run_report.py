@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import ValidationError
+
 from ims_refresh.progress import duration_text
+from training_refresh.messages.common import validation_problems
+from training_refresh.messages.gold_load import GoldLoadReport
+from training_refresh.messages.reset import ResetReport
 
 
 def execution_name(workflow: str) -> str:
@@ -23,54 +29,109 @@ def save_report(report: dict[str, Any], report_dir: Path) -> Path:
     return path
 
 
-def print_gold_load_summary(report: dict[str, Any], out: TextIO) -> None:
-    customers = report.get("customers", {})
-    preview = bool(report.get("dry_run"))
+def print_gold_load_summary(report: Mapping[str, Any], out: TextIO) -> None:
+    _print_gold_load(GoldLoadReport.model_validate(report), out)
+
+
+def _print_gold_load(report: GoldLoadReport, out: TextIO) -> None:
+    customers = report.customers
+    preview = report.dry_run
     print(
-        f"gold load {'preview ' if preview else ''}{report['status']} - run {report['run_id']}, "
-        f"as of {report.get('as_of')}, "
-        f"{report.get('duration_seconds', 0):.1f} s",
+        f"gold load {'preview ' if preview else ''}{report.status} - run {report.run_id}, "
+        f"as of {report.as_of}, "
+        f"{report.duration_seconds:.1f} s",
         file=out,
     )
     print(
-        f"customers: {customers.get('requested', 0)} requested, {customers.get('found', 0)} "
-        f"found, {customers.get('missing', 0)} missing",
+        f"customers: {customers.requested} requested, {customers.found} "
+        f"found, {customers.missing} missing",
         file=out,
     )
-    sample = customers.get("missing_sample") or []
+    sample = customers.missing_sample
     if sample:
-        more = customers.get("missing", 0) - len(sample)
+        more = customers.missing - len(sample)
         shown = ", ".join(str(n) for n in sample[:10])
         tail = f" and {more + len(sample) - 10} more" if len(sample) > 10 or more > 0 else ""
         print(f"  missing from the warehouse: {shown}{tail}", file=out)
-    for config in report.get("configs", []):
-        print(f"  {config['config']:<18} {config['status']}", file=out)
-        for table, counts in sorted(config.get("tables", {}).items()):
+    for config in report.configs:
+        print(f"  {config.config!s:<18} {config.status}", file=out)
+        for table, counts in sorted(config.tables.items()):
             written = (
-                "(preview: nothing written)"
-                if preview
-                else f"{counts.get('rows_written', 0):>9} written"
+                "(preview: nothing written)" if preview else f"{counts.rows_written:>9} written"
             )
-            print(f"    {table:<22} {counts.get('rows_read', 0):>9} read {written}", file=out)
-    for error in report.get("errors", []):
-        where = error.get("config") or "input"
-        print(f"error [{where}] {error.get('name')}: {error.get('message')}", file=out)
+            print(f"    {table:<22} {counts.rows_read:>9} read {written}", file=out)
+    for error in report.errors:
+        where = error.config or "input"
+        print(f"error [{where}] {error.name}: {error.message}", file=out)
+
+
+def print_reset_summary(report: Mapping[str, Any], out: TextIO) -> None:
+    """The short human summary of a reset run report."""
+    _print_reset(ResetReport.model_validate(report), out)
+
+
+def _print_reset(report: ResetReport, out: TextIO) -> None:
+    print(
+        f"reset {report.status} - run {report.run_id}, {len(report.tables)} table(s), "
+        f"{report.rows_copied} rows, {report.duration_seconds:.1f} s",
+        file=out,
+    )
+    lease = report.lease
+    if lease.waited_for_gold_loads:
+        print(
+            f"  waited {lease.waited_for_gold_loads_seconds:.1f} s for gold load(s) "
+            f"{', '.join(lease.waited_for_gold_loads)}",
+            file=out,
+        )
+    if lease.superseded_resets:
+        print(f"  took over from reset(s) {', '.join(lease.superseded_resets)}", file=out)
+    if report.leftovers_dropped:
+        print(
+            f"  dropped leftovers of an earlier reset: {', '.join(report.leftovers_dropped)}",
+            file=out,
+        )
+    for table in report.tables:
+        print(
+            f"  {table.table!s:<22} {table.rows_written:>9} rows  "
+            f"{table.status:<12} copy {table.copy_seconds:.2f} s",
+            file=out,
+        )
+    if report.swap.status == "swapped":
+        print(
+            f"  all tables swapped in one RENAME ({report.swap.attempts} attempt(s), "
+            f"{report.swap.duration_seconds:.2f} s)",
+            file=out,
+        )
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=out)
+    for error in report.errors:
+        where = error.table or error.step or "reset"
+        print(f"error [{where}] {error.name}: {error.message}", file=out)
 
 
 # --- deployed executions (ims-refresh status / runs / start --wait) ---------------------
 
 
-def print_report_summary(report: dict[str, Any], out: TextIO) -> None:
-    """The human summary of either workflow's run report."""
+def parse_report(report: Mapping[str, Any]) -> GoldLoadReport | ResetReport:
+    """Either workflow's run report (or a stand-in of one), by its ``workflow``."""
     if report.get("workflow") == "reset":
-        # Imported here: reset_command imports local_execution, which imports this module.
-        from ims_refresh.reset_command import print_reset_summary  # noqa: PLC0415
+        return ResetReport.model_validate(report)
+    return GoldLoadReport.model_validate(report)
 
-        print_reset_summary(report, out)
+
+def print_report_summary(report: Mapping[str, Any], out: TextIO) -> None:
+    """The human summary of either workflow's run report."""
+    try:
+        parsed = parse_report(report)
+    except ValidationError as error:
+        print(f"the run report cannot be read: {validation_problems(error)}", file=out)
+        return
+    if isinstance(parsed, ResetReport):
+        _print_reset(parsed, out)
     else:
-        print_gold_load_summary(report, out)
-    if report.get("note"):
-        print(f"note: {report['note']}", file=out)
+        _print_gold_load(parsed, out)
+    if parsed.note:
+        print(f"note: {parsed.note}", file=out)
 
 
 def _took(execution: dict[str, Any]) -> str:
@@ -100,34 +161,43 @@ def describe_input(request: Any) -> str:
 def outcome_per_unit(view: dict[str, Any]) -> str | None:
     """``configs: cus_email loaded, customer failed (WarehouseQueryError)`` from the run
     report, or from the progress of a running execution."""
-    report = view.get("report") or {}
-    items: list[tuple[str, str, str | None]] = []
-    if report.get("configs"):
-        kind = "configs"
-        for config in report["configs"]:
-            error = (config.get("error") or {}).get("name")
-            items.append((str(config.get("config")), str(config.get("status")), error))
-    elif report.get("tables") and isinstance(report["tables"], list):
-        kind = "tables"
-        errors = {e.get("table"): e.get("name") for e in report.get("errors") or []}
-        for table in report["tables"]:
-            items.append(
-                (str(table.get("table")), str(table.get("status")), errors.get(table.get("table")))
-            )
+    items = _report_items(view.get("report") or {})
+    if items is not None:
+        kind, listed = items
     elif view.get("progress") and view["progress"].get("items"):
         progress = view["progress"]
         kind = f"{progress['unit']}s"
-        for item in progress["items"]:
-            items.append(
-                (str(item["name"]), str(item["status"]), (item.get("error") or {}).get("name"))
-            )
+        listed = [
+            (str(item["name"]), str(item["status"]), (item.get("error") or {}).get("name"))
+            for item in progress["items"]
+        ]
     else:
         return None
-    statuses = {status for _, status, _ in items}
-    if len(statuses) == 1 and not any(error for _, _, error in items):
-        return f"{kind}: all {len(items)} {statuses.pop()}"
-    shown = [f"{name} {status}" + (f" ({error})" if error else "") for name, status, error in items]
+    statuses = {status for _, status, _ in listed}
+    if len(statuses) == 1 and not any(error for _, _, error in listed):
+        return f"{kind}: all {len(listed)} {statuses.pop()}"
+    shown = [
+        f"{name} {status}" + (f" ({error})" if error else "") for name, status, error in listed
+    ]
     return f"{kind}: {', '.join(shown)}"
+
+
+def _report_items(
+    report: Mapping[str, Any],
+) -> tuple[str, list[tuple[str, str, str | None]]] | None:
+    """``configs`` or ``tables`` of a run report with status and error name, if it has any."""
+    try:
+        parsed = parse_report(report) if report else None
+    except ValidationError:
+        return None
+    if isinstance(parsed, GoldLoadReport) and parsed.configs:
+        return "configs", [
+            (str(c.config), c.status, c.error.name if c.error else None) for c in parsed.configs
+        ]
+    if isinstance(parsed, ResetReport) and parsed.tables:
+        errors = {e.table: e.name for e in parsed.errors}
+        return "tables", [(str(t.table), t.status, errors.get(t.table)) for t in parsed.tables]
+    return None
 
 
 def _is_real_report(view: dict[str, Any]) -> bool:

@@ -16,19 +16,19 @@ from support import (
 )
 
 from ims_refresh.cli import main
-from ims_refresh.settings import LocalDatabases
+from ims_refresh.settings import LocalDatabases, LocalEnvName
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
-from training_refresh.table_configs import load_table_configs
+from training_refresh.table_groups import load_table_groups
 
 AS_OF = DEMO_AS_OF.isoformat()
-GOLD_TABLES = [spec.gold_table for spec in load_table_configs().all_tables()]
+GOLD_TABLES = [spec.gold_table for spec in load_table_groups().all_tables()]
 
 
 @pytest.fixture
 def use_databases(databases: LocalDatabases, monkeypatch: pytest.MonkeyPatch) -> LocalDatabases:
     training = databases.training
-    monkeypatch.setenv("IMS_TRAINING_DB_URL", mysql_url_text(training))
-    monkeypatch.setenv("IMS_WAREHOUSE_URL", databases.warehouse_url)
+    monkeypatch.setenv(LocalEnvName.TRAINING_DB_URL, mysql_url_text(training))
+    monkeypatch.setenv(LocalEnvName.WAREHOUSE_URL, databases.warehouse_url)
     return databases
 
 
@@ -51,7 +51,7 @@ def gold_customers(databases: LocalDatabases) -> set[int]:
 def test_gold_load_names_the_design_examples_exactly(
     use_databases: LocalDatabases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Given a scenario with the DESIGN §4 example customers
+    # Given a scenario with the docs/design.md §4 example customers
     scenario = write_scenario(tmp_path / "s.csv", [7, 6766, 1234567])
     # When it is gold-loaded
     assert run_gold_load(tmp_path, scenario) == 0
@@ -75,9 +75,7 @@ def test_gold_load_names_the_design_examples_exactly(
     report = latest_report(tmp_path)
     assert report["status"] == "succeeded"
     assert report["customers"] == {"requested": 3, "found": 3, "missing": 0, "missing_sample": []}
-    assert {c["config"] for c in report["configs"]} == {
-        c.name for c in load_table_configs().configs
-    }
+    assert {c["config"] for c in report["configs"]} == {g.name for g in load_table_groups().groups}
 
 
 def test_runs_are_additive_and_a_rerun_changes_nothing(

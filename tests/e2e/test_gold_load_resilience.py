@@ -17,19 +17,21 @@ import pymysql
 import pytest
 from support import gold_load_arguments, mysql_query, mysql_url_text, table_checksums
 
-from ims_refresh.settings import MySqlUrl
+from ims_refresh.settings import LocalEnvName, MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF, build_warehouse
-from training_refresh.table_configs import load_table_configs
+from training_refresh.adapters.mysql import connect
+from training_refresh.env_names import EnvName
+from training_refresh.table_groups import load_table_groups
 
-GOLD_TABLES = [spec.gold_table for spec in load_table_configs().all_tables()]
+GOLD_TABLES = [spec.gold_table for spec in load_table_groups().all_tables()]
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/"
 
 
 def cli_env(training: MySqlUrl, warehouse_url: str, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
-        "IMS_TRAINING_DB_URL": mysql_url_text(training),
-        "IMS_WAREHOUSE_URL": warehouse_url,
+        LocalEnvName.TRAINING_DB_URL: mysql_url_text(training),
+        LocalEnvName.WAREHOUSE_URL: warehouse_url,
         **extra,
     }
 
@@ -44,7 +46,7 @@ def second_training_db() -> Iterator[MySqlUrl]:
     url = MySqlUrl.parse(f"mysql://root@127.0.0.1:3306/ims_test_{uuid.uuid4().hex[:10]}")
     yield url
     with (
-        pymysql.connect(host="127.0.0.1", user="root", autocommit=True) as server,
+        connect(url.without_database(), workflow_session=False) as server,
         server.cursor() as c,
     ):
         c.execute(f"DROP DATABASE IF EXISTS `{url.database}`")
@@ -67,7 +69,7 @@ def test_a_killed_load_rerun_leaves_what_an_uninterrupted_load_leaves(
     customers = all_customers(shared_warehouse_url)[:150]
     scenario = tmp_path / "all.csv"
     scenario.write_text("customer_number\n" + "\n".join(map(str, customers)) + "\n", "utf-8")
-    small_chunks = {"IMS_CUSTOMERS_PER_CHUNK": "10"}
+    small_chunks = {EnvName.CUSTOMERS_PER_CHUNK: "10"}
     # And the result of an uninterrupted load into one database
     subprocess.run(
         gold_load_command(scenario, tmp_path / "r1"),

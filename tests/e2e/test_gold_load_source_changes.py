@@ -15,10 +15,10 @@ import pytest
 from support import gold_load_arguments, mysql_query, mysql_url_text
 
 from ims_refresh.cli import main
-from ims_refresh.settings import LocalDatabases, MySqlUrl
+from ims_refresh.settings import LocalDatabases, LocalEnvName, MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
 from training_refresh.anonymize import ANONYMIZERS  # noqa: F401 - the seed lists load with it
-from training_refresh.table_configs import load_table_configs
+from training_refresh.table_groups import load_table_groups
 
 AS_OF = DEMO_AS_OF.isoformat()
 NEXT_DAY = DEMO_AS_OF + timedelta(days=1)
@@ -32,8 +32,8 @@ FICTIONAL_NAMES = set(SEED_NAMES["first_names"]) | set(SEED_NAMES["last_names"])
 def own_databases(
     training_db: MySqlUrl, own_warehouse_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> LocalDatabases:
-    monkeypatch.setenv("IMS_TRAINING_DB_URL", mysql_url_text(training_db))
-    monkeypatch.setenv("IMS_WAREHOUSE_URL", own_warehouse_url)
+    monkeypatch.setenv(LocalEnvName.TRAINING_DB_URL, mysql_url_text(training_db))
+    monkeypatch.setenv(LocalEnvName.WAREHOUSE_URL, own_warehouse_url)
     return LocalDatabases(training=training_db, warehouse_url=own_warehouse_url)
 
 
@@ -280,7 +280,7 @@ def test_no_source_pii_reaches_mysql_or_the_logs(
     assert "gold load planned" in logs  # the Lambda code's INFO lines are really captured
     # Then no source value appears in any gold table or in the output
     gold_text = []
-    for spec in load_table_configs().all_tables():
+    for spec in load_table_groups().all_tables():
         for row in mysql_query(own_databases.training, f"SELECT * FROM `{spec.gold_table}`"):
             gold_text.extend(str(v) for v in row if v is not None)
     gold_blob = "\n".join(gold_text)

@@ -7,8 +7,8 @@ from pathlib import Path
 from ims_refresh.local.mysql_setup import ensure_training_tables
 from ims_refresh.local.runtime import WORK_BUCKET, LocalRuntime
 from ims_refresh.settings import LocalDatabases
-from training_refresh.gold_load import WorkLocations
-from training_refresh.table_configs import load_table_configs
+from training_refresh.gold_load.work import WorkLocations
+from training_refresh.table_groups import load_table_groups
 
 
 def test_a_bad_scenario_file_in_s3_fails_the_execution_with_its_error_name(
@@ -17,7 +17,7 @@ def test_a_bad_scenario_file_in_s3_fails_the_execution_with_its_error_name(
     # Given a scenario file with a bad line, uploaded without local validation
     bad = tmp_path / "bad.csv"
     bad.write_text("customer_number\n7\nseven\n", "utf-8")
-    ensure_training_tables(databases.training, load_table_configs())
+    ensure_training_tables(databases.training, load_table_groups())
     with LocalRuntime(databases) as runtime:
         uri = runtime.upload_scenario_file(bad)
         # When the state machine is started on it
@@ -33,7 +33,7 @@ def test_a_bad_scenario_file_in_s3_fails_the_execution_with_its_error_name(
 
 
 def test_a_missing_scenario_file_is_bad_input(databases: LocalDatabases) -> None:
-    ensure_training_tables(databases.training, load_table_configs())
+    ensure_training_tables(databases.training, load_table_groups())
     with LocalRuntime(databases) as runtime:
         outcome = runtime.execute(
             "gold-load",

@@ -1,7 +1,7 @@
 """The reset end to end: reset_command.run_reset → local runtime → ASL → handlers → MariaDB.
 
-Kill tests run the reset in a subprocess whose ``training_refresh.reset.checkpoint`` hook
-is replaced by one that stops at a named point (see RESET_RUNNER), then SIGKILL it there.
+Kill tests run the reset in a subprocess whose step hook (``on_step``) stops at a named
+point (see RESET_RUNNER), then SIGKILL it there.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 import pymysql
 import pytest
+from fakes.hooks import StepHooks
 from reset_support import (
     EXPECTED_TABLES,
     GOLD_TABLES,
@@ -41,18 +42,19 @@ from ims_refresh.reset_command import (
     print_training_vs_gold,
     run_reset,
 )
-from ims_refresh.settings import LocalDatabases, MySqlUrl
+from ims_refresh.settings import LocalDatabases, LocalEnvName, MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
-from training_refresh import refresh_lock
+from training_refresh.env_names import EnvName
 from training_refresh.errors import ResetInProgressError
-from training_refresh.refresh_lock import (
+from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.lease import (
     LEASE_TABLE,
     LeaseTimes,
     acquire_gold_load_lease,
     live_leases,
     release_gold_load_lease,
 )
-from training_refresh.reset_workflow import reset_report_location
+from training_refresh.reset.report import reset_report_location
 
 NO_WAIT = LeaseTimes(ttl_seconds=60, wait_seconds=0)
 
@@ -68,13 +70,22 @@ def db(databases: LocalDatabases) -> LocalDatabases:
 
 @pytest.fixture(autouse=True)
 def quick_lease_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("IMS_RESET_WAIT_SECONDS", "1")
-    monkeypatch.setenv("IMS_LEASE_POLL_SECONDS", "0.1")
+    monkeypatch.setenv(EnvName.RESET_WAIT_SECONDS, "1")
+    monkeypatch.setenv(EnvName.LEASE_POLL_SECONDS, "0.1")
 
 
-def reset(tmp_path: Path, databases: LocalDatabases, tables: str | None = None) -> ExitCode:
+def reset(
+    tmp_path: Path,
+    databases: LocalDatabases,
+    tables: str | None = None,
+    on_step: OnStep = ignore_step,
+) -> ExitCode:
     return run_reset(
-        tables=tables, report_dir=tmp_path / "reports", timeout=120, databases=databases
+        tables=tables,
+        report_dir=tmp_path / "reports",
+        timeout=120,
+        databases=databases,
+        on_step=on_step,
     )
 
 
@@ -201,6 +212,29 @@ def test_a_column_mismatch_fails_the_run_naming_the_columns(
     assert live(db.training) == []
 
 
+def test_a_value_mysql_rejects_reaches_neither_the_report_nor_the_summary(
+    db: LocalDatabases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a gold copy that lost its primary key and holds one order twice
+    with connect(db.training) as connection, connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE IMS_ORDER_GOLD DROP PRIMARY KEY")
+        cursor.execute("SELECT MIN(ORDER_NO) FROM IMS_ORDER_GOLD")
+        order_no = str(cursor.fetchone()[0])
+        cursor.execute("INSERT INTO IMS_ORDER_GOLD SELECT * FROM IMS_ORDER_GOLD LIMIT 1")
+    before = checksums(db.training, TRAINING_TABLES)
+    # When the reset runs, MySQL refuses that table's copy ("Duplicate entry '<order>' ...")
+    assert reset(tmp_path, db) == ExitCode.FAILED
+    # Then the report names the table and the error, but the order number is nowhere
+    report = latest_report(tmp_path)
+    [error] = report["errors"]
+    assert (error["table"], error["name"]) == ("IMS_ORDER", "TrainingDatabaseError")
+    assert "Duplicate entry '<redacted>'" in error["message"]
+    assert order_no not in json.dumps(report)
+    assert order_no not in capsys.readouterr().out
+    # And nothing was swapped
+    assert checksums(db.training, TRAINING_TABLES) == before
+
+
 # --- gold loads --------------------------------------------------------------------------
 
 
@@ -227,20 +261,12 @@ def test_a_reset_during_a_gold_load_waits_for_it(
     db: LocalDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a gold load that holds its lease until it sees the reset waiting for it
-    monkeypatch.setenv("IMS_RESET_WAIT_SECONDS", "60")
+    monkeypatch.setenv(EnvName.RESET_WAIT_SECONDS, "60")
     with connect(db.training) as connection:
         acquire_gold_load_lease(connection, "gold-load-running", NO_WAIT)
     reset_is_waiting = threading.Event()
-    wait_until = refresh_lock._wait_until
-
-    def observed_wait(connection, attempt, times, sleep):  # type: ignore[no-untyped-def]
-        def signal_then_sleep(seconds: float) -> None:
-            reset_is_waiting.set()
-            sleep(seconds)
-
-        return wait_until(connection, attempt, times, signal_then_sleep)
-
-    monkeypatch.setattr(refresh_lock, "_wait_until", observed_wait)
+    hooks = StepHooks()
+    hooks.at("reset-lease-wait", reset_is_waiting.set)
 
     def finish_gold_load() -> None:
         assert reset_is_waiting.wait(timeout=60)
@@ -252,7 +278,7 @@ def test_a_reset_during_a_gold_load_waits_for_it(
     finisher.start()
     # When the reset runs
     try:
-        assert reset(tmp_path, db) == ExitCode.SUCCESS
+        assert reset(tmp_path, db, on_step=hooks) == ExitCode.SUCCESS
     finally:
         finisher.join()
     # Then it waited for the gold load and copied the finished gold state
@@ -264,27 +290,25 @@ def test_a_reset_during_a_gold_load_waits_for_it(
 
 
 GOLD_LOAD_RUNNER = '''
-"""A real local gold load whose chunks are slowed down, for the reset-vs-gold-load test."""
+"""A real local gold load whose chunks wait (a minute at most) until the reset waits too."""
 import sys, time
 from pathlib import Path
 
-import training_refresh.gold_load as gold_load
-
-scenario, report_dir, pause = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
-original_replace = gold_load.replace_customers
-
-
-def slow_replace(connection, customers, tables):
-    time.sleep(pause)
-    return original_replace(connection, customers, tables)
-
-
-gold_load.replace_customers = slow_replace
-
 from ims_refresh.gold_load_command import run_gold_load
 
+scenario, report_dir, reset_waits = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+
+
+def hold_merges(name):
+    if name.startswith("merge-chunk:"):
+        deadline = time.monotonic() + 60
+        while not reset_waits.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
 sys.exit(int(run_gold_load(
-    scenarios=scenario, as_of=sys.argv[4], tables=None, report_dir=report_dir, timeout=300
+    scenarios=scenario, as_of=sys.argv[4], tables=None, report_dir=report_dir, timeout=300,
+    on_step=hold_merges,
 )))
 '''
 
@@ -293,8 +317,8 @@ def cli_env(databases: LocalDatabases, **extra: str) -> dict[str, str]:
     training = databases.training
     return {
         **os.environ,
-        "IMS_TRAINING_DB_URL": mysql_url_text(training),
-        "IMS_WAREHOUSE_URL": databases.warehouse_url,
+        LocalEnvName.TRAINING_DB_URL: mysql_url_text(training),
+        LocalEnvName.WAREHOUSE_URL: databases.warehouse_url,
         **extra,
     }
 
@@ -311,7 +335,7 @@ def test_a_reset_started_during_a_real_gold_load_waits_and_copies_the_complete_g
     databases: LocalDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given empty gold copies and a real gold load of every warehouse customer running,
-    # each of its chunks slowed down by two seconds
+    # whose chunks wait until a reset waits for the gold load
     create_tables(databases.training)
     with psycopg.connect(databases.warehouse_url) as warehouse:
         customers = [
@@ -330,7 +354,7 @@ def test_a_reset_started_during_a_real_gold_load_waits_and_copies_the_complete_g
             str(runner),
             str(scenario),
             str(tmp_path / "gold"),
-            "2",
+            str(tmp_path / "reset-waits"),
             DEMO_AS_OF.isoformat(),
         ],
         env=cli_env(databases),
@@ -345,8 +369,10 @@ def test_a_reset_started_during_a_real_gold_load_waits_and_copies_the_complete_g
             time.sleep(0.1)
         [gold_run] = live_gold_load_runs(databases.training)
         # When a reset starts while the gold load runs
-        monkeypatch.setenv("IMS_RESET_WAIT_SECONDS", "120")
-        assert reset(tmp_path, databases) == ExitCode.SUCCESS
+        hooks = StepHooks()
+        hooks.at("reset-lease-wait", (tmp_path / "reset-waits").touch)
+        monkeypatch.setenv(EnvName.RESET_WAIT_SECONDS, "120")
+        assert reset(tmp_path, databases, on_step=hooks) == ExitCode.SUCCESS
         # Then the gold load had finished when the reset copied (it waited for it)
         assert gold_load.wait(timeout=120) == 0
     finally:
@@ -368,7 +394,7 @@ RESET_RUNNER = """
 import sys, time
 from pathlib import Path
 
-import training_refresh.reset as reset
+from ims_refresh.reset_command import run_reset
 
 marker, point, report_dir = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 
@@ -379,15 +405,7 @@ def stop_here(name):
         time.sleep(600)
 
 
-reset.checkpoint = stop_here
-
-from ims_refresh.reset_command import (
-    compare_training_with_gold,
-    print_training_vs_gold,
-    run_reset,
-)
-
-sys.exit(int(run_reset(tables=None, report_dir=report_dir, timeout=600)))
+sys.exit(int(run_reset(tables=None, report_dir=report_dir, timeout=600, on_step=stop_here)))
 """
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 import psycopg
 import pytest
+from fakes.hooks import StepHooks
 from reset_support import connect
 from support import mysql_query, warehouse_customers, write_scenario
 
@@ -28,9 +29,9 @@ from ims_refresh.local.mysql_setup import ensure_training_tables
 from ims_refresh.local.runtime import REGION, SCENARIO_BUCKET, WORK_BUCKET, LocalRuntime
 from ims_refresh.settings import LocalDatabases
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
-from training_refresh import gold_load
-from training_refresh.refresh_lock import acquire_gold_load_lease, release_gold_load_lease
-from training_refresh.table_configs import load_table_configs
+from training_refresh.env_names import EnvName
+from training_refresh.lease import acquire_gold_load_lease, release_gold_load_lease
+from training_refresh.table_groups import load_table_groups
 
 AS_OF = DEMO_AS_OF.isoformat()
 SCENARIO_PREFIX = "ims-training/"
@@ -49,16 +50,24 @@ def deployed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "IMS_REPORTS_BUCKET",
     ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("IMS_RESET_WAIT_SECONDS", "1")
-    monkeypatch.setenv("IMS_LEASE_POLL_SECONDS", "0.1")
+    monkeypatch.setenv(EnvName.RESET_WAIT_SECONDS, "1")
+    monkeypatch.setenv(EnvName.LEASE_POLL_SECONDS, "0.1")
 
 
 @pytest.fixture
-def stack(databases: LocalDatabases, deployed_environment: None) -> Iterator[LocalRuntime]:
+def step_hooks() -> StepHooks:
+    """What the deployed Lambdas do at each step; a test may slow one down."""
+    return StepHooks()
+
+
+@pytest.fixture
+def stack(
+    databases: LocalDatabases, deployed_environment: None, step_hooks: StepHooks
+) -> Iterator[LocalRuntime]:
     """The deployed stack: both state machines, the scenario and reports buckets, and a
     training database whose tables exist (as they do in RDS)."""
-    ensure_training_tables(databases.training, load_table_configs())
-    with LocalRuntime(databases) as runtime:
+    ensure_training_tables(databases.training, load_table_groups())
+    with LocalRuntime(databases, on_step=step_hooks) as runtime:
         yield runtime
         _wait_for_all_executions(runtime)
 
@@ -198,7 +207,7 @@ def test_a_failing_config_fails_the_run_with_exit_code_1(
         connection.execute("DROP TABLE oframe_prd_s.ims_mason_preferences")
     customers = warehouse_customers(own_warehouse_url, 5)
     scenario = write_scenario(tmp_path / "s.csv", customers)
-    ensure_training_tables(databases.training, load_table_configs())
+    ensure_training_tables(databases.training, load_table_groups())
     with LocalRuntime(databases) as runtime:
         try:
             # When a gold load is started and followed
@@ -378,7 +387,7 @@ def test_a_dry_run_start_previews_and_writes_nothing(
     assert "customer counted: IMS_CUSTOMER 9 rows read" in out
     assert "gold load preview succeeded" in out
     assert "(preview: nothing written)" in out
-    for spec in load_table_configs().all_tables():
+    for spec in load_table_groups().all_tables():
         assert gold_rows(databases, spec.gold_table) == 0
     (execution,) = executions(env_deployment, "gold-load")
     report = read_report(f"s3://{WORK_BUCKET}/reports/gold-load/{execution['name']}.json")
@@ -394,16 +403,10 @@ def test_a_wait_timeout_exits_3_and_the_execution_keeps_running(
     env_deployment: LocalRuntime,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    step_hooks: StepHooks,
 ) -> None:
     # Given a gold load whose planning takes a while
-    slow = gold_load._existing_customers
-
-    def slow_existing_customers(*args: Any, **kwargs: Any) -> list[int]:
-        time.sleep(1.5)
-        return slow(*args, **kwargs)
-
-    monkeypatch.setattr(gold_load, "_existing_customers", slow_existing_customers)
+    step_hooks.at("check-customers", lambda: time.sleep(1.5))
     scenario = write_scenario(tmp_path / "s.csv", warehouse_customers(databases.warehouse_url, 4))
     # When it is started with a wait shorter than that
     code = main(

@@ -44,7 +44,8 @@ def _variant(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def variants(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """Settings cdk.json does not show: Redshift Serverless with IAM auth, a provisioned
-    cluster with a database user, a CA bundle, customer managed KMS keys, no trigger."""
+    cluster with a database user, a test CA bundle, customer managed KMS keys, no trigger,
+    VPC endpoints made by the stack (dbuser)."""
     dev = cdk_context()["ims:stages"]["dev"]
     account = dev["account"]
     serverless = _variant(
@@ -68,6 +69,12 @@ def variants(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     dbuser = _variant(
         dev,
         warehouse={"database": "oframe", "cluster_id": "dw-cluster", "db_user": "ims_training"},
+        vpc={
+            **dev["vpc"],
+            "create_endpoints": True,
+            # both private subnets use one route table
+            "private_route_table_ids": ["rtb-aaaaaaaaaaaaaaaa1", "rtb-aaaaaaaaaaaaaaaa1"],
+        },
     )
     return synthesize_stacks(
         {"svless": serverless, "dbuser": dbuser}, tmp_path_factory.mktemp("cdk.variants")

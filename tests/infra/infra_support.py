@@ -12,6 +12,7 @@ from typing import Any
 from aws_cdk import App
 from aws_cdk.assertions import Template
 
+from stacks.bundling import Runner
 from stacks.constants import PROJECT_ROOT
 from stacks.nag import add_nag_checks
 from stacks.training_refresh_stack import TrainingRefreshStack, stack_name
@@ -56,14 +57,21 @@ def synthesize_stacks(
     workflows: Sequence[Workflow] | None = None,
     handlers: Mapping[str, str] | None = None,
     nag: bool = True,
+    pip_runner: Runner | None = None,
 ) -> Synthesized:
-    """Build stacks from stage settings directly (variants that cdk.json does not hold)."""
+    """Build stacks from stage settings directly (variants that cdk.json does not hold).
+
+    With ``pip_runner`` the Lambda asset is really bundled, with that runner in place of
+    the pip install (so the asset holds the package and the CA bundle, but no wheels)."""
     from stacks.config import load_stages
 
     context = cdk_context()
     context.pop("ims:stages")
-    cdk_app = App(context={**context, **SKIP_BUNDLING}, outdir=str(outdir))
+    bundling = SKIP_BUNDLING if pip_runner is None else {}
+    cdk_app = App(context={**context, **bundling}, outdir=str(outdir))
     extra: dict[str, Any] = {}
+    if pip_runner is not None:
+        extra["pip_runner"] = pip_runner
     if workflows is not None:
         extra["workflows"] = workflows
     if handlers is not None:
@@ -118,6 +126,23 @@ def render(value: Any) -> Any:
             return separator.join(str(render(part)) for part in parts)
         return {key: render(item) for key, item in value.items()}
     return value
+
+
+def retained_name(value: Any) -> str:
+    """A name made by stacks.naming, as text: ``/aws/lambda/dev-ImsTraining-X-{stack-id}``
+    (the part cut from the stack's own id shown as ``{stack-id}``, other references as
+    ``${X}``). A plain string comes back as it is."""
+    if isinstance(value, str):
+        return value
+    separator, parts = value["Fn::Join"]
+    return separator.join(
+        part
+        if isinstance(part, str)
+        else "{stack-id}"
+        if "AWS::StackId" in json.dumps(part)
+        else str(render(part))
+        for part in parts
+    )
 
 
 def as_list(value: Any) -> list[Any]:

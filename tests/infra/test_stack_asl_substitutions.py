@@ -9,7 +9,7 @@ from infra_support import Synthesized, props, state_machines_by_name
 
 from stacks.constants import STATEMACHINES_DIR, pascal
 from stacks.workflows import PLACEHOLDER, WorkflowDefinitionError, load_workflows, placeholders_in
-from training_refresh.functions import HANDLERS, WORKFLOWS
+from training_refresh.registry import HANDLERS, WORKFLOWS
 
 
 def test_every_asl_placeholder_names_a_handler_and_every_handler_is_used():

@@ -18,8 +18,8 @@ from infra_support import (
 )
 
 from stacks.constants import pascal
-from stacks.workflows import Access, load_workflows, profile_for
-from training_refresh.functions import HANDLERS
+from stacks.workflows import load_workflows
+from training_refresh.registry import HANDLERS, Access, profile_for
 
 DATA_API_FOLLOW_UP = {
     "redshift-data:DescribeStatement",
@@ -52,6 +52,18 @@ RESOURCE_LESS_ACTIONS = {
 """The only actions a statement may grant on Resource "*" (none has resource-level control)."""
 
 PARTITION = "aws"  # a literal: every stage names its region
+
+RUN_FILES = {
+    # plan_gold_load writes the customers it found (work/gold-load/RUN/customers.json)
+    "training_refresh.handlers.gold_load.plan": (set(), {"/work/*"}),
+    # load_config reads them back (get_json: HeadObject + GetObject), writes nothing
+    "training_refresh.handlers.gold_load.load": ({"/work/*"}, set()),
+    # build_report and build_reset_report only write reports/WORKFLOW/RUN.json
+    "training_refresh.handlers.gold_load.report": (set(), {"/reports/*"}),
+    "training_refresh.handlers.reset.report": (set(), {"/reports/*"}),
+}
+"""(reads, writes) in the reports bucket by handler, from the code paths; the reset's
+prepare, copy and swap touch no S3 object."""
 
 
 def _function_statements(template: dict, handler: str) -> list[dict]:
@@ -136,15 +148,15 @@ def test_s3_access_is_the_scenario_prefix_and_the_run_file_prefixes(synth: Synth
             # And scenario files are readable under the configured prefix only
             scenario_objects = f"arn:{PARTITION}:s3:::{scenarios['bucket']}/{scenarios['prefix']}*"
             assert (scenario_objects in reads) == (Access.SCENARIOS in access)
-            # And run files are readable and writable under work/ and reports/ of the
-            # stack's own bucket only
-            run_files = {r for r in reads | writes if r.startswith("${ReportsBucket")}
-            if Access.WORK_FILES in access:
-                assert {r.split("}", 1)[1] for r in run_files} == {"/work/*", "/reports/*"}
-                assert {r for r in writes if r.startswith("${ReportsBucket")} == run_files
-            else:
-                assert not run_files
-            assert writes <= run_files, (stage, handler, writes)
+            # And in the stack's own bucket each reads and writes exactly what its code does
+            own_reads = {r.split("}", 1)[1] for r in reads if r.startswith("${ReportsBucket")}
+            own_writes = {r.split("}", 1)[1] for r in writes if r.startswith("${ReportsBucket")}
+            assert (own_reads, own_writes) == RUN_FILES.get(handler, (set(), set())), (
+                stage,
+                handler,
+            )
+            # And nothing is written anywhere else
+            assert len(own_writes) == len(writes), (stage, handler, writes)
 
 
 def test_functions_write_only_their_own_log_group(synth: Synthesized):

@@ -8,23 +8,40 @@ import re
 from pathlib import Path
 
 import pytest
-from infra_support import Synthesized, cdk_context, functions_by_handler, props, resources
+from infra_support import (
+    Synthesized,
+    cdk_context,
+    functions_by_handler,
+    props,
+    resources,
+    retained_name,
+)
 
 from stacks import constants
+from stacks.config import StageConfigError, load_stages
 from stacks.constants import function_base_name
-from stacks.workflows import FUNCTION_PROFILES, Access, profile_for
-from training_refresh.functions import HANDLERS
+from training_refresh.registry import HANDLERS, RUN_FILE_ACCESS, TASKS, Access, profile_for
 
-ADAPTER_ACCESS = {
-    "work_bucket": {Access.WORK_FILES},
-    "object_store": {Access.WORK_FILES},
+RUN_FILES = "some run-file access"
+DEPENDENCY_ACCESS: dict[str, set[Access] | str] = {
+    "object_store": RUN_FILES,
     "warehouse": {Access.WAREHOUSE},
-    "mysql_connector": {Access.TRAINING_DB},
-    "mysql_settings": {Access.TRAINING_DB},
     "connect_mysql": {Access.TRAINING_DB},
-    "customers_per_chunk": set(),
+    "table_groups": set(),
+    "today": set(),
+    "on_step": set(),
 }
-"""What each training_refresh.adapters function needs from AWS."""
+"""What each adapter of training_refresh.handlers.dependencies.Dependencies needs from AWS
+(RUN_FILES: one of the run-file accesses; which one follows the code paths, tested in
+test_stack_iam.py)."""
+SETTINGS_ACCESS: dict[str, set[Access] | str] = {
+    "WorkFilesSettings": RUN_FILES,
+    "DataApiSettings": {Access.WAREHOUSE},
+    "TrainingDbSettings": {Access.TRAINING_DB},
+    "GoldLoadSettings": set(),
+    "LeaseSettings": set(),
+}
+"""What the variables of each settings model (training_refresh.settings) locate."""
 
 
 def test_every_handler_is_one_function_named_after_its_stage(synth: Synthesized):
@@ -53,8 +70,8 @@ def test_functions_run_python_312_in_the_private_subnets_with_tracing(synth: Syn
             # Then it runs Python 3.12 on x86_64 (the platform the wheels are bundled for)
             assert properties["Runtime"] == "python3.12"
             assert properties["Architectures"] == ["x86_64"]
-            # And memory and timeout come from its profile (explained in stacks/workflows.py)
-            assert listed, f"{handler} has no profile in stacks/workflows.py"
+            # And memory and timeout come from its profile (explained in the registry)
+            assert listed, f"{handler} has no profile in training_refresh/registry.py"
             assert properties["MemorySize"] == profile.memory_mb
             assert properties["Timeout"] == profile.timeout_seconds
             assert properties["Timeout"] <= 900
@@ -86,7 +103,9 @@ def test_each_function_logs_to_its_own_log_group_with_the_stage_retention(synth:
 
             # Then it names an explicit log group of this stack, kept for the stage's days
             group = groups[group_id]["Properties"]
-            assert group["LogGroupName"] == f"/aws/lambda/{properties['FunctionName']}"
+            assert retained_name(group["LogGroupName"]) == (
+                f"/aws/lambda/{properties['FunctionName']}-{{stack-id}}"
+            )
             assert group["RetentionInDays"] == retention
 
 
@@ -125,10 +144,46 @@ def test_functions_get_the_powertools_and_resource_environment(synth: Synthesize
                 )
             else:
                 assert not any(name.startswith("IMS_REDSHIFT_") for name in environment)
-            if Access.WORK_FILES in access:
+            if access & RUN_FILE_ACCESS:
                 assert environment["IMS_WORK_BUCKET"] == {"Ref": _reports_bucket(template)}
             else:
                 assert "IMS_WORK_BUCKET" not in environment
+
+
+def test_no_function_records_its_response_in_x_ray(synth: Synthesized, variants: Synthesized):
+    for synthesized in (synth, variants):
+        for stage, template in synthesized.templates.items():
+            for handler, logical_id in functions_by_handler(template).items():
+                # Given a function's environment (tracing is active on every function)
+                environment = props(template, logical_id)["Environment"]["Variables"]
+
+                # Then Powertools' Tracer records no handler response (customer numbers),
+                # and records errors (redacted text, also in the execution history)
+                assert environment["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false", (
+                    stage,
+                    handler,
+                )
+                assert environment["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "true", (stage, handler)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
+        "POWERTOOLS_SERVICE_NAME",
+        "IMS_TRAINING_DB_CA_BUNDLE",
+        "IMS_REDSHIFT_DATABASE",
+        "IMS_WORK_BUCKET",
+    ],
+)
+def test_extra_environment_cannot_override_what_the_stack_sets(name: str):
+    # Given dev with a tuning variable that would override a stack setting
+    dev = cdk_context()["ims:stages"]["dev"]
+    dev["extra_environment"] = {name: "x"}
+
+    # Then the synth fails naming it
+    with pytest.raises(StageConfigError, match=f"'{name}' is set by the stack"):
+        load_stages({"dev": dev})
 
 
 def _reports_bucket(template: dict) -> str:
@@ -204,11 +259,12 @@ def test_every_published_metric_is_on_the_dashboard():
     assert published <= listed, f"add {sorted(published - listed)} to CUSTOM_METRICS"
 
 
-def _adapter_calls(tree: ast.Module, function: str) -> set[str]:
-    """adapters.X calls made by a module-level function, following local helpers."""
+def _uses(tree: ast.Module, function: str) -> set[str]:
+    """The dependencies (``dependencies.X``) and settings models a module-level function
+    uses, following local helpers."""
     bodies = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
     seen: set[str] = set()
-    calls: set[str] = set()
+    used: set[str] = set()
     pending = [function]
     while pending:
         name = pending.pop()
@@ -216,34 +272,38 @@ def _adapter_calls(tree: ast.Module, function: str) -> set[str]:
             continue
         seen.add(name)
         for node in ast.walk(bodies[name]):
-            if not isinstance(node, ast.Call):
-                continue
-            target = node.func
-            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
-                if target.value.id == "adapters":
-                    calls.add(target.attr)
-            elif isinstance(target, ast.Name):
-                pending.append(target.id)
-    return calls
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                if node.value.id == "dependencies":
+                    used.add(node.attr)
+            elif isinstance(node, ast.Name):
+                if node.id.endswith("Settings"):
+                    used.add(node.id)
+                pending.append(node.id)
+    return used
 
 
 @pytest.mark.parametrize("handler", sorted(HANDLERS.values()))
 def test_function_profiles_grant_what_the_handler_code_uses(handler: str):
-    # Given the adapters a handler calls (directly or through helpers of its module)
+    # Given the adapters and settings a handler uses (directly or through helpers)
     module, _, function = handler.rpartition(".")
     tree = ast.parse(_handler_modules()[module].read_text())
-    calls = _adapter_calls(tree, function)
-    unknown = calls - set(ADAPTER_ACCESS)
-    assert not unknown, f"map adapters.{sorted(unknown)} to an Access in this test"
+    used = _uses(tree, function)
+    access_of = DEPENDENCY_ACCESS | SETTINGS_ACCESS
+    unknown = used - set(access_of)
+    assert not unknown, f"map {sorted(unknown)} to an Access in this test"
+    assert "connect_mysql" in used or "object_store" in used  # the scan sees the handler
 
     # Then its profile grants every kind of access those adapters need
-    needed = set().union(*(ADAPTER_ACCESS[call] for call in calls)) if calls else set()
+    needs = [access_of[name] for name in used]
+    needed = set().union(*(n for n in needs if isinstance(n, set)))
     profile, listed = profile_for(handler)
-    assert listed, f"{handler}: add a profile to stacks/workflows.py"
-    assert needed <= profile.access, f"{handler} uses {calls}; profile has {profile.access}"
+    assert listed, f"{handler}: add a profile to training_refresh/registry.py"
+    assert needed <= profile.access, f"{handler} uses {used}; profile has {profile.access}"
+    if RUN_FILES in needs:
+        assert profile.access & RUN_FILE_ACCESS, f"{handler} uses the reports bucket"
 
 
 def test_only_the_planning_task_reads_scenario_files():
     # Given the profiles, Then scenario access is the plan task's alone
-    readers = {h for h, p in FUNCTION_PROFILES.items() if Access.SCENARIOS in p.access}
+    readers = {t.handler for t in TASKS if Access.SCENARIOS in t.profile.access}
     assert readers == {"training_refresh.handlers.gold_load.plan"}

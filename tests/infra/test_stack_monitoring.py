@@ -7,7 +7,7 @@ import json
 from infra_support import Synthesized, cdk_context, props, resources, state_machines_by_name
 
 from stacks.constants import CUSTOM_METRICS, pascal
-from training_refresh.functions import WORKFLOWS
+from training_refresh.registry import WORKFLOWS
 
 OUTCOMES = {
     "ExecutionsFailed": "Failed",
@@ -140,3 +140,26 @@ def test_dashboard_shows_executions_durations_and_the_lambda_metrics(synth: Synt
         # And the Lambdas' durations, errors and throttles
         assert "Lambda duration, maximum (ms; timeout is the limit)" in titles
         assert "Lambda errors and throttles" in titles
+
+
+def test_cloudwatch_may_publish_alarms_of_this_account_only(synth: Synthesized):
+    for stage, template in synth.templates.items():
+        account = cdk_context()["ims:stages"][stage]["account"]
+        region = cdk_context()["ims:stages"][stage]["region"]
+        # Given the alarm topic's policy (enforce_ssl replaces the default policy)
+        (policy,) = resources(template, "AWS::SNS::TopicPolicy").values()
+        assert policy["Properties"]["Topics"] == [{"Ref": _topic(template)}]
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+
+        # Then CloudWatch is allowed to publish, else no alarm action could ever notify
+        (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+        assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        assert allow["Action"] == "sns:Publish"
+        assert allow["Resource"] == {"Ref": _topic(template)}
+        # And only for alarms of this stage's account and region
+        assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
+        assert allow["Condition"]["ArnLike"] == {
+            "aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account}:alarm:*"
+        }
+        # And every alarm's action is that topic (test above), whose key CloudWatch may use
+        assert any(s["Effect"] == "Deny" for s in statements)

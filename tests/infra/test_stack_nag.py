@@ -63,7 +63,7 @@ def test_an_acknowledgment_needs_a_specific_reason():
 
 
 def test_an_unlisted_handler_gets_the_fallback_profile_and_still_passes(tmp_path):
-    # Given a workflow whose handler has no profile in stacks/workflows.py
+    # Given a workflow whose handler has no profile in training_refresh/registry.py
     (gold_load, *_) = load_workflows()
     handlers = dict.fromkeys(gold_load.placeholders, "training_refresh.handlers.brand_new.task")
     dev = cdk_context()["ims:stages"]["dev"]
@@ -81,4 +81,4 @@ def test_an_unlisted_handler_gets_the_fallback_profile_and_still_passes(tmp_path
         for entry in child.node.metadata
         if entry.type == "aws:cdk:info"
     ]
-    assert any("has no profile in stacks/workflows.py" in str(note) for note in notes)
+    assert any("has no profile in training_refresh/registry.py" in str(note) for note in notes)

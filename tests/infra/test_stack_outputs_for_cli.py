@@ -18,7 +18,7 @@ from ims_refresh.aws_targets import (
     stack_name,
 )
 from stacks.training_refresh_stack import stack_name as cdk_stack_name
-from training_refresh.functions import WORKFLOWS
+from training_refresh.registry import WORKFLOWS
 
 
 def test_the_cli_looks_for_the_stack_the_app_deploys(stage_names: list[str]) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import json
 
-from infra_support import Synthesized, cdk_context, props, resources, state_machines_by_name
+from infra_support import (
+    Synthesized,
+    cdk_context,
+    props,
+    resources,
+    retained_name,
+    state_machines_by_name,
+)
 
 from stacks.constants import (
     DEFAULT_WORKFLOW_TIMEOUT_MINUTES,
@@ -13,7 +20,7 @@ from stacks.constants import (
     pascal,
 )
 from stacks.training_refresh_stack import with_timeout
-from training_refresh.functions import WORKFLOWS
+from training_refresh.registry import WORKFLOWS
 
 
 def test_each_workflow_is_a_standard_state_machine_named_after_its_stage(synth: Synthesized):
@@ -44,7 +51,9 @@ def test_logging_writes_errors_without_execution_data_and_tracing_is_on(synth: S
             (destination,) = logging["Destinations"]
             group_id = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
             group = groups[group_id]["Properties"]
-            assert group["LogGroupName"] == f"/aws/vendedlogs/states/{name}"
+            assert retained_name(group["LogGroupName"]) == (
+                f"/aws/vendedlogs/states/{name}-{{stack-id}}"
+            )
             assert group["RetentionInDays"] == retention
             # And X-Ray tracing is on
             assert properties["TracingConfiguration"] == {"Enabled": True}

@@ -161,5 +161,49 @@ def test_the_trigger_definition_uses_those_expressions():
     assert task["Arguments"]["Input"]["scenarios"] == "{% " + SCENARIOS_EXPRESSION + " %}"
     assert task["Arguments"]["Input"]["as_of"] == "{% " + AS_OF_EXPRESSION + " %}"
     assert task["Arguments"]["Name"] == "{% " + NAME_EXPRESSION + " %}"
-    # And a repeated event whose gold load already ran is not an error
-    assert task["Catch"][0]["ErrorEquals"] == ["StepFunctions.ExecutionAlreadyExistsException"]
+    # And the input is exactly those two fields: nothing per delivery
+    assert set(task["Arguments"]["Input"]) == {"scenarios", "as_of"}
+    # And a repeated event whose gold load already ended is not an error: the name the
+    # optimized states:startExecution integration gives a taken execution name is caught,
+    # and not retried
+    assert task["Catch"] == [
+        {
+            "ErrorEquals": ["StepFunctions.ExecutionAlreadyExistsException"],
+            "Next": "Already started",
+        }
+    ]
+    assert task["Retry"][0] == {
+        "ErrorEquals": ["StepFunctions.ExecutionAlreadyExistsException"],
+        "MaxAttempts": 0,
+    }
+    assert trigger_definition()["States"]["Already started"]["Type"] == "Succeed"
+
+
+def _evaluate_in(expression: str, event: dict, trigger_execution_id: str) -> str:
+    states = {"input": event, "context": {"Execution": {"Id": trigger_execution_id}}}
+    result: str = jsonata.Jsonata(expression).evaluate(None, {"states": states})
+    return result
+
+
+def test_a_redelivered_event_asks_for_the_same_execution_name_and_input():
+    # Given one S3 event delivered twice, i.e. to two executions of the trigger
+    event = _s3_event("ims-training/gold-load/as-of=2025-03-15/picks.csv")
+    task = trigger_definition()["States"]["Start gold load"]
+    fields = {"Name": task["Arguments"]["Name"], **task["Arguments"]["Input"]}
+
+    # When each delivery evaluates the StartExecution name and input
+    first, second = (
+        {
+            field: _evaluate_in(value.removeprefix("{% ").removesuffix(" %}"), event, execution)
+            for field, value in fields.items()
+        }
+        for execution in (
+            "arn:aws:states:us-east-1:111111111111:express:dev-ImsTrainingScenarioTrigger:a:1",
+            "arn:aws:states:us-east-1:111111111111:express:dev-ImsTrainingScenarioTrigger:b:2",
+        )
+    )
+
+    # Then both ask for the same execution with the same input (StartExecution is then
+    # idempotent while the first run goes on), and nothing reads the trigger's own context
+    assert first == second
+    assert not any("$states.context" in value for value in fields.values())

@@ -5,20 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date
 
-import pymysql
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from support import mysql_query, table_checksums
 
-from ims_refresh.local.mysql_setup import connect, ensure_training_tables
+from ims_refresh.local.mysql_setup import ensure_training_tables
 from ims_refresh.settings import MySqlUrl
+from training_refresh.adapters.mysql import Connection, connect
 from training_refresh.errors import TrainingDatabaseError
-from training_refresh.gold_merge import TableRows, replace_customers, values_list
-from training_refresh.table_configs import load_table_configs
+from training_refresh.gold_load.merge import TableRows, replace_customers, values_list
+from training_refresh.table_groups import load_table_groups
 
-CONFIGS = load_table_configs()
-ORDER_AUTH = CONFIGS.config("order_auth").tables
+CONFIGS = load_table_groups()
+ORDER_AUTH = CONFIGS.group("order_auth").tables
 
 
 def order(order_no: int, customer: int) -> tuple:
@@ -30,14 +30,14 @@ def auth(auth_id: int, order_no: int) -> tuple:
 
 
 @pytest.fixture
-def gold(training_db: MySqlUrl) -> Iterator[pymysql.connections.Connection]:
+def gold(training_db: MySqlUrl) -> Iterator[Connection]:
     ensure_training_tables(training_db, CONFIGS)
-    connection = connect(training_db)
+    connection = connect(training_db, workflow_session=False)
     yield connection
     connection.close()
 
 
-def load(connection: pymysql.connections.Connection, customers: list[int], orders, auths) -> None:
+def load(connection: Connection, customers: list[int], orders, auths) -> None:
     replace_customers(
         connection,
         customers,
@@ -122,9 +122,10 @@ def value_rows(draw: st.DrawFn) -> list[tuple]:
 
 
 @pytest.fixture(scope="module", params=["", "NO_BACKSLASH_ESCAPES"])
-def session(request: pytest.FixtureRequest) -> Iterator[pymysql.connections.Connection]:
+def session(request: pytest.FixtureRequest) -> Iterator[Connection]:
     """A MariaDB session with or without backslash escapes (no database needed)."""
-    connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", charset="utf8mb4")
+    server = MySqlUrl.parse("mysql://root@127.0.0.1:3306/x").without_database()
+    connection = connect(server, autocommit=False, workflow_session=False)
     with connection.cursor() as cursor:
         cursor.execute("SET SESSION sql_mode = %s", [request.param])
     yield connection
@@ -133,9 +134,7 @@ def session(request: pytest.FixtureRequest) -> Iterator[pymysql.connections.Conn
 
 @given(rows=value_rows())
 @example(rows=[("O'Neil \\ \x00\x1a\n\r\"",), (None,), ("",)])
-def test_values_list_writes_what_pymysql_writes(
-    session: pymysql.connections.Connection, rows: list[tuple]
-) -> None:
+def test_values_list_writes_what_pymysql_writes(session: Connection, rows: list[tuple]) -> None:
     # Given rows of every value type the extraction produces, NULLs and mixed columns
     # When they are rendered as a VALUES list, column by column
     rendered = values_list(session, rows)

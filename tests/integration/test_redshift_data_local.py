@@ -24,13 +24,13 @@ from botocore.exceptions import ClientError
 
 from ims_refresh.local.redshift_data import PostgresDataApi
 from ims_refresh.local.routing import LocalServiceError, routed
+from training_refresh.adapters.data_api import DataApiWarehouse, WarehouseTarget, customer_in_list
 from training_refresh.errors import (
     ResultTooLargeError,
     WarehouseQueryError,
     WarehouseThrottledError,
     WarehouseTimeoutError,
 )
-from training_refresh.warehouse import DataApiWarehouse, WarehouseTarget, customer_in_list
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/"
 TARGET = WarehouseTarget(database="dev", cluster_identifier="local-cluster", db_user="tester")
@@ -573,7 +573,7 @@ def test_concurrent_statements_from_several_threads(warehouse: DataApiWarehouse)
     assert results == {1000 * n: [(1000 * n + g,) for g in range(1, 21)] for n in range(8)}
 
 
-# --- the extraction SQL implements DESIGN section 3 ------------------------------------------
+# --- the extraction SQL implements docs/design.md §3 ------------------------------------------
 
 AS_OF = "2024-03-15"
 LAST_SECOND_OF_AS_OF = datetime(2024, 3, 15, 23, 59, 59)

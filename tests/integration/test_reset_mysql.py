@@ -32,13 +32,13 @@ from reset_support import (
     first_key,
     open_transaction_on,
     parse_signature,
+    prepare_event,
     reset_in_process,
     state_of,
     table_states,
 )
 
 from ims_refresh.settings import MySqlUrl
-from training_refresh import reset as reset_module
 from training_refresh.errors import (
     GoldLoadInProgressError,
     ResetInProgressError,
@@ -46,9 +46,10 @@ from training_refresh.errors import (
     ResetSupersededError,
     SchemaMismatchError,
     SwapBlockedError,
+    TrainingDatabaseError,
     UnknownTableError,
 )
-from training_refresh.refresh_lock import (
+from training_refresh.lease import (
     LeaseTimes,
     acquire_gold_load_lease,
     acquire_reset_lease,
@@ -58,14 +59,11 @@ from training_refresh.refresh_lock import (
     renew_gold_load_lease,
     renew_reset_lease,
 )
-from training_refresh.reset import (
-    ResetTables,
-    SwapSettings,
-    build_staging_copy,
-    clean_leftovers,
-    swap_all,
-)
-from training_refresh.reset_workflow import copy_table, prepare_reset, swap_tables
+from training_refresh.messages.reset import CopyTask, SwapTask
+from training_refresh.reset.copy import build_staging_copy, clean_leftovers, copy_table
+from training_refresh.reset.prepare import prepare_reset
+from training_refresh.reset.swap import SwapSettings, swap_all, swap_tables
+from training_refresh.reset.tables import ResetTables
 
 
 @pytest.fixture
@@ -180,10 +178,9 @@ def test_injected_or_unknown_table_names_are_rejected_before_anything_is_touched
     # When a reset is asked for a table name that is not exactly a configured one
     with pytest.raises(UnknownTableError):
         prepare_reset(
-            {"tables": ["IMS_CUSTOMER", name]},
-            run_id="reset-bad",
+            prepare_event("reset-bad", {"tables": ["IMS_CUSTOMER", name]}),
             connect_mysql=no_connection,
-            configs=CONFIGS,
+            table_groups=CONFIGS,
         )
     # Then nothing changed (not even the lease table was created)
     assert checksums(db, TRAINING_TABLES + GOLD_TABLES) == before
@@ -196,13 +193,13 @@ def test_a_column_mismatch_names_the_columns_and_changes_nothing(db: MySqlUrl) -
         cursor.execute("ALTER TABLE IMS_ORDER_GOLD ADD COLUMN PROMO_CODE VARCHAR(8) NULL")
         cursor.execute("ALTER TABLE IMS_ORDER MODIFY ORDER_STATUS VARCHAR(20) NULL")
     before = checksums(db, TRAINING_TABLES)
-    prepare_reset({}, run_id="reset-1", connect_mysql=connector(db), configs=CONFIGS)
+    prepare_reset(prepare_event("reset-1"), connect_mysql=connector(db), table_groups=CONFIGS)
     # When its copy is built
     with pytest.raises(SchemaMismatchError) as raised:
         copy_table(
-            {"run_id": "reset-1", "table": "IMS_ORDER"},
+            CopyTask(run_id="reset-1", table="IMS_ORDER"),
             connect_mysql=connector(db),
-            configs=CONFIGS,
+            table_groups=CONFIGS,
         )
     # Then the error names both columns and how they differ
     message = str(raised.value)
@@ -212,6 +209,29 @@ def test_a_column_mismatch_names_the_columns_and_changes_nothing(db: MySqlUrl) -
     # And no training table changed, no staging table was created
     assert checksums(db, TRAINING_TABLES) == before
     assert all_tables(db) == EXPECTED_TABLES
+
+
+def test_a_value_mysql_rejects_never_shows_in_the_reset_error(db: MySqlUrl) -> None:
+    # Given a gold copy that lost its primary key and holds one order twice
+    with connect(db) as connection, connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE IMS_ORDER_GOLD DROP PRIMARY KEY")
+        cursor.execute("SELECT MIN(ORDER_NO) FROM IMS_ORDER_GOLD")
+        order_no = str(cursor.fetchone()[0])
+        cursor.execute("INSERT INTO IMS_ORDER_GOLD SELECT * FROM IMS_ORDER_GOLD LIMIT 1")
+    prepare_reset(prepare_event("reset-1"), connect_mysql=connector(db), table_groups=CONFIGS)
+    # When its copy is built, MySQL refuses the duplicate ("Duplicate entry '<order>' ...")
+    with pytest.raises(TrainingDatabaseError) as raised:
+        copy_table(
+            CopyTask(run_id="reset-1", table="IMS_ORDER"),
+            connect_mysql=connector(db),
+            table_groups=CONFIGS,
+        )
+    # Then the error says what happened and where, but not the value
+    message = str(raised.value)
+    assert "copying IMS_ORDER_GOLD: MySQL error 1062: Duplicate entry '<redacted>'" in message
+    assert order_no not in message
+    assert raised.value.__cause__ is None
+    assert raised.value.__suppress_context__
 
 
 def test_a_missing_gold_copy_is_a_clear_error(db: MySqlUrl) -> None:
@@ -256,12 +276,12 @@ def test_a_missing_training_table_is_restored_from_its_old_copy(conn: Any, db: M
 
 def test_a_long_trainee_transaction_blocks_the_swap_which_reports_it(db: MySqlUrl) -> None:
     # Given staging copies and a trainee session with an open transaction on IMS_ORDER
-    prepare_reset({}, run_id="reset-1", connect_mysql=connector(db), configs=CONFIGS)
+    prepare_reset(prepare_event("reset-1"), connect_mysql=connector(db), table_groups=CONFIGS)
     for spec in SPECS:
         copy_table(
-            {"run_id": "reset-1", "table": spec.training_table},
+            CopyTask(run_id="reset-1", table=spec.training_table),
             connect_mysql=connector(db),
-            configs=CONFIGS,
+            table_groups=CONFIGS,
         )
     before = checksums(db, TRAINING_TABLES)
     settings = SwapSettings(lock_wait_seconds=1, attempts=2, pause_seconds=0.1)
@@ -278,9 +298,9 @@ def test_a_long_trainee_transaction_blocks_the_swap_which_reports_it(db: MySqlUr
         assert checksums(db, TRAINING_TABLES) == before
     # When the trainee's transaction has ended, Then the swap goes through
     swap_tables(
-        {"run_id": "reset-1", "tables": TRAINING_TABLES},
+        SwapTask(run_id="reset-1", tables=TRAINING_TABLES),
         connect_mysql=connector(db),
-        configs=CONFIGS,
+        table_groups=CONFIGS,
         settings=settings,
     )
     assert_training_equals_gold(db)
@@ -396,7 +416,10 @@ def test_a_reset_does_not_start_while_a_gold_load_holds_its_lease(conn: Any, db:
     started = time.monotonic()
     with pytest.raises(GoldLoadInProgressError, match="gold-load run gold-load-1"):
         prepare_reset(
-            {}, run_id="reset-1", connect_mysql=connector(db), configs=CONFIGS, lease_times=SHORT
+            prepare_event("reset-1"),
+            connect_mysql=connector(db),
+            table_groups=CONFIGS,
+            lease_times=SHORT,
         )
     assert 0.3 <= time.monotonic() - started < 5
     # And it changed nothing
@@ -471,35 +494,43 @@ def test_a_gold_load_waits_for_a_reset_that_finishes_within_its_wait(
 
 def test_a_newer_reset_takes_over_and_the_older_one_cannot_swap(db: MySqlUrl) -> None:
     # Given reset A that prepared and copied one table, then stalled (or was killed)
-    prepare_reset({}, run_id="reset-a", connect_mysql=connector(db), configs=CONFIGS)
+    prepare_reset(prepare_event("reset-a"), connect_mysql=connector(db), table_groups=CONFIGS)
     copy_table(
-        {"run_id": "reset-a", "table": "IMS_ORDER"}, connect_mysql=connector(db), configs=CONFIGS
+        CopyTask(run_id="reset-a", table="IMS_ORDER"),
+        connect_mysql=connector(db),
+        table_groups=CONFIGS,
     )
     # When reset B starts, Then it takes the lease over at once and drops A's copies
-    plan = prepare_reset({}, run_id="reset-b", connect_mysql=connector(db), configs=CONFIGS)
-    assert plan["superseded_resets"] == ["reset-a"]
-    assert plan["leftovers_dropped"] == ["IMS_ORDER__RESET_NEW"]
+    plan = prepare_reset(
+        prepare_event("reset-b"), connect_mysql=connector(db), table_groups=CONFIGS
+    )
+    assert plan.superseded_resets == ["reset-a"]
+    assert plan.leftovers_dropped == ["IMS_ORDER__RESET_NEW"]
     # And reset A can neither copy nor swap any more
     with pytest.raises(ResetSupersededError):
         copy_table(
-            {"run_id": "reset-a", "table": "IMS_AUTH"}, connect_mysql=connector(db), configs=CONFIGS
+            CopyTask(run_id="reset-a", table="IMS_AUTH"),
+            connect_mysql=connector(db),
+            table_groups=CONFIGS,
         )
     with pytest.raises(ResetSupersededError):
         swap_tables(
-            {"run_id": "reset-a", "tables": ["IMS_ORDER"]},
+            SwapTask(run_id="reset-a", tables=["IMS_ORDER"]),
             connect_mysql=connector(db),
-            configs=CONFIGS,
+            table_groups=CONFIGS,
         )
     assert states(db) == {"T"}
     # And reset B completes
-    for table in plan["tables"]:
+    for table in plan.tables:
         copy_table(
-            {"run_id": "reset-b", "table": table}, connect_mysql=connector(db), configs=CONFIGS
+            CopyTask(run_id="reset-b", table=table),
+            connect_mysql=connector(db),
+            table_groups=CONFIGS,
         )
     swap_tables(
-        {"run_id": "reset-b", "tables": plan["tables"]},
+        SwapTask(run_id="reset-b", tables=plan.tables),
         connect_mysql=connector(db),
-        configs=CONFIGS,
+        table_groups=CONFIGS,
     )
     assert_training_equals_gold(db)
     assert all_tables(db) == EXPECTED_TABLES
@@ -518,10 +549,10 @@ def test_a_reset_whose_lease_expired_stops_before_swapping(conn: Any, db: MySqlU
 
 
 def test_a_superseded_reset_still_copying_never_shares_staging_tables_with_the_newer_one(
-    db: MySqlUrl, monkeypatch: pytest.MonkeyPatch
+    db: MySqlUrl,
 ) -> None:
     # Given reset A stopped in the middle of copying IMS_ORDER (its FILL table created)
-    prepare_reset({}, run_id="reset-a", connect_mysql=connector(db), configs=CONFIGS)
+    prepare_reset(prepare_event("reset-a"), connect_mysql=connector(db), table_groups=CONFIGS)
     reached, go_on = threading.Event(), threading.Event()
 
     def stop_reset_a(name: str) -> None:
@@ -529,15 +560,15 @@ def test_a_superseded_reset_still_copying_never_shares_staging_tables_with_the_n
             reached.set()
             go_on.wait(30)
 
-    monkeypatch.setattr(reset_module, "checkpoint", stop_reset_a)
     outcome: dict[str, Exception] = {}
 
     def copy_of_reset_a() -> None:
         try:
             copy_table(
-                {"run_id": "reset-a", "table": "IMS_ORDER"},
+                CopyTask(run_id="reset-a", table="IMS_ORDER"),
                 connect_mysql=connector(db),
-                configs=CONFIGS,
+                table_groups=CONFIGS,
+                on_step=stop_reset_a,
             )
         except Exception as error:
             outcome["a"] = error
@@ -574,7 +605,9 @@ def test_the_largest_gold_copy_is_copied_first(conn: Any, db: MySqlUrl) -> None:
         cursor.execute(f"ANALYZE TABLE `{last.gold_table}`")
         cursor.fetchall()
     # When a reset is prepared
-    plan = prepare_reset({}, run_id="reset-order", connect_mysql=connector(db), configs=CONFIGS)
+    plan = prepare_reset(
+        prepare_event("reset-order"), connect_mysql=connector(db), table_groups=CONFIGS
+    )
     # Then that table is copied first, and every table is copied
-    assert plan["tables"][0] == last.training_table
-    assert sorted(plan["tables"]) == sorted(TRAINING_TABLES)
+    assert plan.tables[0] == last.training_table
+    assert sorted(plan.tables) == sorted(TRAINING_TABLES)

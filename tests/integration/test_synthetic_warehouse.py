@@ -1,4 +1,4 @@
-"""The synthetic warehouse in PostgreSQL: DESIGN section 2 schema, determinism, data shapes.
+"""The synthetic warehouse in PostgreSQL: docs/design.md §2 schema, determinism, data shapes.
 
 Every test works in throwaway databases named ``ims_wh_test_<random>`` on the server of
 ``IMS_WAREHOUSE_URL`` (the local default otherwise), dropped again at the end of the module.
@@ -19,6 +19,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from ims_refresh.settings import DEFAULT_WAREHOUSE_URL, LocalEnvName
 from ims_refresh.synthetic_warehouse import (
     DEMO_AS_OF,
     EXAMPLE_CUSTOMERS,
@@ -33,15 +34,13 @@ from ims_refresh.synthetic_warehouse import (
     write_sample_scenario,
 )
 
-SERVER_URL = os.environ.get(
-    "IMS_WAREHOUSE_URL", "postgresql://postgres@127.0.0.1:5432/ims_warehouse"
-)
+SERVER_URL = os.environ.get(LocalEnvName.WAREHOUSE_URL, DEFAULT_WAREHOUSE_URL)
 CUSTOMERS = 300
 SEED = 4242
 LAST_SECOND_OF_AS_OF = datetime.combine(DEMO_AS_OF, time(23, 59, 59))
 FIRST_SECOND_AFTER_AS_OF = datetime.combine(DEMO_AS_OF + timedelta(days=1), time())
 
-# DESIGN section 2, transcribed: columns in order, with their types as DESIGN writes them.
+# docs/design.md §2, transcribed: columns in order, with their types as docs/design.md writes them.
 DESIGN_SCHEMA = {
     "oframe_prd_s.ims_customer": (
         "customer_no BIGINT, first_name VARCHAR(30), middle_initial CHAR(1), last_name "
@@ -131,7 +130,7 @@ def _table_checksums(url: str) -> dict[str, str]:
 
 
 def _design_type(data_type: str, length: int | None, precision: int | None, scale: int) -> str:
-    """information_schema's spelling of a type, in DESIGN's spelling."""
+    """information_schema's spelling of a type, in the design's spelling."""
     return {
         "bigint": "BIGINT",
         "smallint": "SMALLINT",
@@ -173,7 +172,7 @@ def test_schema_matches_design_section_2(warehouse: tuple[str, SeedSummary]) -> 
         " WHERE schemaname = 'oframe_cdc_prd_s' AND tablename = 'ims_mason_crn'",
     )
 
-    # Then every table has exactly DESIGN's columns, types and keys; only keys are NOT NULL
+    # Then every table has exactly the design's columns, types and keys; only keys are NOT NULL
     actual: dict[str, list[str]] = defaultdict(list)
     not_null: dict[str, set[str]] = defaultdict(set)
     for table, column, data_type, length, precision, scale, nullable in columns:
@@ -243,7 +242,7 @@ def test_customer_numbers_have_varied_lengths_and_include_design_examples(
     with psycopg.connect(url) as conn:
         numbers = customer_numbers(conn)
 
-    # Then they are ascending and unique, include DESIGN's examples, and are mostly 6-10 digits
+    # Then they are ascending and unique, include the design's examples, and are mostly 6-10 digits
     assert numbers == sorted(set(numbers))
     assert len(numbers) == CUSTOMERS
     assert set(EXAMPLE_CUSTOMERS) <= set(numbers)
@@ -344,7 +343,7 @@ def test_design_example_crns_as_of_the_demo_date(warehouse: tuple[str, SeedSumma
     # Given a seeded warehouse
     url, _ = warehouse
 
-    # When the example customers' CRNs are taken as of DEMO_AS_OF (DESIGN section 3)
+    # When the example customers' CRNs are taken as of DEMO_AS_OF (docs/design.md §3)
     as_of = _query(
         url,
         "SELECT customer_no, cdc_operation, cdc_timestamp FROM ("
@@ -432,7 +431,7 @@ def test_sample_scenario_is_deterministic_and_holds_design_examples(
     first = write_sample_scenario(tmp_path / "a.csv", numbers, 25, seed=SEED)
     second = write_sample_scenario(tmp_path / "b.csv", list(reversed(numbers)), 25, seed=SEED)
 
-    # Then both files are identical, with a header and the DESIGN examples first
+    # Then both files are identical, with a header and the design's examples first
     text = (tmp_path / "a.csv").read_bytes()
     assert text == (tmp_path / "b.csv").read_bytes()
     assert first == second
@@ -446,7 +445,7 @@ def test_sample_scenario_is_deterministic_and_holds_design_examples(
 
 
 def test_sample_scenario_takes_what_there_is(tmp_path: Path) -> None:
-    # Given fewer customers than asked for, without DESIGN examples
+    # Given fewer customers than asked for, without the design's examples
     numbers = [41, 5, 99]
 
     # When a sample of ten is written
@@ -457,5 +456,5 @@ def test_sample_scenario_takes_what_there_is(tmp_path: Path) -> None:
 
 
 def test_the_demo_as_of_date_is_in_the_past() -> None:
-    # Given / When / Then: an as-of date in the future is bad input (DESIGN section 3)
+    # Given / When / Then: an as-of date in the future is bad input (docs/design.md §3)
     assert date.today() > DEMO_AS_OF

@@ -1,4 +1,4 @@
-"""Anonymization: DESIGN.md section 4."""
+"""Anonymization: docs/design.md §4."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import json
 import re
 from decimal import Decimal
 from importlib import resources
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -27,7 +26,6 @@ from training_refresh.anonymize import (
 )
 from training_refresh.errors import TableConfigError
 
-SHARED_SEED_NAMES = Path(__file__).resolve().parents[3] / "shared" / "seed-names.json"
 PINNED_SEED_NAMES_SHA256 = "99bc9fb728acee35dd4b6b071d2073ca8167fb806a2cf8fde9bfda6a8146afb9"
 CUSTOMER_PII = (
     "first_name",
@@ -91,19 +89,6 @@ def test_seed_lists_keep_their_length_ends_and_order():
     assert digest.hexdigest() == PINNED_SEED_NAMES_SHA256
 
 
-def test_packaged_seed_lists_equal_the_shared_seed_file():
-    # Given the shared seed file of the design, where this checkout has it
-    if not SHARED_SEED_NAMES.exists():
-        pytest.skip(f"{SHARED_SEED_NAMES} is not part of this checkout")
-    shared = json.loads(SHARED_SEED_NAMES.read_text("utf-8"))
-
-    # When the packaged copy is read
-    packaged_text = resources.files("training_refresh").joinpath("seed_names.json").read_text()
-
-    # Then both hold the same lists in the same order
-    assert json.loads(packaged_text) == shared
-
-
 # --- names ------------------------------------------------------------------------------
 
 
@@ -128,7 +113,7 @@ def test_names_follow_the_design_examples(customer_no, name):
 @given(customer_numbers)
 def test_names_follow_the_last_four_digits_rule_as_written(customer_no):
     # Given any customer number
-    # When the rule of DESIGN section 4 is applied literally to its digits
+    # When the rule of docs/design.md §4 is applied literally to its digits
     last4 = str(customer_no)[-4:].rjust(4, "0")
     expected = (FIRST_NAMES[int(last4[0:2])], LAST_NAMES[int(last4[2:4])])
 
@@ -178,7 +163,7 @@ def test_email_local_name_keeps_only_lower_case_a_to_z(name, local):
 def test_emails_follow_the_design_rule(customer_no, email_seq, email):
     # Given a customer number and email sequence
     # When the fictional email is derived
-    # Then it matches DESIGN section 4, with the sequence only when it is not 1
+    # Then it matches docs/design.md §4, with the sequence only when it is not 1
     assert fictional_email(customer_no, email_seq) == email
 
 

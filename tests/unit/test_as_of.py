@@ -1,4 +1,4 @@
-"""As-of date parsing: DESIGN.md section 3."""
+"""As-of date parsing: docs/design.md §3."""
 
 from __future__ import annotations
 

@@ -13,11 +13,15 @@ from training_refresh import errors
 
 STATEMACHINES = sorted((Path(__file__).parents[2] / "statemachines").glob("*.asl.json"))
 LAMBDA_SERVICE_ERRORS = {
+    "Lambda.ClientExecutionTimeoutException",
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
 }
+LAMBDA_UNHANDLED_ERRORS = {"Lambda.Unknown", "Sandbox.Timedout"}
+"""A function that timed out or ran out of memory (AWS documents Lambda.Unknown; current
+runtimes report a timeout's errorType as Sandbox.Timedout)."""
 
 
 def _domain_error_names(cls: type[Exception] = errors.TrainingRefreshError) -> set[str]:
@@ -41,7 +45,12 @@ def _matchers(node: Any, kind: str) -> Iterator[list[str]]:
 def test_every_matched_error_name_exists(path: Path) -> None:
     # Given a state machine definition
     definition = json.loads(path.read_text("utf-8"))
-    known = _domain_error_names() | LAMBDA_SERVICE_ERRORS | {"States.ALL", "States.TaskFailed"}
+    known = (
+        _domain_error_names()
+        | LAMBDA_SERVICE_ERRORS
+        | LAMBDA_UNHANDLED_ERRORS
+        | {"States.ALL", "States.TaskFailed"}
+    )
     # Then every name its Retry and Catch blocks match is a real error class or AWS name
     for kind in ("Retry", "Catch"):
         for names in _matchers(definition, kind):

@@ -12,10 +12,24 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
+from fakes.stubbed import stubbed_client
 
 from ims_refresh import aws_commands
 from ims_refresh.aws_targets import Targets
 from ims_refresh.progress import ExecutionProgress, duration_text, is_transient
+from training_refresh.messages.gold_load import (
+    ConfigProgress,
+    ConfigTask,
+    GoldLoadPlan,
+    TableCounts,
+)
+from training_refresh.messages.reset import (
+    CopyTask,
+    ResetOutcome,
+    ResetPlan,
+    SwapOutcome,
+    TableCopied,
+)
 
 AT = datetime(2025, 4, 1, 6, 30, 12, tzinfo=UTC)
 
@@ -43,6 +57,8 @@ class History:
                 "TaskFailed": "taskFailedEventDetails",
                 "MapStateStarted": "mapStateStartedEventDetails",
             }[kind]
+            if kind in {"TaskSucceeded", "TaskFailed"}:
+                details = {"resourceType": "lambda", "resource": "invoke", **details}
             event[key] = details
         self.events.append(event)
         return event_id
@@ -77,27 +93,49 @@ class History:
 
 
 def plan(configs: list[str], dry_run: bool = False) -> dict[str, Any]:
-    return {
-        "run_id": "gold-load-1",
-        "configs": configs,
-        "customers_requested": 12,
-        "customers_found": 10,
-        "customers_missing": 2,
-        "missing_sample": [999999999999991, 999999999999992],
-        "chunk_count": 2,
-        "dry_run": dry_run,
-        "lease_wait_seconds": 0.01,
-    }
+    return GoldLoadPlan(
+        run_id="gold-load-1",
+        as_of="2025-03-31",
+        scenario_file="s3://b/scenarios.csv",
+        configs=configs,
+        customers_key="work/gold-load/gold-load-1/customers.json",
+        chunk_size=1000,
+        chunk_count=2,
+        customers_requested=12,
+        customers_found=10,
+        customers_missing=2,
+        missing_sample=[999999999999991, 999999999999992],
+        dry_run=dry_run,
+        lease_wait_seconds=0.01,
+        started_at="2025-04-01T06:30:00.000+00:00",
+    ).model_dump(mode="json")
+
+
+def config_task(config: str) -> dict[str, Any]:
+    """The Map item of one config (the load step's input)."""
+    task = ConfigTask(config=config, run_id="gold-load-1", as_of="2025-03-31", chunk_size=1000)
+    return task.model_dump(mode="json")
 
 
 def loaded(config: str, tables: dict[str, tuple[int, int]], done: bool, chunk: int) -> dict:
-    return {
-        "config": config,
-        "done": done,
-        "next_chunk": chunk,
-        "status": "loaded" if done else "loading",
-        "tables": {t: {"rows_read": r, "rows_written": w} for t, (r, w) in tables.items()},
-    }
+    return ConfigProgress(
+        config=config,
+        run_id="gold-load-1",
+        as_of="2025-03-31",
+        chunk_size=1000,
+        done=done,
+        next_chunk=chunk,
+        status="loaded" if done else "loading",
+        tables={t: TableCounts(rows_read=r, rows_written=w) for t, (r, w) in tables.items()},
+    ).model_dump(mode="json")
+
+
+def copy_task(table: str) -> dict[str, Any]:
+    return CopyTask(run_id="reset-1", table=table).model_dump(mode="json")
+
+
+def copied(table: str, rows: int) -> dict[str, Any]:
+    return TableCopied(table=table, rows=rows, duration_seconds=0.1).model_dump(mode="json")
 
 
 def test_gold_load_lines_tell_plan_chunks_configs_and_failures() -> None:
@@ -107,18 +145,18 @@ def test_gold_load_lines_tell_plan_chunks_configs_and_failures() -> None:
     history.add("MapStateStarted", length=3)
     history.task(
         "Load config chunks",
-        {"config": "order_auth"},
+        config_task("order_auth"),
         loaded("order_auth", {"IMS_ORDER": (40, 40), "IMS_AUTH": (50, 50)}, False, 1),
         failures=[("WarehouseThrottledError", "Data API throttled")],
     )
     history.task(
         "Load config chunks",
-        {"config": "customer"},
+        config_task("customer"),
         loaded("customer", {"IMS_CUSTOMER": (10, 10)}, True, 2),
     )
     history.task(
         "Load config chunks",
-        {"config": "mason_crn"},
+        config_task("mason_crn"),
         None,
         failures=[("WarehouseQueryError", "relation does not exist")],
     )
@@ -139,7 +177,7 @@ def test_gold_load_lines_tell_plan_chunks_configs_and_failures() -> None:
     )
     history.task(
         "Load config chunks",
-        {"config": "order_auth"},
+        config_task("order_auth"),
         loaded("order_auth", {"IMS_ORDER": (80, 80), "IMS_AUTH": (90, 90)}, True, 2),
     )
     progress = ExecutionProgress()
@@ -181,7 +219,7 @@ def test_a_preview_counts_rows_read() -> None:
     history.task("Validate input and plan", {}, plan(["customer"], dry_run=True))
     history.task(
         "Load config chunks",
-        {"config": "customer"},
+        config_task("customer"),
         loaded("customer", {"IMS_CUSTOMER": (7, 0)}, True, 2),
     )
     lines = [line.text for line in ExecutionProgress().apply(history.events)]
@@ -203,38 +241,47 @@ def test_reset_lines_tell_the_lease_each_copy_and_the_swap() -> None:
     history.task(
         "Validate input and take the reset lease",
         {},
-        {
-            "run_id": "reset-1",
-            "tables": ["IMS_ORDER", "IMS_AUTH"],
-            "waited_for_gold_loads": ["gold-load-7"],
-            "waited_for_gold_loads_seconds": 42.0,
-            "superseded_resets": [],
-            "leftovers_dropped": [],
-        },
+        ResetPlan(
+            run_id="reset-1",
+            tables=["IMS_ORDER", "IMS_AUTH"],
+            started_at="2025-04-01T06:30:00.000+00:00",
+            waited_for_gold_loads=["gold-load-7"],
+            waited_for_gold_loads_seconds=42.0,
+            superseded_resets=[],
+            leftovers_dropped=[],
+        ).model_dump(mode="json"),
     )
     history.task(
         "Copy gold table on the server",
-        {"table": "IMS_ORDER"},
-        {"table": "IMS_ORDER", "status": "copied", "rows": 30},
+        copy_task("IMS_ORDER"),
+        copied("IMS_ORDER", 30),
     )
     history.task(
         "Copy gold table on the server",
-        {"table": "IMS_AUTH"},
-        {"table": "IMS_AUTH", "status": "copied", "rows": 45},
+        copy_task("IMS_AUTH"),
+        copied("IMS_AUTH", 45),
     )
     history.task(
         "Swap all training tables at once",
         {},
-        {"status": "swapped", "tables": ["IMS_ORDER", "IMS_AUTH"], "attempts": 2},
+        SwapOutcome(
+            tables=["IMS_ORDER", "IMS_AUTH"],
+            attempts=2,
+            duration_seconds=0.5,
+            old_tables_dropped=[],
+            warnings=[],
+        ).model_dump(mode="json"),
     )
     history.task(
         "Write run report",
         {},
-        {
-            "status": "succeeded",
-            "report": "s3://b/reports/reset/reset-1.json",
-            "summary": "reset succeeded",
-        },
+        ResetOutcome(
+            status="succeeded",
+            report="s3://b/reports/reset/reset-1.json",
+            failed_tables=[],
+            error_name=None,
+            summary="reset succeeded",
+        ).model_dump(mode="json"),
     )
     progress = ExecutionProgress("reset")
     lines = [line.text for line in progress.apply(history.events)]
@@ -248,7 +295,7 @@ def test_reset_lines_tell_the_lease_each_copy_and_the_swap() -> None:
         "run report written: s3://b/reports/reset/reset-1.json",
     ]
     assert progress.outcome is not None
-    assert progress.outcome["report"] == "s3://b/reports/reset/reset-1.json"
+    assert progress.outcome.report == "s3://b/reports/reset/reset-1.json"
     assert {i["status"] for i in progress.snapshot()["items"]} == {"swapped"}
 
 
@@ -271,7 +318,7 @@ def test_the_heartbeat_names_the_running_steps() -> None:
     history = History()
     history.task("Validate input and plan", {}, plan(["customer", "cus_email"]))
     history.add(
-        "TaskStateEntered", name="Load config chunks", input=json.dumps({"config": "customer"})
+        "TaskStateEntered", name="Load config chunks", input=json.dumps(config_task("customer"))
     )
     progress = ExecutionProgress()
     progress.apply(history.events)
@@ -297,19 +344,38 @@ def test_transient_errors_and_durations() -> None:
 # ------------------------------------------------------------------------ wait loop
 
 
-class FakeStepFunctions:
-    """An execution that runs for ``polls_until_done`` describes, then succeeds."""
+EXECUTION_ARN = "arn:aws:states:us-east-1:123456789012:execution:gold-load:gold-load-1"
 
-    def __init__(self, history: History, polls_until_done: int) -> None:
+
+def description(status: str) -> dict[str, Any]:
+    return {
+        "executionArn": EXECUTION_ARN,
+        "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:gold-load",
+        "status": status,
+        "startDate": AT,
+    }
+
+
+class StubbedStepFunctions:
+    """A Step Functions client (answered by botocore's Stubber) whose execution runs for
+    ``polls_until_done`` describes, then succeeds; ``errors`` are raised first, in order."""
+
+    def __init__(
+        self, history: History, polls_until_done: int, errors: list[Exception] | None = None
+    ) -> None:
         self.history = history
         self.polls_left = polls_until_done
+        self.errors = list(errors or [])
+        self.client = stubbed_client("stepfunctions", self._answer)
 
-    def describe_execution(self, executionArn: str) -> dict[str, Any]:
+    def _answer(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        if operation == "get_execution_history":
+            return {"events": self.history.events}
+        assert operation == "describe_execution", operation
+        if self.errors:
+            raise self.errors.pop(0)
         self.polls_left -= 1
-        return {"status": "SUCCEEDED" if self.polls_left <= 0 else "RUNNING"}
-
-    def get_execution_history(self, **_: Any) -> dict[str, Any]:
-        return {"events": self.history.events}
+        return description("SUCCEEDED" if self.polls_left <= 0 else "RUNNING")
 
 
 class Clock:
@@ -334,14 +400,14 @@ def test_a_quiet_wait_prints_a_heartbeat_and_ends_with_the_execution(clock: Cloc
     # Given an execution that stays quiet for 12 polls of 60 s
     history = History()
     history.task("Validate input and plan", {}, plan(["customer"]))
-    sfn = FakeStepFunctions(history, polls_until_done=12)
+    sfn = StubbedStepFunctions(history, polls_until_done=12).client
     out = io.StringIO()
     # When it is followed
     described = aws_commands.follow_execution(
-        sfn, "arn", ExecutionProgress(), timeout=3600, poll_seconds=60, out=out
+        sfn, EXECUTION_ARN, ExecutionProgress(), timeout=3600, poll_seconds=60, out=out
     )
     # Then the wait ends with the execution, after a "still running" line every 5 minutes
-    assert described == {"status": "SUCCEEDED"}
+    assert described == description("SUCCEEDED")
     lines = out.getvalue().splitlines()
     assert "plan: 12 customer(s)" in lines[0]
     assert ["still running after 5m00s" in line for line in lines].count(True) == 1
@@ -350,9 +416,9 @@ def test_a_quiet_wait_prints_a_heartbeat_and_ends_with_the_execution(clock: Cloc
 
 
 def test_a_wait_ends_at_its_timeout(clock: Clock) -> None:
-    sfn = FakeStepFunctions(History(), polls_until_done=1000)
+    sfn = StubbedStepFunctions(History(), polls_until_done=1000).client
     described = aws_commands.follow_execution(
-        sfn, "arn", ExecutionProgress(), timeout=25, poll_seconds=10, out=io.StringIO()
+        sfn, EXECUTION_ARN, ExecutionProgress(), timeout=25, poll_seconds=10, out=io.StringIO()
     )
     assert described is None
     assert clock.pauses == [10, 10, 5]
@@ -374,19 +440,6 @@ def test_exit_codes_follow_the_execution(described: dict[str, Any], code: int) -
     assert aws_commands.exit_code_for(described) == code
 
 
-class FlakyStepFunctions(FakeStepFunctions):
-    """Answers with ``errors`` (in order) before it answers normally."""
-
-    def __init__(self, history: History, errors: list[Exception]) -> None:
-        super().__init__(history, polls_until_done=2)
-        self.errors = errors
-
-    def describe_execution(self, executionArn: str) -> dict[str, Any]:
-        if self.errors:
-            raise self.errors.pop(0)
-        return super().describe_execution(executionArn)
-
-
 def client_error(code: str, status: int) -> ClientError:
     return ClientError(
         {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}},
@@ -400,21 +453,22 @@ def test_a_wait_rides_out_throttling_and_network_trouble(clock: Clock) -> None:
         client_error("ThrottlingException", 400),
         EndpointConnectionError(endpoint_url="https://states.eu-west-1.amazonaws.com"),
     ]
-    sfn = FlakyStepFunctions(History(), errors)
+    sfn = StubbedStepFunctions(History(), polls_until_done=2, errors=errors).client
     out = io.StringIO()
     # When the execution is followed, Then the wait goes on to its end
     described = aws_commands.follow_execution(
-        sfn, "arn", ExecutionProgress(), timeout=600, poll_seconds=10, out=out
+        sfn, EXECUTION_ARN, ExecutionProgress(), timeout=600, poll_seconds=10, out=out
     )
-    assert described == {"status": "SUCCEEDED"}
+    assert described == description("SUCCEEDED")
     assert out.getvalue().count("cannot ask Step Functions") == 2
 
 
 def test_a_wait_stops_at_once_when_access_is_denied(clock: Clock) -> None:
-    sfn = FlakyStepFunctions(History(), [client_error("AccessDeniedException", 400)])
+    errors: list[Exception] = [client_error("AccessDeniedException", 400)]
+    sfn = StubbedStepFunctions(History(), polls_until_done=2, errors=errors).client
     with pytest.raises(ClientError):
         aws_commands.follow_execution(
-            sfn, "arn", ExecutionProgress(), timeout=600, poll_seconds=10, out=io.StringIO()
+            sfn, EXECUTION_ARN, ExecutionProgress(), timeout=600, poll_seconds=10, out=io.StringIO()
         )
 
 
@@ -426,7 +480,7 @@ def test_sigterm_while_waiting_exits_3_and_says_how_to_follow(
         os.kill(os.getpid(), signal.SIGTERM)
 
     monkeypatch.setattr(aws_commands, "_pause", cancelled)
-    aws = SimpleNamespace(sfn=FakeStepFunctions(History(), polls_until_done=1000))
+    aws = SimpleNamespace(sfn=StubbedStepFunctions(History(), polls_until_done=1000).client)
     out = io.StringIO()
     arn = "arn:aws:states:eu-west-1:111111111111:execution:prod-ImsTrainingReset:reset-1"
     previous = signal.getsignal(signal.SIGTERM)

@@ -1,7 +1,7 @@
--- The Redshift source tables of DESIGN section 2, reproduced in PostgreSQL for local runs.
+-- The Redshift source tables of docs/design.md §2, reproduced in PostgreSQL for local runs.
 -- Only types that Redshift also has are used, so the same DDL documents both sides.
 -- Every statement is idempotent: running this file on an existing warehouse changes nothing.
--- DESIGN: "values can be NULL except keys", so only key columns are NOT NULL.
+-- docs/design.md: "values can be NULL except keys", so only key columns are NOT NULL.
 
 CREATE SCHEMA IF NOT EXISTS oframe_prd_s;
 CREATE SCHEMA IF NOT EXISTS oframe_cdc_prd_s;

@@ -5,7 +5,8 @@ calls are answered by the handler functions in process and the Lambda code's
 ``redshift-data`` calls by the local PostgreSQL (both through ``routing``); S3 and Secrets
 Manager are moto's. The handlers therefore run exactly as deployed: they read their
 settings from the environment, fetch the MySQL credentials from a secret, and reach the
-"warehouse" through the Data API client.
+"warehouse" through the Data API client. Only the step hook (``on_step``, see
+``training_refresh.hooks``) is the caller's: tests stop or slow a run at a named point.
 """
 
 from __future__ import annotations
@@ -26,17 +27,20 @@ from typing import Any
 from unittest import mock
 
 import boto3
+from aws_lambda_powertools.utilities import parameters
 from botocore.response import StreamingBody
 from moto import mock_aws
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
+from ims_refresh.execution_history import execution_history
 from ims_refresh.local.redshift_data import PostgresDataApi
 from ims_refresh.local.routing import LocalServiceError, routed
-from ims_refresh.progress import execution_history
 from ims_refresh.settings import LocalDatabases
-from training_refresh import adapters
-from training_refresh.functions import HANDLERS, WORKFLOWS
+from training_refresh.env_names import EnvName, PowertoolsEnvName
 from training_refresh.handlers import observability
+from training_refresh.handlers.dependencies import Dependencies
+from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.registry import HANDLERS, WORKFLOWS
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -115,9 +119,16 @@ def _streaming(body: bytes) -> StreamingBody:
 class LocalRuntime:
     """A context manager holding a mocked AWS account with both workflows deployed."""
 
-    def __init__(self, databases: LocalDatabases, *, retry_wait_scale: float = 0.001) -> None:
+    def __init__(
+        self,
+        databases: LocalDatabases,
+        *,
+        retry_wait_scale: float = 0.001,
+        on_step: OnStep = ignore_step,
+    ) -> None:
         self.databases = databases
         self.retry_wait_scale = retry_wait_scale
+        self._dependencies = Dependencies(on_step=on_step)
         self._stack = ExitStack()
         self._handlers: dict[str, Callable[..., Any]] = {}
         self.data_api: PostgresDataApi | None = None
@@ -139,7 +150,10 @@ class LocalRuntime:
         stack = self._stack
         stack.enter_context(mock.patch.dict(os.environ, self._environment()))
         # The shared Powertools logger was created at import; follow the level asked for now.
-        observability.logger.setLevel(os.environ["POWERTOOLS_LOG_LEVEL"])
+        observability.logger.setLevel(os.environ[PowertoolsEnvName.LOG_LEVEL])
+        # Secrets cached by an earlier runtime of this process belong to another mock account.
+        parameters.clear_caches()  # type: ignore[no-untyped-call]
+        stack.callback(parameters.clear_caches)
         stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
         stack.enter_context(
             mock.patch.object(retrier_decl, "time", _ScaledTime(self.retry_wait_scale))
@@ -161,12 +175,12 @@ class LocalRuntime:
                     "host": training.host,
                     "port": training.port,
                     "username": training.user,
-                    "password": training.password,
+                    "password": training.password.get_secret_value(),
                     "dbname": training.database,
                 }
             ),
         )["ARN"]
-        os.environ[adapters.TRAINING_DB_SECRET_ENV] = secret_arn
+        os.environ[EnvName.TRAINING_DB_SECRET_ARN] = secret_arn
         for placeholder, dotted in HANDLERS.items():
             module_name, _, attribute = dotted.rpartition(".")
             self._handlers[function_name(placeholder)] = getattr(
@@ -187,16 +201,16 @@ class LocalRuntime:
             "AWS_REGION": REGION,
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
-            adapters.WORK_BUCKET_ENV: WORK_BUCKET,
-            adapters.TRAINING_DB_TLS_ENV: "false",
-            adapters.DATA_API_FIRST_POLL_ENV: "0.002",
-            "IMS_REDSHIFT_CLUSTER_ID": "local-warehouse",
-            "IMS_REDSHIFT_DATABASE": self.databases.warehouse_database,
-            "IMS_REDSHIFT_DB_USER": "local",
-            "POWERTOOLS_SERVICE_NAME": observability.SERVICE,
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+            EnvName.WORK_BUCKET: WORK_BUCKET,
+            EnvName.TRAINING_DB_TLS: "false",
+            EnvName.DATA_API_FIRST_POLL_SECONDS: "0.002",
+            EnvName.REDSHIFT_CLUSTER_ID: "local-warehouse",
+            EnvName.REDSHIFT_DATABASE: self.databases.warehouse_database,
+            EnvName.REDSHIFT_DB_USER: "local",
+            PowertoolsEnvName.SERVICE_NAME: observability.SERVICE,
+            PowertoolsEnvName.TRACE_DISABLED: "true",
+            PowertoolsEnvName.METRICS_DISABLED: "true",
+            PowertoolsEnvName.LOG_LEVEL: os.environ.get(PowertoolsEnvName.LOG_LEVEL, "WARNING"),
         }
 
     def _invoke(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -217,7 +231,7 @@ class LocalRuntime:
         )
         response: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST"}
         try:
-            result = handler(event, context)
+            result = handler(event, context, dependencies=self._dependencies)
         except Exception as error:
             result = {
                 "errorType": type(error).__name__,

@@ -1,0 +1,159 @@
+"""The gold load's second step: load one table group ("config"), chunk by chunk.
+
+One invocation loads chunks from ``next_chunk`` on while its remaining time allows and
+returns its progress; the state machine calls it again until ``done``. While one chunk is
+merged, the next chunk's statements already run on Redshift (``extract``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+
+from training_refresh.adapters.data_api import Warehouse
+from training_refresh.adapters.mysql import Connection
+from training_refresh.adapters.object_store import ObjectStore, get_json
+from training_refresh.gold_load.extract import ChunkExtraction
+from training_refresh.gold_load.merge import MergeCounts, TableRows, replace_customers
+from training_refresh.gold_load.work import WorkLocations, chunked
+from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.lease import DEFAULT_GOLD_LOAD_TIMES, LeaseTimes, renew_gold_load_lease
+from training_refresh.messages.gold_load import ConfigProgress, ConfigTask, TableCounts
+from training_refresh.table_groups import TableGroup, TableGroupSet
+
+
+def load_config(
+    task: ConfigTask,
+    *,
+    store: ObjectStore,
+    work_bucket: str,
+    warehouse: Warehouse,
+    connect_mysql: Callable[[], Connection],
+    table_groups: TableGroupSet,
+    has_time_for: Callable[[float], bool],
+    lease_times: LeaseTimes = DEFAULT_GOLD_LOAD_TIMES,
+    on_step: OnStep = ignore_step,
+) -> ConfigProgress:
+    """Load chunks of one group, starting at ``next_chunk``, while time allows.
+
+    Returns the task with ``next_chunk`` advanced and running totals; ``done`` says
+    whether every chunk is loaded (the state machine calls again until it is).
+    """
+    customers = get_json(store, WorkLocations(work_bucket, task.run_id).customers)["customers"]
+    load = _GroupLoad(
+        task,
+        table_groups.group(task.config),
+        chunked(customers, task.chunk_size),
+        warehouse,
+        has_time_for,
+    )
+    if task.dry_run:  # a preview writes nothing, so it never connects
+        load.run(_Preview())
+    else:
+        with closing(connect_mysql()) as connection:
+            load.run(_Merge(connection, task.run_id, lease_times, on_step))
+    done = load.next_chunk >= len(load.chunks)
+    return ConfigProgress(
+        **task.model_dump(exclude={"next_chunk", "tables", "duration_seconds"}),
+        next_chunk=load.next_chunk,
+        done=done,
+        status="loaded" if done else "loading",
+        tables=load.tables,
+        duration_seconds=round(load.elapsed, 3),
+    )
+
+
+class _Preview:
+    """A preview extracts (and so counts) every row but writes none."""
+
+    def __call__(
+        self, group: TableGroup, chunk: Sequence[int], tables: list[TableRows]
+    ) -> MergeCounts:
+        for table in tables:
+            for _batch in table.batches:
+                pass
+        return MergeCounts()
+
+
+@dataclass(frozen=True)
+class _Merge:
+    """Writes a chunk into the gold copies, renewing the run's lease first."""
+
+    connection: Connection
+    run_id: str
+    lease_times: LeaseTimes
+    on_step: OnStep
+
+    def __call__(
+        self, group: TableGroup, chunk: Sequence[int], tables: list[TableRows]
+    ) -> MergeCounts:
+        renew_gold_load_lease(self.connection, self.run_id, self.lease_times, on_step=self.on_step)
+        self.on_step(f"merge-chunk:{group.name}")
+        return replace_customers(self.connection, chunk, tables)
+
+
+_Write = Callable[[TableGroup, Sequence[int], list[TableRows]], MergeCounts]
+
+
+class _GroupLoad:
+    """One invocation's work on one group; starts from the task's running totals."""
+
+    def __init__(
+        self,
+        task: ConfigTask,
+        group: TableGroup,
+        chunks: list[Sequence[int]],
+        warehouse: Warehouse,
+        has_time_for: Callable[[float], bool],
+    ) -> None:
+        self.group = group
+        self.chunks = chunks
+        self.as_of = task.as_of
+        self.warehouse = warehouse
+        self.has_time_for = has_time_for
+        self.next_chunk = task.next_chunk
+        self.tables = {
+            spec.training_table: task.tables.get(spec.training_table, TableCounts())
+            for spec in group.tables
+        }
+        self.elapsed = task.duration_seconds
+        self.slowest_chunk = 0.0
+        self.extractions: list[ChunkExtraction] = []
+
+    def run(self, write: _Write) -> None:
+        try:
+            while self.next_chunk < len(self.chunks) and (
+                self.next_chunk == 0 or self.has_time_for(self.slowest_chunk)
+            ):
+                self._load_chunk(write)
+        finally:
+            for extraction in self.extractions:  # a failed chunk, or one there was no time for
+                extraction.abandon()
+
+    def _extraction(self, index: int) -> ChunkExtraction:
+        return ChunkExtraction(self.warehouse, self.group.tables, self.chunks[index], self.as_of)
+
+    def _load_chunk(self, write: _Write) -> None:
+        started = time.monotonic()
+        index = self.next_chunk
+        if not self.extractions:
+            self.extractions.append(self._extraction(index))
+        if index + 1 < len(self.chunks) and self.has_time_for(2 * self.slowest_chunk):
+            # Redshift runs the next chunk's statements while this chunk is merged.
+            self.extractions.append(self._extraction(index + 1))
+        read: dict[str, int] = {}
+        merged = write(self.group, self.chunks[index], self.extractions[0].table_rows(read))
+        for spec in self.group.tables:
+            table = spec.training_table
+            self.tables[table] = self.tables[table].plus(
+                read.get(table, 0),
+                merged.rows_written.get(table, 0),
+                merged.rows_deleted.get(table, 0),
+            )
+        self.extractions.pop(0)
+        self.next_chunk += 1
+        seconds = time.monotonic() - started
+        self.slowest_chunk = max(self.slowest_chunk, seconds)
+        self.elapsed += seconds

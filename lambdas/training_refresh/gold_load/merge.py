@@ -1,0 +1,189 @@
+"""Replace a chunk of customers' rows in the MySQL gold copy tables.
+
+One transaction per chunk and config: the customers' existing gold rows are deleted and
+their freshly extracted rows inserted, so a chunk is either fully replaced or untouched.
+That makes the load additive across runs (other customers are never touched), idempotent
+on rerun, and safe to kill: a rerun simply replaces the chunk again.
+
+Identifiers come only from the validated table configuration and are backtick-quoted;
+customer numbers are validated integers passed as query parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+from itertools import compress, count, repeat
+from operator import attrgetter, is_not
+from typing import Any
+
+from training_refresh.adapters.mysql import (
+    Connection,
+    Cursor,
+    quote_identifier,
+    transaction,
+    translated_errors,
+)
+from training_refresh.table_groups import GOLD_SUFFIX, TableSpec
+
+INSERT_BATCH_ROWS = 2_000
+"""Rows per multi-row INSERT: large enough to amortise round trips, small enough to stay
+well under max_allowed_packet (a gold row is at most ~600 bytes)."""
+
+SERVER_STATUS_NO_BACKSLASH_ESCAPES = 512
+"""The MySQL protocol's server status flag for sql_mode NO_BACKSLASH_ESCAPES."""
+_BACKSLASH_ESCAPES = str.maketrans(
+    {"\0": "\\0", "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\x1a": "\\Z", '"': '\\"', "'": "\\'"}
+)
+"""pymysql's escape_string: the characters MySQL wants backslash-escaped in a string."""
+_QUOTE_DOUBLING = str.maketrans({"'": "''"})
+"""Under NO_BACKSLASH_ESCAPES a backslash is an ordinary character; only quotes double."""
+
+
+@dataclass
+class MergeCounts:
+    rows_deleted: dict[str, int] = field(default_factory=dict)
+    rows_written: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """The rows extracted for one table of a config, in the table's column order."""
+
+    spec: TableSpec
+    batches: Iterable[Sequence[Sequence[Any]]]
+
+
+def delete_statement(spec: TableSpec, customer_count: int) -> str:
+    """DELETE of the given customers' gold rows, through the parent table if need be."""
+    scope = spec.customer_scope
+    placeholders = ", ".join(["%s"] * customer_count)
+    table = quote_identifier(spec.gold_table)
+    customer_column = quote_identifier(scope.column.upper())
+    if scope.through_table is None or scope.join_column is None:
+        return f"DELETE FROM {table} WHERE {customer_column} IN ({placeholders})"
+    parent = quote_identifier(scope.through_table + GOLD_SUFFIX)
+    join_column = quote_identifier(scope.join_column.upper())
+    return (
+        f"DELETE child FROM {table} AS child JOIN {parent} AS parent "
+        f"ON parent.{join_column} = child.{join_column} "
+        f"WHERE parent.{customer_column} IN ({placeholders})"
+    )
+
+
+def insert_prefix(spec: TableSpec) -> str:
+    """``INSERT INTO ... (columns) VALUES``: the multi-row INSERT's head, rows follow."""
+    columns = ", ".join(quote_identifier(c) for c in spec.mysql_columns)
+    return f"INSERT INTO {quote_identifier(spec.gold_table)} ({columns}) VALUES "
+
+
+def values_list(connection: Connection, rows: Sequence[Sequence[Any]]) -> str:
+    """``(v, ...),(v, ...)``: the rows as SQL literals, exactly as pymysql would write them.
+
+    Built column by column: where a column holds one plain type (the usual case), every
+    value is rendered by one C-level call (``map``) instead of pymysql's chain of Python
+    calls per value. Any other column is rendered value by value by ``connection.escape``,
+    pymysql's own encoder.
+    """
+    columns = [_literals(connection, values) for values in zip(*rows, strict=True)]
+    return ",".join(map("({})".format, map(",".join, zip(*columns, strict=True))))
+
+
+def _literals(connection: Connection, values: Sequence[Any]) -> Sequence[str]:
+    types = set(map(type, values))
+    has_nulls = type(None) in types
+    types.discard(type(None))
+    if not types:
+        return ["NULL"] * len(values)
+    kind = types.pop() if len(types) == 1 else None
+    present_flags = list(map(is_not, values, repeat(None))) if has_nulls else []
+    present = list(compress(values, present_flags)) if has_nulls else values
+    render_all: Callable[[Sequence[Any]], Iterable[str]]
+    if kind is str:
+        render_all = partial(_quoted_strings, _string_escapes(connection))
+    elif kind is dt.datetime and not any(map(attrgetter("tzinfo"), present)):
+        render_all = partial(_quoted, partial(dt.datetime.isoformat, sep=" "))
+    elif kind in _COLUMN_LITERALS:
+        render_all = _COLUMN_LITERALS[kind]
+    else:
+        return list(map(connection.escape, values))
+    if not has_nulls:
+        return list(render_all(values))
+    # Scatter the rendered values over a list of NULLs; every step stays in C.
+    literals = ["NULL"] * len(values)
+    positions = compress(count(), present_flags)
+    deque(map(literals.__setitem__, positions, render_all(present)), maxlen=0)
+    return literals
+
+
+def _quoted(text: Callable[[Any], str], values: Sequence[Any]) -> Iterable[str]:
+    return map("'{}'".format, map(text, values))
+
+
+def _string_escapes(connection: Connection) -> dict[int, str]:
+    if connection.server_status & SERVER_STATUS_NO_BACKSLASH_ESCAPES:
+        return _QUOTE_DOUBLING
+    return _BACKSLASH_ESCAPES
+
+
+def _quoted_strings(escapes: dict[int, str], values: Sequence[str]) -> Iterable[str]:
+    return map("'{}'".format, map(str.translate, values, repeat(escapes)))
+
+
+def _integers(values: Sequence[Any]) -> Iterable[str]:
+    return map(int.__repr__, values)
+
+
+def _decimals(values: Sequence[Any]) -> Iterable[str]:
+    return map(format, values, repeat("f"))
+
+
+_COLUMN_LITERALS: dict[type, Callable[[Sequence[Any]], Iterable[str]]] = {
+    int: _integers,
+    Decimal: _decimals,
+    dt.date: partial(_quoted, dt.date.isoformat),
+}
+"""Column renderers equal to pymysql's escape_int, escape_decimal and escape_date. Naive
+datetimes (escape_datetime writes microseconds only when non-zero, as ``isoformat`` does)
+and strings (the connection's escape_string) are chosen in :func:`_literals`."""
+
+
+def replace_customers(
+    connection: Connection,
+    customer_numbers: Sequence[int],
+    tables: Sequence[TableRows],
+) -> MergeCounts:
+    """Replace ``customer_numbers``' rows in the gold tables of one config, atomically.
+
+    ``tables`` are in config order (parents before children): deletes run children
+    first so rows found through a parent are deleted while the parent rows still exist.
+    """
+    counts = MergeCounts()
+    with (
+        translated_errors("merging a chunk into the gold copies"),
+        transaction(connection),
+        connection.cursor() as cursor,
+    ):
+        for table in reversed(tables):
+            deleted = cursor.execute(
+                delete_statement(table.spec, len(customer_numbers)), list(customer_numbers)
+            )
+            counts.rows_deleted[table.spec.training_table] = deleted
+        for table in tables:
+            counts.rows_written[table.spec.training_table] = _insert_all(connection, cursor, table)
+    return counts
+
+
+def _insert_all(connection: Connection, cursor: Cursor, table: TableRows) -> int:
+    prefix = insert_prefix(table.spec)
+    written = 0
+    for batch in table.batches:
+        for start in range(0, len(batch), INSERT_BATCH_ROWS):
+            part = batch[start : start + INSERT_BATCH_ROWS]
+            cursor.execute(prefix + values_list(connection, part))
+            written += len(part)
+    return written

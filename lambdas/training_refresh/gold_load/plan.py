@@ -1,0 +1,105 @@
+"""The gold load's first step: validate the request, take the lease, find the customers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from datetime import date
+
+from training_refresh.adapters.data_api import Warehouse, customer_in_list
+from training_refresh.adapters.mysql import Connection
+from training_refresh.adapters.object_store import ObjectStore, S3Location, put_json
+from training_refresh.as_of import parse_as_of
+from training_refresh.errors import BadInputError, ScenarioFileError
+from training_refresh.gold_load.work import CUSTOMERS_PER_CHUNK, WorkLocations, chunked
+from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.lease import DEFAULT_GOLD_LOAD_TIMES, LeaseTimes, acquire_gold_load_lease
+from training_refresh.messages.common import requested_names
+from training_refresh.messages.gold_load import GoldLoadPlan, PlanGoldLoadEvent
+from training_refresh.run_files import now_iso
+from training_refresh.scenarios import parse_scenario_file
+from training_refresh.table_groups import TableGroupSet
+
+MAX_SCENARIO_FILE_BYTES = 20 * 1024 * 1024
+MISSING_SAMPLE_SIZE = 100
+
+_EXISTING_CUSTOMERS_SQL = (
+    "SELECT customer_no FROM oframe_prd_s.ims_customer "
+    "WHERE customer_no IN ({customer_numbers}) ORDER BY customer_no"
+)
+
+
+def plan_gold_load(
+    event: PlanGoldLoadEvent,
+    *,
+    work_bucket: str,
+    store: ObjectStore,
+    warehouse: Warehouse,
+    connect_mysql: Callable[[], Connection],
+    table_groups: TableGroupSet,
+    today: date,
+    chunk_size: int = CUSTOMERS_PER_CHUNK,
+    lease_times: LeaseTimes = DEFAULT_GOLD_LOAD_TIMES,
+    on_step: OnStep = ignore_step,
+) -> GoldLoadPlan:
+    """Validate the request, read the scenario file and record which customers exist.
+
+    Raises a BadInputError subclass (nothing written) when the request is unusable. A real
+    load (not a preview) then takes its refresh lease, so no reset copies the gold copies
+    until the report step releases it (``lease``).
+    """
+    request = event.request
+    run_id = event.execution.name
+    as_of = parse_as_of(str(request.as_of or ""), today)
+    dry_run = request.dry_run
+    if not isinstance(dry_run, bool):
+        raise BadInputError("'dry_run' must be true or false")
+    chosen = table_groups.select_groups(requested_names(request.tables, "table config"))
+    scenario = S3Location.parse("" if request.scenarios is None else request.scenarios)
+    requested = _read_scenario_file(store, scenario)
+    lease_wait = 0.0
+    if not dry_run:
+        with closing(connect_mysql()) as connection:
+            lease = acquire_gold_load_lease(connection, run_id, lease_times, on_step=on_step)
+            lease_wait = lease.waited_seconds
+    on_step("check-customers")
+    found = _existing_customers(warehouse, requested, chunk_size)
+    missing = sorted(set(requested) - set(found))
+    work = WorkLocations(work_bucket, run_id)
+    put_json(store, work.customers, {"as_of": as_of.isoformat(), "customers": found})
+    return GoldLoadPlan(
+        run_id=run_id,
+        as_of=as_of.isoformat(),
+        scenario_file=scenario.uri,
+        configs=[group.name for group in chosen],
+        customers_key=work.customers.key,
+        chunk_size=chunk_size,
+        chunk_count=len(chunked(found, chunk_size)),
+        customers_requested=len(requested),
+        customers_found=len(found),
+        customers_missing=len(missing),
+        missing_sample=missing[:MISSING_SAMPLE_SIZE],
+        dry_run=dry_run,
+        lease_wait_seconds=round(lease_wait, 3),
+        started_at=now_iso(),
+    )
+
+
+def _read_scenario_file(store: ObjectStore, scenario: S3Location) -> tuple[int, ...]:
+    try:
+        data = store.get_bytes(scenario.bucket, scenario.key, MAX_SCENARIO_FILE_BYTES)
+    except BadInputError as error:
+        raise ScenarioFileError(f"scenario file: {error}") from error
+    return parse_scenario_file(data, source=scenario.uri)
+
+
+def _existing_customers(
+    warehouse: Warehouse, requested: Sequence[int], chunk_size: int
+) -> list[int]:
+    """A customer is found when the customer master holds it; others are skipped."""
+    found: list[int] = []
+    for chunk in chunked(requested, chunk_size):
+        sql = _EXISTING_CUSTOMERS_SQL.replace("{customer_numbers}", customer_in_list(chunk))
+        for page in warehouse.query(sql):
+            found.extend(int(row[0]) for row in page.rows)
+    return sorted(set(found))

@@ -1,0 +1,139 @@
+"""The gold load's last step: release the lease, write the run report, return the outcome.
+
+The report is written even when the lease cannot be released (it then expires on its own;
+the report warns), and the database is only reached for that release, so an unreadable
+secret or an unreachable database still leaves a report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import closing
+
+from training_refresh.adapters.mysql import Connection
+from training_refresh.adapters.object_store import ObjectStore, put_json
+from training_refresh.errors import bad_input_error_names
+from training_refresh.gold_load.work import WorkLocations
+from training_refresh.lease import release_gold_load_lease
+from training_refresh.messages.common import CaughtError
+from training_refresh.messages.gold_load import (
+    ConfigFailure,
+    ConfigReport,
+    ConfigResult,
+    CustomerCounts,
+    GoldLoadError,
+    GoldLoadOutcome,
+    GoldLoadPlan,
+    GoldLoadReport,
+    GoldLoadReportEvent,
+    GoldLoadStatus,
+)
+from training_refresh.run_files import now_iso, seconds_between
+
+
+def build_report(
+    event: GoldLoadReportEvent,
+    *,
+    store: ObjectStore,
+    work_bucket: str,
+    connect_mysql: Callable[[], Connection],
+) -> GoldLoadOutcome:
+    """Release the run's lease, write the JSON run report to S3, return the outcome."""
+    run_id = event.execution.name
+    state = event.state
+    plan = state.planned.plan if state.planned else None
+    configs = [_config_report(result) for result in state.config_results]
+    errors = _errors(state.plan_error, configs)
+    dry_run = plan is not None and plan.dry_run
+    warnings = [] if dry_run else _release_lease(connect_mysql, run_id)
+    started_at = event.execution.start_time or (plan.started_at if plan else None) or now_iso()
+    finished_at = now_iso()
+    status = _status(state.plan_error, errors)
+    report = GoldLoadReport(
+        run_id=run_id,
+        status=status,
+        dry_run=dry_run,
+        as_of=plan.as_of if plan else state.as_of,
+        scenario_file=plan.scenario_file if plan else state.scenarios,
+        customers=_customers(plan),
+        configs=configs,
+        errors=errors,
+        warnings=warnings,
+        lease_wait_seconds=plan.lease_wait_seconds if plan else 0.0,
+        started_at=started_at,
+        finished_at=finished_at,
+        duration_seconds=seconds_between(started_at, finished_at),
+    )
+    location = WorkLocations(work_bucket, run_id).report
+    put_json(store, location, report.model_dump(mode="json"))
+    return GoldLoadOutcome(
+        status=status,
+        report=location.uri,
+        failed_configs=report.failed_configs,
+        error_name=errors[0].name if errors else None,
+        summary=summary_line(report),
+    )
+
+
+def _config_report(result: ConfigResult) -> ConfigReport:
+    if isinstance(result, ConfigFailure):
+        return ConfigReport(config=result.config, status="failed", error=result.error.details())
+    return ConfigReport(
+        config=result.config,
+        status=result.status,
+        tables=result.tables,
+        chunks_loaded=result.next_chunk,
+        duration_seconds=result.duration_seconds,
+    )
+
+
+def _errors(plan_error: CaughtError | None, configs: list[ConfigReport]) -> list[GoldLoadError]:
+    errors = [GoldLoadError(config=c.config, **c.error.model_dump()) for c in configs if c.error]
+    if plan_error is not None:
+        errors.insert(0, GoldLoadError(config=None, **plan_error.details().model_dump()))
+    return errors
+
+
+def _status(plan_error: CaughtError | None, errors: list[GoldLoadError]) -> GoldLoadStatus:
+    if plan_error is not None and plan_error.details().name in bad_input_error_names():
+        return "bad_input"
+    return "failed" if errors else "succeeded"
+
+
+def _customers(plan: GoldLoadPlan | None) -> CustomerCounts:
+    if plan is None:
+        return CustomerCounts()
+    return CustomerCounts(
+        requested=plan.customers_requested,
+        found=plan.customers_found,
+        missing=plan.customers_missing,
+        missing_sample=plan.missing_sample,
+    )
+
+
+def _release_lease(connect_mysql: Callable[[], Connection], run_id: str) -> list[str]:
+    """Give the run's lease back; the warnings of the report when that fails."""
+    try:
+        with closing(connect_mysql()) as connection:
+            release_gold_load_lease(connection, run_id)
+    except Exception as error:
+        return [
+            f"the refresh lease was not released ({type(error).__name__}); it expires on its own"
+        ]
+    return []
+
+
+def summary_line(report: GoldLoadReport) -> str:
+    if report.status == "bad_input":
+        error = report.errors[0]
+        return f"gold load rejected its input: {error.name}: {error.message}"
+    customers = report.customers
+    failed = report.failed_configs
+    kind = "gold load preview" if report.dry_run else "gold load"
+    line = (
+        f"{kind} {report.status}: {customers.found} of {customers.requested} "
+        f"customers found, {len(report.configs) - len(failed)} config(s) loaded"
+    )
+    if failed:
+        line += f", failed: {', '.join(failed)}"
+    return line

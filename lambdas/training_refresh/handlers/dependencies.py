@@ -1,0 +1,88 @@
+"""What a handler gives the domain besides its event: adapters, table groups, the date and
+the step hook, in one object that callers may replace.
+
+Every handler takes ``dependencies`` as a keyword argument (the Powertools decorators pass
+extra keyword arguments through to the handler); Lambda calls handlers with the event and
+the context only, so production always gets :data:`PRODUCTION`. The handler tests pass
+recording fakes, and the local runtime passes production's adapters with its own step hook.
+
+Production builds its adapters per invocation, from the settings of the environment: a
+boto3 client costs milliseconds, and it never outlives the credentials or endpoints of the
+environment it was made for. Only the MySQL secret is cached across warm invocations
+(Powertools parameters, ``IMS_TRAINING_DB_SECRET_MAX_AGE_SECONDS``), and it is read only
+when a step connects, so a report step still writes its report when the secret is
+unreadable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities import parameters
+
+from training_refresh.adapters.data_api import DataApiWarehouse, Warehouse
+from training_refresh.adapters.mysql import ACCESS_DENIED, Connection, connect, error_code
+from training_refresh.adapters.object_store import ObjectStore, S3ObjectStore
+from training_refresh.as_of import today_utc
+from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.settings import DataApiSettings, TrainingDbSettings
+from training_refresh.table_groups import TableGroupSet, load_table_groups
+
+
+def s3_object_store() -> ObjectStore:
+    return S3ObjectStore(boto3.client("s3"))
+
+
+def data_api_warehouse() -> Warehouse:
+    settings = DataApiSettings.load()
+    return DataApiWarehouse(
+        boto3.client("redshift-data"), settings.target(), poll_initial=settings.first_poll_seconds
+    )
+
+
+def powertools_secret(settings: TrainingDbSettings, fresh: bool) -> Any:
+    """The secret's JSON through Powertools parameters: cached for the settings' max age
+    across warm invocations; ``fresh`` reads it from Secrets Manager at once."""
+    return parameters.get_secret(
+        settings.secret_arn,
+        transform="json",
+        max_age=settings.secret_max_age_seconds,
+        force_fetch=fresh,
+    )
+
+
+@dataclass(frozen=True)
+class TrainingDbConnector:
+    """Connects to the training database with the secret's credentials. The settings and
+    the secret are read on each call, not before: a step that never connects never needs
+    them. A refused login reads the secret again once (it may have been rotated since it
+    was cached)."""
+
+    read_secret: Callable[[TrainingDbSettings, bool], Any] = powertools_secret
+
+    def __call__(self) -> Connection:
+        settings = TrainingDbSettings.load()
+        try:
+            return connect(settings.connection(self.read_secret(settings, False)))
+        except Exception as error:
+            if error_code(error) != ACCESS_DENIED:
+                raise
+        return connect(settings.connection(self.read_secret(settings, True)))
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    object_store: Callable[[], ObjectStore] = s3_object_store
+    warehouse: Callable[[], Warehouse] = data_api_warehouse
+    connect_mysql: Callable[[], Connection] = TrainingDbConnector()
+    """Connects anew on every call; the steps close what they open."""
+    table_groups: Callable[[], TableGroupSet] = load_table_groups
+    today: Callable[[], date] = today_utc
+    on_step: OnStep = ignore_step
+
+
+PRODUCTION = Dependencies()

@@ -1,0 +1,22 @@
+"""Named points of a run where a caller may watch or pause it, passed in as ``on_step``.
+
+The steps call ``on_step(name)`` as they pass each point; production passes
+:func:`ignore_step`. Tests pass a function that records, waits or blocks there (a kill test
+stops a reset at ``swap-before-rename`` and kills the process), so no test replaces a
+function of the production code. The points:
+
+* ``check-customers`` - a gold-load plan is about to ask the warehouse which customers exist;
+* ``merge-chunk:<config>`` - a chunk's extracted rows are about to be merged;
+* ``gold-load-lease-wait`` / ``reset-lease-wait`` - a run waits for the other side of the
+  refresh lease and pauses before asking again;
+* ``copy-created:<table>`` / ``copy-filled:<table>`` - a reset created / filled a staging copy;
+* ``swap-before-rename`` / ``swap-renamed`` - a reset is about to swap / has swapped.
+"""
+
+from collections.abc import Callable
+
+OnStep = Callable[[str], None]
+
+
+def ignore_step(name: str) -> None:
+    """Nothing happens at any point: the production hook."""

@@ -1,0 +1,191 @@
+"""The gold-load workflow's messages: plan, per-config progress, the run report, the outcome.
+
+The state machine (``statemachines/gold_load.asl.json``) keeps the plan under
+``$.planned.plan``, each config's last result (or its recorded failure) in
+``$.config_results``, and a failed plan under ``$.plan_error``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, JsonValue
+
+from training_refresh.messages.common import (
+    CaughtError,
+    ErrorDetail,
+    ExecutionInfo,
+    Lenient,
+    Message,
+)
+
+GoldLoadStatus = Literal["succeeded", "failed", "bad_input"]
+
+
+class GoldLoadRequest(Lenient):
+    """The execution input as an operator gave it; the plan step validates every field."""
+
+    scenarios: JsonValue = None
+    """``s3://bucket/key`` of the scenario file."""
+    as_of: JsonValue = None
+    tables: JsonValue = None
+    """Table config names (a list or a comma-separated string); None: every enabled one."""
+    dry_run: JsonValue = False
+
+
+class PlanGoldLoadEvent(Message):
+    request: GoldLoadRequest
+    execution: ExecutionInfo
+
+
+class GoldLoadPlan(Message):
+    """What the plan decided; the customers themselves are in S3 (``customers_key``)."""
+
+    step: Literal["plan-gold-load"] = "plan-gold-load"
+    run_id: str
+    as_of: str
+    scenario_file: str
+    configs: list[str]
+    customers_key: str
+    chunk_size: int
+    chunk_count: int
+    customers_requested: int
+    customers_found: int
+    customers_missing: int
+    missing_sample: list[int]
+    dry_run: bool
+    lease_wait_seconds: float
+    started_at: str
+
+
+class TableCounts(Message):
+    """Running totals of one table of a config."""
+
+    rows_read: int = 0
+    rows_written: int = 0
+    rows_replaced: int = 0
+
+    def plus(self, read: int, written: int, replaced: int) -> TableCounts:
+        return TableCounts(
+            rows_read=self.rows_read + read,
+            rows_written=self.rows_written + written,
+            rows_replaced=self.rows_replaced + replaced,
+        )
+
+
+class ConfigTask(Message):
+    """One call of the load step: the Map's item, or the step's own previous result (the
+    state machine calls it again until ``done``)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    config: str
+    run_id: str
+    as_of: str
+    chunk_size: int
+    next_chunk: int = 0
+    dry_run: bool = False
+    tables: dict[str, TableCounts] = Field(default_factory=dict)
+    duration_seconds: float = 0.0
+
+
+class ConfigProgress(ConfigTask):
+    """The load step's result: the task advanced to ``next_chunk``, with running totals."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    step: Literal["load-config"] = "load-config"
+    done: bool
+    status: Literal["loaded", "loading"]
+
+
+class ConfigFailure(Message):
+    """What the ``Record config failure`` state keeps of a config whose load failed."""
+
+    config: str
+    status: Literal["failed"]
+    error: CaughtError
+
+
+ConfigResult = Annotated[ConfigProgress | ConfigFailure, Field(discriminator="status")]
+
+
+class PlannedStep(Message):
+    plan: GoldLoadPlan
+
+
+class GoldLoadState(Lenient):
+    """The whole state at the report step: the execution input's fields beside the steps'."""
+
+    scenarios: JsonValue = None
+    as_of: JsonValue = None
+    planned: PlannedStep | None = None
+    plan_error: CaughtError | None = None
+    config_results: list[ConfigResult] = Field(default_factory=list)
+
+
+class GoldLoadReportEvent(Message):
+    execution: ExecutionInfo
+    state: GoldLoadState
+
+
+# --- the run report (JSON in S3) ---------------------------------------------------------
+
+
+class CustomerCounts(Lenient):
+    requested: int = 0
+    found: int = 0
+    missing: int = 0
+    missing_sample: list[int] = Field(default_factory=list)
+
+
+class ConfigReport(Lenient):
+    config: str | None = None
+    status: str = "failed"
+    tables: dict[str, TableCounts] = Field(default_factory=dict)
+    chunks_loaded: int = 0
+    duration_seconds: float = 0.0
+    error: ErrorDetail | None = Field(default=None, exclude_if=lambda error: error is None)
+
+
+class GoldLoadError(ErrorDetail):
+    config: str | None = None
+    """The config that failed; None for the plan (the input)."""
+
+
+class GoldLoadReport(Lenient):
+    """The gold load's run report. Lenient: the CLI also reads reports of earlier versions
+    and the short stand-in it makes when a run ended before its report step."""
+
+    workflow: str = "gold-load"
+    run_id: str
+    status: str
+    dry_run: bool = False
+    as_of: JsonValue = None
+    scenario_file: JsonValue = None
+    customers: CustomerCounts = Field(default_factory=CustomerCounts)
+    configs: list[ConfigReport] = Field(default_factory=list)
+    errors: list[GoldLoadError] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    lease_wait_seconds: float = 0.0
+    started_at: str | None = None
+    finished_at: str | None = None
+    duration_seconds: float = 0.0
+    note: str | None = Field(default=None, exclude_if=lambda note: note is None)
+    """Why this is not the report step's own report (CLI stand-ins only)."""
+
+    @property
+    def failed_configs(self) -> list[str]:
+        return [str(c.config) for c in self.configs if c.status != "loaded"]
+
+
+class GoldLoadOutcome(Message):
+    """The report step's result: what the state machine's last Choice reads."""
+
+    step: Literal["write-gold-load-report"] = "write-gold-load-report"
+    status: GoldLoadStatus
+    report: str
+    """``s3://`` URI of the run report."""
+    failed_configs: list[str]
+    error_name: str | None
+    summary: str

@@ -1,0 +1,44 @@
+"""The reset's first step: validate the tables, take the reset lease, clean up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from training_refresh.adapters.mysql import Connection, connected
+from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.lease import DEFAULT_RESET_TIMES, LeaseTimes, acquire_reset_lease
+from training_refresh.messages.common import requested_names
+from training_refresh.messages.reset import PrepareResetEvent, ResetPlan
+from training_refresh.reset.copy import clean_leftovers
+from training_refresh.reset.tables import largest_first, select_tables
+from training_refresh.run_files import now_iso
+from training_refresh.table_groups import TableGroupSet
+
+
+def prepare_reset(
+    event: PrepareResetEvent,
+    *,
+    connect_mysql: Callable[[], Connection],
+    table_groups: TableGroupSet,
+    lease_times: LeaseTimes = DEFAULT_RESET_TIMES,
+    on_step: OnStep = ignore_step,
+) -> ResetPlan:
+    """Validate the tables (BadInputError before touching anything), take the reset lease
+    (waiting a bounded time for gold loads) and drop what crashed resets left behind."""
+    run_id = event.execution.name
+    specs = select_tables(table_groups, requested_names(event.request.tables, "training table"))
+    started_at = now_iso()
+    with connected(connect_mysql) as connection:
+        lease = acquire_reset_lease(connection, run_id, lease_times, on_step=on_step)
+        dropped = clean_leftovers(connection, table_groups.all_tables())
+        with connection.cursor() as cursor:
+            in_copy_order = largest_first(cursor, specs)
+    return ResetPlan(
+        run_id=run_id,
+        tables=[spec.training_table for spec in in_copy_order],
+        started_at=started_at,
+        waited_for_gold_loads_seconds=lease.waited_seconds,
+        waited_for_gold_loads=list(lease.waited_for),
+        superseded_resets=list(lease.superseded_runs),
+        leftovers_dropped=dropped,
+    )

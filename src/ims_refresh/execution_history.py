@@ -1,0 +1,20 @@
+"""Reading a Step Functions execution's history, for the CLI and the local runtime."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def execution_history(sfn: Any, arn: str) -> list[dict[str, Any]]:
+    """Every event of an execution, oldest first."""
+    events: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
+        if token:
+            kwargs["nextToken"] = token
+        page = sfn.get_execution_history(**kwargs)
+        events.extend(page.get("events") or [])
+        token = page.get("nextToken")
+        if not token:
+            return events
