@@ -15,7 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ims_refresh import synthetic_warehouse as warehouse
+from ims_refresh.synthetic_pools import DEFAULT_SEED, PROFILE_DISTRIBUTIONS
+from ims_refresh.synthetic_rows import WarehouseGenerator
+from ims_refresh.synthetic_tables import Batch
+from ims_refresh.synthetic_warehouse import draw_customer_numbers
 from training_refresh.privacy.identity import CustomerIdentity
 
 KEPT_TEXT_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
@@ -52,13 +55,11 @@ class Sample:
         return next(table for table in self.tables if table.source == source)
 
 
-def synthetic_sample(
-    customers: int, seed: int = warehouse.DEFAULT_SEED, profile: str = "demo"
-) -> Sample:
+def synthetic_sample(customers: int, seed: int = DEFAULT_SEED, profile: str = "demo") -> Sample:
     """The rows ``build_warehouse(url, customers, seed, profile)`` would write."""
-    generator = warehouse._WarehouseGenerator(seed, warehouse._PROFILES[profile])
-    batch = warehouse._Batch()
-    for customer_no in warehouse._draw_customer_numbers(random.Random(seed), customers):
+    generator = WarehouseGenerator(seed, PROFILE_DISTRIBUTIONS[profile])
+    batch = Batch()
+    for customer_no in draw_customer_numbers(random.Random(seed), customers):
         generator.add_customer(customer_no, batch)
     order_customers = {order.order_no: order.customer_no for order in batch.orders}
     tables = tuple(
@@ -77,7 +78,7 @@ def synthetic_sample(
     return Sample(identities=_identities(batch), tables=tables)
 
 
-def _identities(batch: warehouse._Batch) -> tuple[CustomerIdentity, ...]:
+def _identities(batch: Batch) -> tuple[CustomerIdentity, ...]:
     emails: dict[int, list[str]] = {}
     for email in batch.emails:
         if email.email_address is not None:

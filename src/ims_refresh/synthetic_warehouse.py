@@ -195,7 +195,7 @@ def seed_warehouse(
     _require_empty_tables(conn)
     generator = WarehouseGenerator(seed, PROFILE_DISTRIBUTIONS[profile])
     rows_per_table = dict.fromkeys(WAREHOUSE_TABLES, 0)
-    all_customers = _draw_customer_numbers(random.Random(seed), customers)
+    all_customers = draw_customer_numbers(random.Random(seed), customers)
     with conn.cursor() as cursor:
         for group in _chunks(all_customers, _CUSTOMERS_PER_COPY):
             batch = Batch()
@@ -227,7 +227,7 @@ def _require_empty_tables(conn: psycopg.Connection[Any]) -> None:
             )
 
 
-def _draw_customer_numbers(rng: random.Random, count: int) -> list[int]:
+def draw_customer_numbers(rng: random.Random, count: int) -> list[int]:
     """``count`` distinct customer numbers: the design's examples first, then random ones."""
     chosen = list(EXAMPLE_CUSTOMERS[:count])
     taken = set(chosen)

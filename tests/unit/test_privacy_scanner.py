@@ -224,10 +224,10 @@ def test_the_synthetic_warehouses_kept_values_are_no_findings(source):
 
 def test_every_value_the_generator_can_produce_was_scanned():
     # The sample is large enough that each listed preference value occurs (the lists are in
-    # synthetic_warehouse._PREFERENCE_VALUES); so the zero above covers all of them.
-    from ims_refresh import synthetic_warehouse
+    # synthetic_pools.PREFERENCE_VALUES); so the zero above covers all of them.
+    from ims_refresh import synthetic_pools
 
     table = SAMPLE.table("oframe_prd_s.ims_mason_preferences")
     seen = {row[2] for row in table.rows}
-    listed = {v for values in synthetic_warehouse._PREFERENCE_VALUES.values() for v in values}
+    listed = {v for values in synthetic_pools.PREFERENCE_VALUES.values() for v in values}
     assert listed <= seen

@@ -61,6 +61,7 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from training_refresh.privacy.addresses import occurrences, stands_apart
 from training_refresh.privacy.detectors import Finding, Rule, may_hold_number, normalized_text
 from training_refresh.privacy.vocabulary import (
     COMMON_WORD_NAMES,
@@ -93,7 +94,6 @@ _NUMBER_RUN: Final = re.compile(r"(?<![^\W_])[0-9]+(?:[-. /()+]{1,2}[0-9]+)*")
 _NON_DIGITS: Final = re.compile(r"[^0-9]+")
 _LETTER: Final = re.compile(r"[^\W\d_]")
 _DIGIT: Final = re.compile(r"\d")
-_ATEXT_SYMBOLS: Final = frozenset("!#$%&'*+/=?^`{|}~-_")
 
 
 class CustomerIdentity(BaseModel):
@@ -252,8 +252,8 @@ class IdentityMatcher:
             end = len(needle)
             starts.update(
                 start
-                for start in _occurrences(casefolded, needle)
-                if _stands_apart(casefolded, start, start + end, is_local_part)
+                for start in occurrences(casefolded, needle)
+                if stands_apart(casefolded, start, start + end, is_local_part)
             )
         return len(starts)
 
@@ -390,29 +390,3 @@ def _email_needles(emails: Iterable[str]) -> tuple[tuple[str, str, bool], ...]:
         for needle, local in needles.items()
         if (probe := probes[needle]) is not None
     )
-
-
-def _is_atext(char: str) -> bool:
-    return char.isalnum() or char in _ATEXT_SYMBOLS
-
-
-def _stands_apart(text: str, start: int, end: int, is_local_part: bool) -> bool:
-    """Whether ``text[start:end]`` is a whole address (or local part), not a piece of one."""
-    before = text[start - 1] if start else " "
-    if _is_atext(before) or before in ".@":
-        return False
-    after = text[end : end + 2]
-    if not after:
-        return True
-    if after[0] == "." and len(after) > 1 and _is_atext(after[1]):
-        return False
-    if is_local_part:
-        return not _is_atext(after[0])
-    return not (after[0].isalnum() or after[0] in "-_")
-
-
-def _occurrences(text: str, needle: str) -> Iterator[int]:
-    start = text.find(needle)
-    while start >= 0:
-        yield start
-        start = text.find(needle, start + 1)
