@@ -29,8 +29,8 @@ KEPT_TEXT_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     "oframe_prd_s.ims_order": ("order_status", "ship_method", "catalog_code"),
     "oframe_prd_s.ims_auth": ("auth_status", "auth_code", "card_type", "card_last4"),
 }
-"""The text columns that reach MySQL unmasked, by source table: every text column of DESIGN
-section 2 except those anonymize.py replaces (names, address lines, phone, e-mail)."""
+"""The text columns that reach MySQL unmasked, by source table: every text column of
+docs/design.md §2 except those anonymize.py replaces (names, address lines, phone, e-mail)."""
 
 
 @dataclass(frozen=True)

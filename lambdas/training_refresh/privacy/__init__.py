@@ -1,4 +1,4 @@
-"""The privacy gate (DESIGN.md section 4, issue 15): detectors, the chunk scanner, the report.
+"""The privacy gate (docs/design.md §4, issue 15): detectors, the chunk scanner, the report.
 
 - ``detectors``: the pattern rules over one text value (e-mail, phone, card, SSN).
 - ``identity``: the rules that look for the customer's own source identity.
