@@ -8,3 +8,5 @@ class ExitCode(IntEnum):
     FAILED = 1
     BAD_INPUT = 2
     GAVE_UP_WAITING = 3
+    INTERRUPTED = 130
+    """A local command stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)."""

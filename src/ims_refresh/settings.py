@@ -1,4 +1,4 @@
-"""The local command's settings (docs/design.md §6): the local databases and the reports.
+"""The local command's settings (docs/design.md §6): the local databases, the reports, debug.
 
 Read from the environment as one model whose aliases are :class:`LocalEnvName`; unset or
 empty variables take the documented defaults. A URL that cannot be used is one
@@ -22,6 +22,7 @@ class LocalEnvName(StrEnum):
     TRAINING_DB_URL = "IMS_TRAINING_DB_URL"
     WAREHOUSE_URL = "IMS_WAREHOUSE_URL"
     REPORT_DIR = "IMS_REPORT_DIR"
+    DEBUG = "IMS_DEBUG"
 
 
 DEFAULT_TRAINING_DB_URL = "mysql://root@127.0.0.1:3306/ims_training"
@@ -78,6 +79,12 @@ class LocalSettings(BaseSettings):
     warehouse_url: str = Field(default=DEFAULT_WAREHOUSE_URL, alias=LocalEnvName.WAREHOUSE_URL)
     report_dir: Path = Field(default=DEFAULT_REPORT_DIR, alias=LocalEnvName.REPORT_DIR)
     """Where ``run`` and ``demo`` write their JSON run reports (``--report-dir``'s default)."""
+    debug_flag: str = Field(default="", alias=LocalEnvName.DEBUG)
+    """``IMS_DEBUG=1`` (or true/yes/on) does what ``--debug`` does."""
+
+    @property
+    def debug(self) -> bool:
+        return self.debug_flag.strip().lower() in {"1", "true", "yes", "on"}
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> LocalSettings:

@@ -22,8 +22,10 @@ from fakes.hooks import StepHooks
 from reset_support import connect
 from support import mysql_query, warehouse_customers, write_scenario
 
-from ims_refresh import aws_commands
-from ims_refresh.aws_targets import TargetOptions
+from ims_refresh.aws.settings import DeploymentEnvName
+from ims_refresh.aws.start import start_reset
+from ims_refresh.aws.targets import TargetOptions
+from ims_refresh.aws.waiting import SystemClock, Waiting
 from ims_refresh.cli import main
 from ims_refresh.local.mysql_setup import ensure_training_tables
 from ims_refresh.local.runtime import REGION, SCENARIO_BUCKET, WORK_BUCKET, LocalRuntime
@@ -41,15 +43,9 @@ FAST = ["--poll-seconds", "0.05"]
 @pytest.fixture
 def deployed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing in the environment names a deployment unless a test says so."""
-    for name in (
-        "IMS_STAGE",
-        "IMS_GOLD_LOAD_STATE_MACHINE_ARN",
-        "IMS_RESET_STATE_MACHINE_ARN",
-        "IMS_SCENARIO_BUCKET",
-        "IMS_SCENARIO_PREFIX",
-        "IMS_REPORTS_BUCKET",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    for name in DeploymentEnvName:
+        if name.startswith("IMS_"):
+            monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(EnvName.RESET_WAIT_SECONDS, "1")
     monkeypatch.setenv(EnvName.LEASE_POLL_SECONDS, "0.1")
 
@@ -102,11 +98,12 @@ def uploads() -> list[str]:
 @pytest.fixture
 def env_deployment(stack: LocalRuntime, monkeypatch: pytest.MonkeyPatch) -> LocalRuntime:
     """The deployment named by environment variables (how an Automic agent is set up)."""
-    monkeypatch.setenv("IMS_GOLD_LOAD_STATE_MACHINE_ARN", stack.state_machines["gold-load"])
-    monkeypatch.setenv("IMS_RESET_STATE_MACHINE_ARN", stack.state_machines["reset"])
-    monkeypatch.setenv("IMS_REPORTS_BUCKET", WORK_BUCKET)
-    monkeypatch.setenv("IMS_SCENARIO_BUCKET", SCENARIO_BUCKET)
-    monkeypatch.setenv("IMS_SCENARIO_PREFIX", SCENARIO_PREFIX)
+    names = DeploymentEnvName
+    monkeypatch.setenv(names.GOLD_LOAD_STATE_MACHINE_ARN, stack.state_machines["gold-load"])
+    monkeypatch.setenv(names.RESET_STATE_MACHINE_ARN, stack.state_machines["reset"])
+    monkeypatch.setenv(names.REPORTS_BUCKET, WORK_BUCKET)
+    monkeypatch.setenv(names.SCENARIO_BUCKET, SCENARIO_BUCKET)
+    monkeypatch.setenv(names.SCENARIO_PREFIX, SCENARIO_PREFIX)
     return stack
 
 
@@ -437,19 +434,25 @@ def test_a_wait_timeout_exits_3_and_the_execution_keeps_running(
     assert "gold load succeeded" in capsys.readouterr().out
 
 
+class CtrlC(SystemClock):
+    """An operator who presses Ctrl-C at the first pause of the wait."""
+
+    def sleep(self, seconds: float) -> None:
+        raise KeyboardInterrupt
+
+
 def test_ctrl_c_while_waiting_exits_3_and_says_how_to_follow(
     databases: LocalDatabases,
     env_deployment: LocalRuntime,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Given an operator who presses Ctrl-C while a reset is followed
-    def interrupted(_seconds: float) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(aws_commands, "_pause", interrupted)
     # When the reset is started and waited for
-    code = main(["start", "reset", "--wait", *FAST])
+    code = start_reset(
+        tables=None,
+        options=TargetOptions(),
+        waiting=Waiting(wait=True, poll_seconds=0.05, clock=CtrlC()),
+    )
     # Then the command stops with exit code 3 and the execution goes on
     out = capsys.readouterr().out
     assert code == 3
@@ -617,11 +620,10 @@ def test_a_stage_finds_the_deployment_in_its_stack_outputs(
         return outputs
 
     # When a reset is started by stage and followed
-    code = aws_commands.start_reset(
+    code = start_reset(
         tables="IMS_CUSTOMER",
         options=TargetOptions(stage="test"),
-        wait=True,
-        poll_seconds=0.05,
+        waiting=Waiting(wait=True, poll_seconds=0.05),
         stack_outputs=stack_outputs,
     )
     # Then the stack test-ImsTrainingRefresh named the state machine and the reports bucket

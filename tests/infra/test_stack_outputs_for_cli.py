@@ -1,4 +1,4 @@
-"""The stack outputs ``ims-refresh start|status|runs`` reads (src/ims_refresh/aws_targets.py).
+"""The stack outputs ``ims-refresh start|status|runs`` reads (src/ims_refresh/aws/targets.py).
 
 The command line finds a stage's deployment through these names, so a rename on either
 side must show up here.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from infra_support import Synthesized, cdk_context
 
-from ims_refresh.aws_targets import (
+from ims_refresh.aws.targets import (
     REPORTS_BUCKET_OUTPUT,
     REQUIRED_OUTPUTS,
     SCENARIO_BUCKET_OUTPUT,

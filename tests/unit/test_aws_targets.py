@@ -9,18 +9,19 @@ import pytest
 from botocore.exceptions import NoCredentialsError
 from botocore.stub import Stubber
 
-from ims_refresh.aws_commands import UPLOAD_SUFFIX, console_url, upload_key
-from ims_refresh.aws_targets import (
+from ims_refresh.aws.client import cloudformation_outputs
+from ims_refresh.aws.start import UPLOAD_SUFFIX, upload_key
+from ims_refresh.aws.targets import (
     AwsUnavailableError,
     TargetError,
     TargetOptions,
-    cloudformation_outputs,
     execution_arn,
     parse_execution_arn,
     resolve_targets,
     stack_name,
     workflow_of_state_machine,
 )
+from ims_refresh.aws.views import console_url
 
 GOLD = "arn:aws:states:eu-west-1:111111111111:stateMachine:prod-ImsTrainingGoldLoad"
 RESET = "arn:aws:states:eu-west-1:111111111111:stateMachine:prod-ImsTrainingReset"

@@ -14,8 +14,9 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from fakes.stubbed import stubbed_client
 
-from ims_refresh import aws_commands
-from ims_refresh.aws_targets import Targets
+from ims_refresh.aws import waiting
+from ims_refresh.aws.targets import Targets
+from ims_refresh.aws.waiting import Waiting
 from ims_refresh.progress import ExecutionProgress, duration_text, is_transient
 from training_refresh.messages.gold_load import (
     ConfigProgress,
@@ -379,21 +380,23 @@ class StubbedStepFunctions:
 
 
 class Clock:
+    """A waiting.Clock whose sleeps take no time and are recorded."""
+
     def __init__(self) -> None:
-        self.now = 0.0
+        self.time = 0.0
         self.pauses: list[float] = []
 
-    def pause(self, seconds: float) -> None:
+    def now(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
         self.pauses.append(seconds)
-        self.now += seconds
+        self.time += seconds
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(aws_commands, "_now", lambda: fake.now)
-    monkeypatch.setattr(aws_commands, "_pause", fake.pause)
-    return fake
+def clock() -> Clock:
+    return Clock()
 
 
 def test_a_quiet_wait_prints_a_heartbeat_and_ends_with_the_execution(clock: Clock) -> None:
@@ -403,8 +406,8 @@ def test_a_quiet_wait_prints_a_heartbeat_and_ends_with_the_execution(clock: Cloc
     sfn = StubbedStepFunctions(history, polls_until_done=12).client
     out = io.StringIO()
     # When it is followed
-    described = aws_commands.follow_execution(
-        sfn, EXECUTION_ARN, ExecutionProgress(), timeout=3600, poll_seconds=60, out=out
+    described = waiting.follow_execution(
+        sfn, EXECUTION_ARN, ExecutionProgress(), timeout=3600, poll_seconds=60, out=out, clock=clock
     )
     # Then the wait ends with the execution, after a "still running" line every 5 minutes
     assert described == description("SUCCEEDED")
@@ -417,8 +420,14 @@ def test_a_quiet_wait_prints_a_heartbeat_and_ends_with_the_execution(clock: Cloc
 
 def test_a_wait_ends_at_its_timeout(clock: Clock) -> None:
     sfn = StubbedStepFunctions(History(), polls_until_done=1000).client
-    described = aws_commands.follow_execution(
-        sfn, EXECUTION_ARN, ExecutionProgress(), timeout=25, poll_seconds=10, out=io.StringIO()
+    described = waiting.follow_execution(
+        sfn,
+        EXECUTION_ARN,
+        ExecutionProgress(),
+        timeout=25,
+        poll_seconds=10,
+        out=io.StringIO(),
+        clock=clock,
     )
     assert described is None
     assert clock.pauses == [10, 10, 5]
@@ -437,7 +446,7 @@ def test_a_wait_ends_at_its_timeout(clock: Clock) -> None:
     ],
 )
 def test_exit_codes_follow_the_execution(described: dict[str, Any], code: int) -> None:
-    assert aws_commands.exit_code_for(described) == code
+    assert waiting.exit_code_for(described) == code
 
 
 def client_error(code: str, status: int) -> ClientError:
@@ -456,8 +465,8 @@ def test_a_wait_rides_out_throttling_and_network_trouble(clock: Clock) -> None:
     sfn = StubbedStepFunctions(History(), polls_until_done=2, errors=errors).client
     out = io.StringIO()
     # When the execution is followed, Then the wait goes on to its end
-    described = aws_commands.follow_execution(
-        sfn, EXECUTION_ARN, ExecutionProgress(), timeout=600, poll_seconds=10, out=out
+    described = waiting.follow_execution(
+        sfn, EXECUTION_ARN, ExecutionProgress(), timeout=600, poll_seconds=10, out=out, clock=clock
     )
     assert described == description("SUCCEEDED")
     assert out.getvalue().count("cannot ask Step Functions") == 2
@@ -467,31 +476,34 @@ def test_a_wait_stops_at_once_when_access_is_denied(clock: Clock) -> None:
     errors: list[Exception] = [client_error("AccessDeniedException", 400)]
     sfn = StubbedStepFunctions(History(), polls_until_done=2, errors=errors).client
     with pytest.raises(ClientError):
-        aws_commands.follow_execution(
-            sfn, EXECUTION_ARN, ExecutionProgress(), timeout=600, poll_seconds=10, out=io.StringIO()
+        waiting.follow_execution(
+            sfn,
+            EXECUTION_ARN,
+            ExecutionProgress(),
+            timeout=600,
+            poll_seconds=10,
+            out=io.StringIO(),
+            clock=clock,
         )
 
 
-def test_sigterm_while_waiting_exits_3_and_says_how_to_follow(
-    clock: Clock, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_sigterm_while_waiting_exits_3_and_says_how_to_follow() -> None:
     # Given an Automic job that is cancelled (SIGTERM) while it waits
-    def cancelled(_seconds: float) -> None:
-        os.kill(os.getpid(), signal.SIGTERM)
+    class CancelledClock(Clock):
+        def sleep(self, seconds: float) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
 
-    monkeypatch.setattr(aws_commands, "_pause", cancelled)
     aws = SimpleNamespace(sfn=StubbedStepFunctions(History(), polls_until_done=1000).client)
     out = io.StringIO()
     arn = "arn:aws:states:eu-west-1:111111111111:execution:prod-ImsTrainingReset:reset-1"
     previous = signal.getsignal(signal.SIGTERM)
     # When it waits for the execution
-    code = aws_commands._wait_and_finish(
+    code = waiting.wait_and_finish(
         aws,  # type: ignore[arg-type]
         Targets(),
         arn,
         workflow="reset",
-        timeout=600,
-        poll_seconds=10,
+        waiting=Waiting(wait=True, timeout=600, poll_seconds=10, clock=CancelledClock()),
         out=out,
         err=io.StringIO(),
     )

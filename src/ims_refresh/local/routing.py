@@ -3,9 +3,11 @@
 botocore emits ``before-call.<service>.<operation>`` just before it sends a request; a
 handler that returns ``(http_response, parsed_response)`` there replaces the request
 entirely, so the calling code (and its client) run exactly as they would against AWS.
-The handler is registered in botocore's built-in handlers, which every session created
-afterwards (boto3's default session, moto's Step Functions interpreter's clients, the
-Lambda code's clients) picks up; it does nothing until a router is activated.
+The handler is registered in botocore's built-in handlers when a router is first activated
+(:func:`routed`, entered by the local runtime as it starts; never at import), and every
+session created afterwards (boto3's default session inside moto's mock, moto's Step
+Functions interpreter's clients, the Lambda code's clients) picks it up. It does nothing
+while no router is active.
 
 The ``before-call`` event only carries the serialized request, so the API parameters are
 copied into the request context one step earlier, at ``before-parameter-build``.
@@ -87,15 +89,23 @@ _HANDLERS: list[Any] = [
     ("before-parameter-build", _remember_params),
     ("before-call", _answer_locally),
 ]
-botocore.handlers.BUILTIN_HANDLERS.extend(_HANDLERS)
+
+
+def install() -> None:
+    """Register the handlers in botocore's built-in handlers (once per process)."""
+    for handler in _HANDLERS:
+        if handler not in botocore.handlers.BUILTIN_HANDLERS:
+            botocore.handlers.BUILTIN_HANDLERS.append(handler)
 
 
 @contextmanager
 def routed(services: dict[str, ServiceHandler]) -> Iterator[None]:
     """Answer calls to ``services`` (hyphenized service ids, e.g. ``redshift-data``) locally.
 
-    Only clients created after this module was imported are routed.
+    Only clients of sessions created after the first ``routed`` of the process are routed
+    (the local runtime enters it before moto's mock, which starts a fresh default session).
     """
+    install()
     _ROUTER.set(services)
     try:
         yield

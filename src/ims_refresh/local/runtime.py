@@ -32,7 +32,9 @@ from botocore.response import StreamingBody
 from moto import mock_aws
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
+from ims_refresh.asl_files import workflow_definition
 from ims_refresh.execution_history import execution_history
+from ims_refresh.local import routing
 from ims_refresh.local.redshift_data import PostgresDataApi
 from ims_refresh.local.routing import LocalServiceError, routed
 from ims_refresh.settings import LocalDatabases
@@ -47,7 +49,6 @@ ACCOUNT = "123456789012"
 WORK_BUCKET = "ims-refresh-local-work"
 SCENARIO_BUCKET = "ims-refresh-local-scenarios"
 LAMBDA_TIMEOUT_SECONDS = 900
-STATEMACHINES_DIR = Path(__file__).resolve().parents[3] / "statemachines"
 FINISHED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 QUIET_POLL_SECONDS = 0.25
 AFTER_TASK_POLLS = (0.005, 0.01, 0.02, 0.04)
@@ -65,14 +66,6 @@ def function_name(placeholder: str) -> str:
 
 def function_arn(placeholder: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name(placeholder)}"
-
-
-def load_definition(workflow: str, substitutions: Mapping[str, str]) -> str:
-    """The ASL text of ``workflow`` with every ``${Name}`` replaced."""
-    text = (STATEMACHINES_DIR / WORKFLOWS[workflow]).read_text(encoding="utf-8")
-    for name, value in substitutions.items():
-        text = text.replace("${" + name + "}", value)
-    return text
 
 
 @dataclass
@@ -148,6 +141,8 @@ class LocalRuntime:
 
     def _start(self) -> None:
         stack = self._stack
+        # Before moto's mock starts its fresh default session, so that session is routed.
+        routing.install()
         stack.enter_context(mock.patch.dict(os.environ, self._environment()))
         # The shared Powertools logger was created at import; follow the level asked for now.
         observability.logger.setLevel(os.environ[PowertoolsEnvName.LOG_LEVEL])
@@ -191,7 +186,7 @@ class LocalRuntime:
         for workflow in WORKFLOWS:
             self.state_machines[workflow] = sfn.create_state_machine(
                 name=f"ims-refresh-local-{workflow}",
-                definition=load_definition(workflow, substitutions),
+                definition=workflow_definition(workflow, substitutions),
                 roleArn=f"arn:aws:iam::{ACCOUNT}:role/ims-refresh-local-states",
             )["stateMachineArn"]
 

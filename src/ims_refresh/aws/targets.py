@@ -6,7 +6,7 @@ did not give it:
 
 1. a command-line option (``--state-machine-arn``, ``--scenario-bucket``, ...);
 2. the outputs of the CloudFormation stack of ``--stage`` (``{stage}-ImsTrainingRefresh``);
-3. an environment variable (``IMS_GOLD_LOAD_STATE_MACHINE_ARN``, ...);
+3. an environment variable (``IMS_GOLD_LOAD_STATE_MACHINE_ARN``, ...: ``settings``);
 4. the outputs of the stack of ``IMS_STAGE``.
 
 So an explicit ``--stage`` beats stale environment variables, and the tool works without
@@ -17,12 +17,12 @@ variables).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
+from ims_refresh.aws.settings import STATE_MACHINE_ENV, DeploymentEnvName, DeploymentSettings
 from training_refresh.registry import WORKFLOWS
 
 STACK_NAME_TEMPLATE: Final = "{stage}-ImsTrainingRefresh"
@@ -43,15 +43,6 @@ SCENARIO_PREFIX_OUTPUT: Final = "ScenarioPrefix"
 REQUIRED_OUTPUTS: Final = (*STATE_MACHINE_OUTPUTS.values(), REPORTS_BUCKET_OUTPUT)
 SCENARIO_OUTPUTS: Final = (SCENARIO_BUCKET_OUTPUT, SCENARIO_PREFIX_OUTPUT)
 ALL_OUTPUTS: Final = (*REQUIRED_OUTPUTS, *SCENARIO_OUTPUTS)
-
-STAGE_ENV: Final = "IMS_STAGE"
-STATE_MACHINE_ENV: Final[dict[str, str]] = {
-    "gold-load": "IMS_GOLD_LOAD_STATE_MACHINE_ARN",
-    "reset": "IMS_RESET_STATE_MACHINE_ARN",
-}
-SCENARIO_BUCKET_ENV: Final = "IMS_SCENARIO_BUCKET"
-SCENARIO_PREFIX_ENV: Final = "IMS_SCENARIO_PREFIX"
-REPORTS_BUCKET_ENV: Final = "IMS_REPORTS_BUCKET"
 
 _STATE_MACHINE_ARN = re.compile(
     r"arn:(?P<partition>aws[a-z-]*):states:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12})"
@@ -154,47 +145,21 @@ class TargetOptions:
     region: str | None = None
 
 
-def cloudformation_outputs(client_factory: Callable[[str | None], Any]) -> StackOutputs:
-    """A StackOutputs reading ``DescribeStacks`` through ``client_factory(region)``."""
-
-    def outputs(name: str, region: str | None) -> Mapping[str, str]:
-        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
-
-        client = client_factory(region)
-        try:
-            stacks = client.describe_stacks(StackName=name)["Stacks"]
-        except ClientError as error:
-            message = error.response.get("Error", {}).get("Message", "")
-            if "does not exist" in message:
-                where = f" in {region}" if region else ""
-                raise TargetError(f"there is no CloudFormation stack {name}{where}") from error
-            raise AwsUnavailableError(f"cannot read stack {name}: {error}") from error
-        except BotoCoreError as error:
-            raise AwsUnavailableError(f"cannot read stack {name}: {error}") from error
-        return {
-            str(o["OutputKey"]): str(o["OutputValue"])
-            for o in (stacks[0].get("Outputs") or [] if stacks else [])
-        }
-
-    return outputs
-
-
 class _Sources:
     """Looks each value up in the documented order, asking CloudFormation lazily."""
 
     def __init__(
         self,
         options: TargetOptions,
-        environ: Mapping[str, str],
+        settings: DeploymentSettings,
         stack_outputs: StackOutputs | None,
         region: str | None,
     ) -> None:
         self.options = options
-        self.environ = environ
+        self.settings = settings
         self.stack_outputs = stack_outputs
         self.region = region
         self._cache: dict[str, Mapping[str, str]] = {}
-        self.env_stage = (environ.get(STAGE_ENV) or "").strip() or None
 
     def _outputs(self, stage: str | None) -> Mapping[str, str]:
         if stage is None:
@@ -206,40 +171,55 @@ class _Sources:
             self._cache[name] = self.stack_outputs(name, self.region)
         return self._cache[name]
 
-    def value(self, option: str | None, output: str, env: str) -> str | None:
+    def value(self, option: str | None, output: str, from_env: str | None) -> str | None:
         if option:
             return option
         found = self._outputs(self.options.stage).get(output)
         if found:
             return found
-        from_env = (self.environ.get(env) or "").strip()
         if from_env:
             return from_env
         if self.options.stage is None:
-            found = self._outputs(self.env_stage).get(output)
-            if found:
-                return found
+            return self._outputs(self.settings.stage).get(output) or None
         return None
 
-    def optional(self, option: str | None, output: str, env: str) -> str | None:
+    def optional(self, option: str | None, output: str, from_env: str | None) -> str | None:
         """Like ``value``, but a stack that cannot be read just leaves it unknown."""
         try:
-            return self.value(option, output, env)
+            return self.value(option, output, from_env)
         except (TargetError, AwsUnavailableError):
-            return option or (self.environ.get(env) or "").strip() or None
+            return option or from_env
 
     @property
     def stage(self) -> str | None:
-        return self.options.stage or self.env_stage
+        return self.options.stage or self.settings.stage
 
+    def required(
+        self, what: str, option: tuple[str, str | None], output: str, env: DeploymentEnvName
+    ) -> str:
+        """``value`` of a setting the command cannot do without; TargetError naming what
+        is missing and how to give it (``option``: its name and the value given)."""
+        found = self.value(option[1], output, self.settings.get(env))
+        if found is None:
+            where = (
+                f"the stack {stack_name(self.stage)} has no output {output}"
+                if self.stage
+                else f"no --stage (or {DeploymentEnvName.STAGE}) names the deployment"
+            )
+            raise TargetError(f"{what} is unknown: {where}; pass {option[0]} or set {env}")
+        return found
 
-def _describe_missing(what: str, output: str, option: str, env: str, stage: str | None) -> str:
-    where = (
-        f"the stack {stack_name(stage)} has no output {output}"
-        if stage
-        else "no --stage (or IMS_STAGE) names the deployment"
-    )
-    return f"{what} is unknown: {where}; pass {option} or set {env}"
+    def lookup(
+        self,
+        needed: bool,
+        what: str,
+        option: tuple[str, str | None],
+        output: str,
+        env: DeploymentEnvName,
+    ) -> str | None:
+        if needed:
+            return self.required(what, option, output, env)
+        return self.optional(option[1], output, self.settings.get(env))
 
 
 def resolve_targets(
@@ -256,7 +236,7 @@ def resolve_targets(
     ``options.state_machine_arn`` names the state machine of the single workflow in
     ``workflows``. Raises TargetError naming what is missing and how to give it.
     """
-    environ = os.environ if environ is None else environ
+    settings = DeploymentSettings.load(environ)
     if options.state_machine_arn is not None and len(workflows) != 1:
         raise TargetError("--state-machine-arn needs exactly one workflow (use --workflow)")
     explicit_region = options.region or None
@@ -264,65 +244,42 @@ def resolve_targets(
         explicit_region = (
             explicit_region or parse_state_machine_arn(options.state_machine_arn)["region"]
         )
-    sources = _Sources(options, environ, stack_outputs, explicit_region)
+    sources = _Sources(options, settings, stack_outputs, explicit_region or settings.region)
     machines: dict[str, str] = {}
     for workflow in workflows:
-        arn = sources.value(
-            options.state_machine_arn,
+        arn = sources.required(
+            f"the {workflow} state machine",
+            ("--state-machine-arn", options.state_machine_arn),
             STATE_MACHINE_OUTPUTS[workflow],
             STATE_MACHINE_ENV[workflow],
         )
-        if arn is None:
-            raise TargetError(
-                _describe_missing(
-                    f"the {workflow} state machine",
-                    STATE_MACHINE_OUTPUTS[workflow],
-                    "--state-machine-arn",
-                    STATE_MACHINE_ENV[workflow],
-                    sources.stage,
-                )
-            )
         parse_state_machine_arn(arn)
         machines[workflow] = arn
-    lookup = sources.value if need_reports_bucket else sources.optional
-    reports_bucket = lookup(options.reports_bucket, REPORTS_BUCKET_OUTPUT, REPORTS_BUCKET_ENV)
-    if need_reports_bucket and reports_bucket is None:
-        raise TargetError(
-            _describe_missing(
-                "the reports bucket",
-                REPORTS_BUCKET_OUTPUT,
-                "--reports-bucket",
-                REPORTS_BUCKET_ENV,
-                sources.stage,
-            )
-        )
-    lookup = sources.value if need_scenario_bucket else sources.optional
-    scenario_bucket = lookup(options.scenario_bucket, SCENARIO_BUCKET_OUTPUT, SCENARIO_BUCKET_ENV)
-    if need_scenario_bucket and scenario_bucket is None:
-        raise TargetError(
-            _describe_missing(
-                "the scenario bucket (to upload a local scenario file to)",
-                SCENARIO_BUCKET_OUTPUT,
-                "--scenario-bucket (or give the file as s3://bucket/key)",
-                SCENARIO_BUCKET_ENV,
-                sources.stage,
-            )
-        )
+    reports_bucket = sources.lookup(
+        need_reports_bucket,
+        "the reports bucket",
+        ("--reports-bucket", options.reports_bucket),
+        REPORTS_BUCKET_OUTPUT,
+        DeploymentEnvName.REPORTS_BUCKET,
+    )
+    scenario_bucket = sources.lookup(
+        need_scenario_bucket,
+        "the scenario bucket (to upload a local scenario file to)",
+        ("--scenario-bucket (or give the file as s3://bucket/key)", options.scenario_bucket),
+        SCENARIO_BUCKET_OUTPUT,
+        DeploymentEnvName.SCENARIO_BUCKET,
+    )
     prefix = None
     if scenario_bucket is not None:
-        prefix = lookup(options.scenario_prefix, SCENARIO_PREFIX_OUTPUT, SCENARIO_PREFIX_ENV)
-        if need_scenario_bucket and prefix is None:
-            # The gold load may read only under the stack's prefix: an upload elsewhere
-            # would start an execution that cannot read its file.
-            raise TargetError(
-                _describe_missing(
-                    "the scenario prefix (where the gold load may read)",
-                    SCENARIO_PREFIX_OUTPUT,
-                    "--scenario-prefix",
-                    SCENARIO_PREFIX_ENV,
-                    sources.stage,
-                )
-            )
+        # The gold load may read only under the stack's prefix: an upload elsewhere
+        # would start an execution that cannot read its file.
+        prefix = sources.lookup(
+            need_scenario_bucket,
+            "the scenario prefix (where the gold load may read)",
+            ("--scenario-prefix", options.scenario_prefix),
+            SCENARIO_PREFIX_OUTPUT,
+            DeploymentEnvName.SCENARIO_PREFIX,
+        )
     for bucket in (reports_bucket, scenario_bucket):
         if bucket is not None and not _BUCKET.fullmatch(bucket):
             raise TargetError(f"{bucket!r} is not an S3 bucket name")
@@ -331,7 +288,7 @@ def resolve_targets(
         reports_bucket=reports_bucket,
         scenario_bucket=scenario_bucket,
         scenario_prefix=_normalized_prefix(prefix or ""),
-        region=explicit_region or _region_of(machines),
+        region=explicit_region or _region_of(machines) or settings.region,
         stage=sources.stage,
     )
 

@@ -1,0 +1,93 @@
+"""``ims-refresh run gold-load|reset``: execute a state machine on this machine (local half).
+
+The implementation (moto, psycopg: the ``[local]`` extra) is imported by the handlers,
+when a local run starts; see the package docstring.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Final
+
+from ims_refresh.commands.options import Subcommands, add_command, positive_seconds
+from ims_refresh.exit_codes import ExitCode
+
+DEFAULT_TIMEOUT_SECONDS: Final = 3600.0
+
+
+def _gold_load(arguments: argparse.Namespace) -> ExitCode:
+    from ims_refresh.gold_load_command import run_gold_load
+
+    return run_gold_load(
+        scenarios=arguments.scenarios,
+        as_of=arguments.as_of,
+        tables=arguments.tables,
+        report_dir=arguments.report_dir,
+        timeout=arguments.timeout,
+        dry_run=arguments.dry_run,
+    )
+
+
+def _reset(arguments: argparse.Namespace) -> ExitCode:
+    from ims_refresh.reset_command import run_reset
+
+    return run_reset(
+        tables=arguments.tables, report_dir=arguments.report_dir, timeout=arguments.timeout
+    )
+
+
+def _timeout_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        help="seconds the local execution may take before it is stopped (exit code 3)",
+    )
+
+
+def register(commands: Subcommands) -> None:
+    run = add_command(
+        commands,
+        "run",
+        help="execute a state machine locally (needs the [local] extra)",
+        examples=[
+            "ims-refresh run gold-load --scenarios spring.csv --as-of 2025-03-31",
+            "ims-refresh run reset",
+        ],
+    )
+    workflows = run.add_subparsers(dest="workflow", required=True, metavar="WORKFLOW")
+    gold = add_command(
+        workflows,
+        "gold-load",
+        help="load scenario customers into the gold copies",
+        examples=[
+            "ims-refresh run gold-load --scenarios spring.csv --as-of 2025-03-31",
+            "ims-refresh run gold-load --scenarios spring.csv --as-of 2025-03-31 "
+            "--tables customer,cus_email --dry-run",
+        ],
+    )
+    gold.add_argument("--scenarios", required=True, type=Path, help="scenario CSV file")
+    gold.add_argument("--as-of", required=True, help="as-of date, YYYY-MM-DD (UTC, not future)")
+    gold.add_argument(
+        "--tables", help="comma-separated table configs (default: every enabled config)"
+    )
+    _timeout_option(gold)
+    gold.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="preview: customers found / missing and rows per table, nothing written",
+    )
+    gold.set_defaults(handler=_gold_load)
+
+    reset = add_command(
+        workflows,
+        "reset",
+        help="copy every gold copy into its training table, all swapped in at once",
+        examples=["ims-refresh run reset", "ims-refresh run reset --tables IMS_ORDER,IMS_AUTH"],
+    )
+    reset.add_argument(
+        "--tables", help="comma-separated training tables (default: every enabled table)"
+    )
+    _timeout_option(reset)
+    reset.set_defaults(handler=_reset)
