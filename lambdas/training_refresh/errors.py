@@ -90,6 +90,11 @@ class ResetInProgressError(TrainingDatabaseBusyError):
     up without writing anything."""
 
 
+class EmptyGoldCopyError(TrainingRefreshError):
+    """A reset found gold copies without a row and was not allowed to publish them
+    (``allow_empty``); nothing was copied or swapped."""
+
+
 class ResetLeaseLostError(TrainingRefreshError):
     """A reset step no longer holds the reset lease (it expired or was released), so a gold
     load may have run since the copies were made: the reset stops without swapping."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from ims_refresh.exit_codes import ExitCode
 from ims_refresh.local_execution import execute_locally
@@ -15,6 +15,7 @@ from training_refresh.adapters.mysql import MySqlSettings, connect, quote_identi
 from training_refresh.errors import BadInputError
 from training_refresh.hooks import OnStep, ignore_step
 from training_refresh.messages.common import requested_names
+from training_refresh.messages.reset import reset_request
 from training_refresh.reset.tables import select_tables
 from training_refresh.table_groups import TableGroupSet, load_table_groups
 
@@ -79,13 +80,15 @@ def run_reset(
     tables: str | None,
     report_dir: Path,
     timeout: float,
+    allow_empty: bool = False,
     databases: LocalDatabases | None = None,
     on_step: OnStep = ignore_step,
 ) -> ExitCode:
     """Execute the reset state machine locally; exit code per docs/design.md §6.
 
     ``tables`` is the comma-separated ``--tables`` value (None: every enabled table). Bad
-    table names are rejected here, before any database is touched (exit 2).
+    table names are rejected here, before any database is touched (exit 2). An empty gold
+    copy fails the reset (exit 1, nothing swapped) unless ``allow_empty``.
     """
     try:
         chosen = _validate(tables)
@@ -93,7 +96,7 @@ def run_reset(
     except (BadInputError, SettingsError) as error:
         print(f"ims-refresh: bad input: {error}", file=sys.stderr)
         return ExitCode.BAD_INPUT
-    request: dict[str, Any] = {} if chosen is None else {"tables": chosen}
+    request = reset_request(chosen, allow_empty=allow_empty)
     return execute_locally(
         "reset",
         lambda _runtime: request,

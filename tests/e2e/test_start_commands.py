@@ -619,9 +619,11 @@ def test_a_stage_finds_the_deployment_in_its_stack_outputs(
         asked.append(name)
         return outputs
 
-    # When a reset is started by stage and followed
+    # When a reset of the (still empty) IMS_CUSTOMER gold copy is started by stage, with
+    # empty gold copies allowed, and followed
     code = start_reset(
         tables="IMS_CUSTOMER",
+        allow_empty=True,
         options=TargetOptions(stage="test"),
         waiting=Waiting(wait=True, poll_seconds=0.05),
         stack_outputs=stack_outputs,
@@ -632,3 +634,8 @@ def test_a_stage_finds_the_deployment_in_its_stack_outputs(
     assert set(asked) == {"test-ImsTrainingRefresh"}
     assert "reset lease taken; 1 table(s) to copy" in out
     assert f"report: s3://{WORK_BUCKET}/reports/reset/reset-" in out
+    # And the execution input carries the tables and allow_empty, nothing else
+    [execution] = executions(stack, "reset")
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    started_with = sfn.describe_execution(executionArn=execution["executionArn"])["input"]
+    assert json.loads(started_with) == {"tables": ["IMS_CUSTOMER"], "allow_empty": True}

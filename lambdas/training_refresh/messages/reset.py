@@ -30,6 +30,19 @@ class ResetRequest(Lenient):
 
     tables: JsonValue = None
     """Training table names (a list or a comma-separated string); None: every enabled one."""
+    allow_empty: JsonValue = None
+    """True: swap in empty gold copies too (an empty training table); otherwise a reset
+    that finds an empty gold copy fails with EmptyGoldCopyError and swaps nothing."""
+
+
+def reset_request(tables: list[str] | None, *, allow_empty: bool) -> dict[str, JsonValue]:
+    """The execution input the CLI sends: only what the operator chose."""
+    request: dict[str, JsonValue] = {}
+    if tables is not None:
+        request["tables"] = list(tables)
+    if allow_empty:
+        request["allow_empty"] = True
+    return request
 
 
 class PrepareResetEvent(Message):

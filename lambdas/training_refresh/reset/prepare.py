@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pydantic import JsonValue
+
 from training_refresh.adapters.mysql import Connection, connected
+from training_refresh.errors import BadInputError, EmptyGoldCopyError
 from training_refresh.hooks import OnStep, ignore_step
 from training_refresh.lease import DEFAULT_RESET_TIMES, LeaseTimes, acquire_reset_lease
 from training_refresh.messages.common import requested_names
 from training_refresh.messages.reset import PrepareResetEvent, ResetPlan
 from training_refresh.reset.copy import clean_leftovers
-from training_refresh.reset.tables import largest_first, select_tables
+from training_refresh.reset.tables import empty_gold_copies, largest_first, select_tables
 from training_refresh.run_files import now_iso
 from training_refresh.table_groups import TableGroupSet
 
@@ -23,15 +26,26 @@ def prepare_reset(
     lease_times: LeaseTimes = DEFAULT_RESET_TIMES,
     on_step: OnStep = ignore_step,
 ) -> ResetPlan:
-    """Validate the tables (BadInputError before touching anything), take the reset lease
-    (waiting a bounded time for gold loads) and drop what crashed resets left behind."""
+    """Validate the request (BadInputError before touching anything), take the reset lease
+    (waiting a bounded time for gold loads), drop what crashed resets left behind, and
+    refuse empty gold copies unless the request allows them (EmptyGoldCopyError: checked
+    under the lease, so no gold load can fill or empty a gold copy after the check)."""
     run_id = event.execution.name
     specs = select_tables(table_groups, requested_names(event.request.tables, "training table"))
+    allow_empty = _allow_empty(event.request.allow_empty)
     started_at = now_iso()
     with connected(connect_mysql) as connection:
         lease = acquire_reset_lease(connection, run_id, lease_times, on_step=on_step)
         dropped = clean_leftovers(connection, table_groups.all_tables())
         with connection.cursor() as cursor:
+            empty = [] if allow_empty else empty_gold_copies(cursor, specs)
+            if empty:
+                raise EmptyGoldCopyError(
+                    f"the gold copies of {', '.join(sorted(empty))} hold no rows, so the reset would "
+                    "empty those training tables. Nothing was swapped; load customers first "
+                    "(gold load), or reset with --allow-empty (request allow_empty: true) to "
+                    "publish them empty"
+                )
             in_copy_order = largest_first(cursor, specs)
     return ResetPlan(
         run_id=run_id,
@@ -42,3 +56,11 @@ def prepare_reset(
         superseded_resets=list(lease.superseded_runs),
         leftovers_dropped=dropped,
     )
+
+
+def _allow_empty(raw: JsonValue) -> bool:
+    if raw is None:
+        return False
+    if not isinstance(raw, bool):
+        raise BadInputError("'allow_empty' must be true or false")
+    return raw

@@ -156,6 +156,19 @@ def largest_first(cursor: Cursor, specs: Sequence[TableSpec]) -> list[TableSpec]
     return sorted(specs, key=lambda spec: -sizes.get(spec.gold_table, 0))
 
 
+def empty_gold_copies(cursor: Cursor, specs: Sequence[TableSpec]) -> list[str]:
+    """The training tables (of ``specs``) whose gold copy exists and holds no row; a
+    missing gold copy is left to the copy step, which names it as a schema mismatch."""
+    present = existing_tables(cursor, [spec.gold_table for spec in specs])
+    empty = []
+    for spec in specs:
+        if spec.gold_table in present:
+            cursor.execute(f"SELECT 1 FROM {quote_identifier(spec.gold_table)} LIMIT 1")
+            if not cursor.fetchall():
+                empty.append(spec.training_table)
+    return empty
+
+
 def drop_tables(cursor: Cursor, names: Iterable[str]) -> list[str]:
     present = existing_tables(cursor, names)
     for name in sorted(present):

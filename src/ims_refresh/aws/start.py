@@ -45,6 +45,7 @@ from training_refresh.as_of import parse_as_of, today_utc
 from training_refresh.errors import BadInputError
 from training_refresh.gold_load.plan import MAX_SCENARIO_FILE_BYTES
 from training_refresh.messages.common import requested_names
+from training_refresh.messages.reset import reset_request
 from training_refresh.reset.tables import select_tables
 from training_refresh.scenarios import parse_scenario_file
 from training_refresh.table_groups import load_table_groups
@@ -122,6 +123,7 @@ def start_reset(
     *,
     tables: str | None,
     options: TargetOptions,
+    allow_empty: bool = False,
     waiting: Waiting = NO_WAITING,
     out: TextIO | None = None,
     err: TextIO | None = None,
@@ -141,7 +143,7 @@ def start_reset(
         )
     except (BadInputError, TargetError, AwsUnavailableError) as error:
         return fail(err, error)
-    request: dict[str, Any] = {} if chosen is None else {"tables": chosen}
+    request = reset_request(chosen, allow_empty=allow_empty)
     return _start(
         Aws(targets.region),
         targets,

@@ -176,6 +176,15 @@ def state_machine_help(workflow: str) -> str:
     )
 
 
+def allow_empty_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="swap in empty gold copies too (their training tables become empty); without "
+        "it a reset that finds an empty gold copy fails (exit 1) and swaps nothing",
+    )
+
+
 def add_waiting_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
         "--wait",

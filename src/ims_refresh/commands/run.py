@@ -10,7 +10,12 @@ import argparse
 from pathlib import Path
 from typing import Final
 
-from ims_refresh.commands.options import Subcommands, add_command, positive_seconds
+from ims_refresh.commands.options import (
+    Subcommands,
+    add_command,
+    allow_empty_option,
+    positive_seconds,
+)
 from ims_refresh.exit_codes import ExitCode
 
 DEFAULT_TIMEOUT_SECONDS: Final = 3600.0
@@ -33,7 +38,10 @@ def _reset(arguments: argparse.Namespace) -> ExitCode:
     from ims_refresh.reset_command import run_reset
 
     return run_reset(
-        tables=arguments.tables, report_dir=arguments.report_dir, timeout=arguments.timeout
+        tables=arguments.tables,
+        report_dir=arguments.report_dir,
+        timeout=arguments.timeout,
+        allow_empty=arguments.allow_empty,
     )
 
 
@@ -90,4 +98,5 @@ def register(commands: Subcommands) -> None:
         "--tables", help="comma-separated training tables (default: every enabled table)"
     )
     _timeout_option(reset)
+    allow_empty_option(reset)
     reset.set_defaults(handler=_reset)

@@ -12,6 +12,7 @@ from ims_refresh.commands.options import (
     add_command,
     add_deployment_options,
     add_waiting_options,
+    allow_empty_option,
     state_machine_help,
     target_options,
 )
@@ -37,7 +38,10 @@ def _gold_load(arguments: argparse.Namespace) -> ExitCode:
 
 def _reset(arguments: argparse.Namespace) -> ExitCode:
     return start_reset(
-        tables=arguments.tables, waiting=waiting(arguments), options=target_options(arguments)
+        tables=arguments.tables,
+        allow_empty=arguments.allow_empty,
+        waiting=waiting(arguments),
+        options=target_options(arguments),
     )
 
 
@@ -103,6 +107,7 @@ def register(commands: Subcommands) -> None:
     reset.add_argument(
         "--tables", help="comma-separated training tables (default: every enabled table)"
     )
+    allow_empty_option(reset)
     add_waiting_options(reset, "the reset")
     add_deployment_options(reset, machine_help=state_machine_help("reset"))
     reset.set_defaults(handler=_reset)
