@@ -247,7 +247,9 @@ def test_an_interrupted_gold_load_exits_130_in_one_line_and_a_reset_after_it_suc
 ) -> None:
     # Given a gold load that is running (waiting for a reset that holds its lease)
     with connect(db.training) as connection:
-        acquire_reset_lease(connection, "reset-held-by-test", LeaseTimes(ttl_seconds=120, wait_seconds=0))
+        acquire_reset_lease(
+            connection, "reset-held-by-test", LeaseTimes(ttl_seconds=120, wait_seconds=0)
+        )
     scenario = write_scenario(tmp_path / "s.csv", warehouse_customers(db.warehouse_url, 50))
     env = environment(db, tmp_path, **{EnvName.GOLD_LOAD_WAIT_SECONDS: "120"})
     process = subprocess.Popen(
