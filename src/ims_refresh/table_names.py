@@ -9,7 +9,7 @@ into those names before anything starts:
 - a gold load runs whole configs: a table name selects the config that loads it
   (``IMS_ORDER`` selects ``order_auth``, which loads ``IMS_AUTH`` as well);
 - a reset copies tables: a config name selects every training table of that config;
-- duplicates count once; the order is the configuration's.
+- duplicates count once; the order is the operator's (a config's tables in its order).
 
 An unknown name is an ``UnknownTableError`` (exit 2) listing what is configured.
 """
@@ -38,11 +38,13 @@ def resolve_tables(
     names = _split(text)
     if not names:
         raise UnknownTableError("--tables names no table config or table")
-    configs = {group.name.casefold(): group for group in groups.groups}
-    tables = {
-        spec.training_table.casefold(): group for group in groups.groups for spec in group.tables
-    }
-    unknown = [name for name in names if name.casefold() not in configs | tables]
+    # what each name, case-folded, means: (the config, the training tables it selects)
+    meaning: dict[str, tuple[str, list[str]]] = {}
+    for group in groups.groups:
+        meaning[group.name.casefold()] = (group.name, [t.training_table for t in group.tables])
+        for spec in group.tables:
+            meaning[spec.training_table.casefold()] = (group.name, [spec.training_table])
+    unknown = [name for name in names if name.casefold() not in meaning]
     if unknown:
         raise UnknownTableError(
             f"--tables: not a table config or training table: "
@@ -50,16 +52,8 @@ def resolve_tables(
             f"{', '.join(g.name for g in groups.groups)}; tables: "
             f"{', '.join(s.training_table for s in groups.all_tables())}"
         )
-    wanted = {name.casefold() for name in names}
-    if workflow == "gold-load":
-        chosen = {group.name for key, group in (configs | tables).items() if key in wanted}
-        return [group.name for group in groups.groups if group.name in chosen]
-    selected: list[str] = []
-    for group in groups.groups:
-        whole = group.name.casefold() in wanted
-        selected.extend(
-            spec.training_table
-            for spec in group.tables
-            if whole or spec.training_table.casefold() in wanted
-        )
-    return selected
+    chosen: list[str] = []
+    for name in names:
+        config, training_tables = meaning[name.casefold()]
+        chosen.extend([config] if workflow == "gold-load" else training_tables)
+    return list(dict.fromkeys(chosen))

@@ -90,10 +90,10 @@ def test_tables_take_config_and_table_names_in_any_case() -> None:
         "IMS_AUTH",
         "IMS_CUSTOMER",
     ]
-    assert resolve_tables("ims_order,Customer,cus_email", "gold-load") == [
-        "cus_email",
+    assert resolve_tables("ims_order,Customer,cus_email,IMS_AUTH", "gold-load") == [
         "order_auth",
         "customer",
+        "cus_email",
     ]
     assert resolve_tables(None, "reset") is None
     assert resolve_tables("IMS_AUTH,ims_auth", "reset") == ["IMS_AUTH"]
