@@ -517,8 +517,8 @@ def test_a_reset_blocked_by_a_gold_load_fails_with_exit_code_1(
 def test_bad_reset_tables_exit_2_and_start_nothing(
     env_deployment: LocalRuntime, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["start", "reset", "--tables", "IMS_CUSTOMER,ims_order"]) == 2
-    assert "ims_order" in capsys.readouterr().err
+    assert main(["start", "reset", "--tables", "IMS_CUSTOMER,IMS_ORDERS"]) == 2
+    assert "IMS_ORDERS" in capsys.readouterr().err
     assert executions(env_deployment, "reset") == []
 
 

@@ -26,6 +26,7 @@ from ims_refresh.aws.targets import Targets
 from ims_refresh.aws.views import RUNNING_STATES, execution_view
 from ims_refresh.execution_history import execution_history
 from ims_refresh.exit_codes import ExitCode
+from ims_refresh.output import offer
 from ims_refresh.progress import ExecutionProgress, timestamp
 from ims_refresh.run_report import print_execution_status
 from training_refresh.errors import bad_input_error_names
@@ -205,6 +206,7 @@ def wait_and_finish(
     except (ClientError, BotoCoreError) as error:
         print(f"ims-refresh: cannot read the run report: {aws_problem(error)}", file=err)
     else:
+        offer(view)
         print_execution_status(view, out, header=False)
         out.flush()
     return exit_code_for(described)

@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Final
 
+from ims_refresh.checks import writable_report_dir
 from ims_refresh.commands.options import Subcommands, add_command, positive_seconds
 from ims_refresh.exit_codes import ExitCode
 
@@ -19,6 +20,7 @@ DEFAULT_TIMEOUT_SECONDS: Final = 3600.0
 def _gold_load(arguments: argparse.Namespace) -> ExitCode:
     from ims_refresh.gold_load_command import run_gold_load
 
+    writable_report_dir(arguments.report_dir)
     return run_gold_load(
         scenarios=arguments.scenarios,
         as_of=arguments.as_of,
@@ -32,6 +34,7 @@ def _gold_load(arguments: argparse.Namespace) -> ExitCode:
 def _reset(arguments: argparse.Namespace) -> ExitCode:
     from ims_refresh.reset_command import run_reset
 
+    writable_report_dir(arguments.report_dir)
     return run_reset(
         tables=arguments.tables, report_dir=arguments.report_dir, timeout=arguments.timeout
     )
