@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, TextIO
 
 import psycopg
 
 from ims_refresh.exit_codes import ExitCode
 from ims_refresh.gold_load_command import run_gold_load
+from ims_refresh.output import collecting, offer
 from ims_refresh.reset_command import print_training_vs_gold, run_reset
-from ims_refresh.settings import local_databases
+from ims_refresh.settings import LocalDatabases, local_databases
 from ims_refresh.synthetic_warehouse import (
     DEMO_AS_OF,
+    SeedSummary,
     build_warehouse,
     customer_numbers,
     write_sample_scenario,
@@ -24,12 +27,35 @@ MISSING_DEMO_CUSTOMERS = (999_999_999_999_001, 999_999_999_999_002)
 customers are reported."""
 
 
+def seed_document(database: str, summary: SeedSummary) -> dict[str, Any]:
+    """``seed-warehouse --json``: what was built, rows per table."""
+    return {
+        "warehouse": database,
+        "customers": summary.customers,
+        "profile": summary.profile,
+        "seed": summary.seed,
+        "rows_per_table": dict(summary.rows_per_table),
+        "total_rows": summary.total_rows,
+    }
+
+
+def print_seed_summary(database: str, summary: SeedSummary, out: TextIO) -> None:
+    print(
+        f"warehouse {database} rebuilt: {summary.customers:,} customers, "
+        f"{summary.total_rows:,} rows (profile {summary.profile}, seed {summary.seed})",
+        file=out,
+    )
+    for table, rows in summary.rows_per_table.items():
+        print(f"  {table:<36} {rows:>12,} rows", file=out)
+
+
 def seed_local_warehouse(customers: int, profile: str, seed: int | None) -> ExitCode:
     databases = local_databases()
     summary = build_warehouse(
         databases.warehouse_url, customers, seed if seed is not None else DEMO_SEED, profile
     )
-    print(f"warehouse {databases.warehouse_database} rebuilt: {summary}")
+    print_seed_summary(databases.warehouse_database, summary, sys.stdout)
+    offer(seed_document(databases.warehouse_database, summary))
     return ExitCode.SUCCESS
 
 
@@ -39,7 +65,7 @@ def run_demo(customers: int, scenario_customers: int, report_dir: Path) -> ExitC
         f"1. seeding a synthetic warehouse of {customers} customers in PostgreSQL "
         f"database {databases.warehouse_database} (stands in for Redshift)"
     )
-    build_warehouse(databases.warehouse_url, customers, DEMO_SEED, "demo")
+    seeded = build_warehouse(databases.warehouse_url, customers, DEMO_SEED, "demo")
     with psycopg.connect(databases.warehouse_url) as connection:
         known = customer_numbers(connection)
     scenario = report_dir / "demo-scenarios.csv"
@@ -56,6 +82,28 @@ def run_demo(customers: int, scenario_customers: int, report_dir: Path) -> ExitC
         f"3. gold load as of {DEMO_AS_OF.isoformat()} into MySQL database "
         f"{databases.training.database}"
     )
+    with collecting() as reports:
+        code = _load_and_reset(scenario, report_dir, databases)
+    document: dict[str, Any] = {
+        "warehouse": seed_document(databases.warehouse_database, seeded),
+        "scenario_file": str(scenario),
+        "reports": reports.documents,
+        "training_equals_gold": None,
+    }
+    if code == ExitCode.SUCCESS:
+        print("5. training tables compared with their gold copies:")
+        document["training_equals_gold"] = print_training_vs_gold(databases.training, sys.stdout)
+        if not document["training_equals_gold"]:
+            print("demo: a training table differs from its gold copy", file=sys.stderr)
+            code = ExitCode.FAILED
+    offer(document)
+    if code != ExitCode.SUCCESS:
+        return code
+    print("demo finished: the training database holds the anonymized scenario customers")
+    return ExitCode.SUCCESS
+
+
+def _load_and_reset(scenario: Path, report_dir: Path, databases: LocalDatabases) -> ExitCode:
     sys.stdout.flush()
     loaded = run_gold_load(
         scenarios=scenario,
@@ -69,12 +117,4 @@ def run_demo(customers: int, scenario_customers: int, report_dir: Path) -> ExitC
         return loaded
     print("4. reset: copy every gold copy into its training table, swapped in at once")
     sys.stdout.flush()
-    reset = run_reset(tables=None, report_dir=report_dir, timeout=1800.0, databases=databases)
-    if reset != ExitCode.SUCCESS:
-        return reset
-    print("5. training tables compared with their gold copies:")
-    if not print_training_vs_gold(databases.training, sys.stdout):
-        print("demo: a training table differs from its gold copy", file=sys.stderr)
-        return ExitCode.FAILED
-    print("demo finished: the training database holds the anonymized scenario customers")
-    return ExitCode.SUCCESS
+    return run_reset(tables=None, report_dir=report_dir, timeout=1800.0, databases=databases)

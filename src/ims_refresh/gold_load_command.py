@@ -6,15 +6,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ims_refresh.checks import read_scenario_file
 from ims_refresh.exit_codes import ExitCode
 from ims_refresh.local.runtime import LocalRuntime
 from ims_refresh.local_execution import execute_locally
 from ims_refresh.run_report import print_gold_load_summary
 from ims_refresh.settings import LocalDatabases, SettingsError, local_databases
+from ims_refresh.table_names import resolve_tables
 from training_refresh.as_of import parse_as_of, today_utc
 from training_refresh.errors import BadInputError
 from training_refresh.hooks import OnStep, ignore_step
-from training_refresh.messages.common import requested_names
 from training_refresh.scenarios import parse_scenario_file
 from training_refresh.table_groups import load_table_groups
 
@@ -22,15 +23,10 @@ from training_refresh.table_groups import load_table_groups
 def _validate(scenarios: Path, as_of: str, tables: str | None) -> list[str] | None:
     """Check everything the workflow would reject, before anything is started."""
     parse_as_of(as_of, today_utc())
-    chosen = None
-    if tables is not None:
-        chosen = requested_names(tables, "table config")
+    chosen = resolve_tables(tables, "gold-load")
+    if chosen is not None:
         load_table_groups().select_groups(chosen)
-    try:
-        data = scenarios.read_bytes()
-    except OSError as error:
-        raise BadInputError(f"cannot read scenario file {scenarios}: {error.strerror}") from error
-    parse_scenario_file(data, source=str(scenarios))
+    parse_scenario_file(read_scenario_file(scenarios), source=str(scenarios))
     return chosen
 
 

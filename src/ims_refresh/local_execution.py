@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ims_refresh.exit_codes import ExitCode
+from ims_refresh.failures import database_problem, say
 from ims_refresh.local.mysql_setup import ensure_training_tables
 from ims_refresh.local.runtime import WORK_BUCKET, LocalRuntime
+from ims_refresh.output import offer
 from ims_refresh.run_report import execution_name, save_report
 from ims_refresh.settings import LocalDatabases
 from training_refresh.errors import bad_input_error_names
@@ -54,7 +56,8 @@ def execute_locally(
         try:
             ensure_training_tables(databases.training, load_table_groups())
         except Exception as error:
-            print(f"ims-refresh: cannot prepare the training database: {error}", file=sys.stderr)
+            problem = database_problem(error) or f"cannot prepare the training database: {error}"
+            say(sys.stderr, f"ims-refresh: {problem}")
             return ExitCode.FAILED
     name = execution_name(workflow)
     with LocalRuntime(databases, on_step=on_step) as runtime:
@@ -76,6 +79,7 @@ def execute_locally(
         "largest_state_payload_bytes": largest_payload,
     }
     path = save_report(report, report_dir)
+    offer(report)
     print_summary(report, sys.stdout)
     print(f"report: {path}", file=sys.stdout)
     if outcome.status == "SUCCEEDED":

@@ -11,10 +11,10 @@ from ims_refresh.exit_codes import ExitCode
 from ims_refresh.local_execution import execute_locally
 from ims_refresh.run_report import print_reset_summary
 from ims_refresh.settings import LocalDatabases, SettingsError, local_databases
+from ims_refresh.table_names import resolve_tables
 from training_refresh.adapters.mysql import MySqlSettings, connect, quote_identifier
 from training_refresh.errors import BadInputError
 from training_refresh.hooks import OnStep, ignore_step
-from training_refresh.messages.common import requested_names
 from training_refresh.messages.reset import reset_request
 from training_refresh.reset.tables import select_tables
 from training_refresh.table_groups import TableGroupSet, load_table_groups
@@ -22,7 +22,7 @@ from training_refresh.table_groups import TableGroupSet, load_table_groups
 
 def _validate(tables: str | None) -> list[str] | None:
     """Check the table names exactly as the workflow would, before anything is started."""
-    chosen = requested_names(tables, "training table")
+    chosen = resolve_tables(tables, "reset")
     select_tables(load_table_groups(), chosen)
     return chosen
 

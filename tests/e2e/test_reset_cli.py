@@ -151,7 +151,7 @@ def test_named_tables_only(db: LocalDatabases, tmp_path: Path) -> None:
         "'IMS_ORDER'",
         '"IMS_ORDER"',
         "`IMS_ORDER`",
-        "ims_order",
+        "IMS_ORD",
         "IMS_ORDER,NOT_A_TABLE",
         "IMS_ORDER_GOLD",
         "",

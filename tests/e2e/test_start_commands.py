@@ -517,8 +517,8 @@ def test_a_reset_blocked_by_a_gold_load_fails_with_exit_code_1(
 def test_bad_reset_tables_exit_2_and_start_nothing(
     env_deployment: LocalRuntime, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["start", "reset", "--tables", "IMS_CUSTOMER,ims_order"]) == 2
-    assert "ims_order" in capsys.readouterr().err
+    assert main(["start", "reset", "--tables", "IMS_CUSTOMER,IMS_ORDERS"]) == 2
+    assert "IMS_ORDERS" in capsys.readouterr().err
     assert executions(env_deployment, "reset") == []
 
 
@@ -639,3 +639,18 @@ def test_a_stage_finds_the_deployment_in_its_stack_outputs(
     sfn = boto3.client("stepfunctions", region_name=REGION)
     started_with = sfn.describe_execution(executionArn=execution["executionArn"])["input"]
     assert json.loads(started_with) == {"tables": ["IMS_CUSTOMER"], "allow_empty": True}
+
+
+def test_start_gold_undo_with_nothing_to_undo_exits_2_and_says_so(
+    databases: LocalDatabases, stack: LocalRuntime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a deployment whose gold copies were never published
+    arguments = ["--state-machine-arn", stack.state_machines["gold-undo"]]
+    arguments += ["--reports-bucket", WORK_BUCKET, "--wait", *FAST]
+    # When an undo is started and followed
+    code = main(["start", "gold-undo", *arguments])
+    # Then it ends as bad input with the reason, and nothing was published
+    out, err = capsys.readouterr()
+    assert code == 2, out + err
+    assert "gold undo bad_input" in out and "nothing to undo" in out
+    assert mysql_query(databases.training, "SHOW TABLES LIKE 'IMS_GOLD_STATE'") == []

@@ -34,7 +34,7 @@ SAFETY_MARGIN_SECONDS = 60.0
 chunk so far, three times over, still fits before that margin."""
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=PlanGoldLoadEvent)
@@ -65,7 +65,7 @@ def plan(
     return result.model_dump(mode="json")
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=ConfigTask)
@@ -104,7 +104,7 @@ def load(
     return result.model_dump(mode="json")
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=GoldLoadReportEvent)

@@ -23,7 +23,7 @@ from training_refresh.reset.swap import swap_tables
 from training_refresh.settings import LeaseSettings, WorkFilesSettings
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=PrepareResetEvent)
@@ -55,7 +55,7 @@ def prepare(
     return result.model_dump(mode="json")
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=CopyTask)
@@ -78,7 +78,7 @@ def copy(
     return result.model_dump(mode="json")
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=SwapTask)
@@ -100,7 +100,7 @@ def swap(
     return result.model_dump(mode="json")
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=ResetReportEvent)

@@ -41,10 +41,10 @@ def prepare_reset(
             empty = [] if allow_empty else empty_gold_copies(cursor, specs)
             if empty:
                 raise EmptyGoldCopyError(
-                    f"the gold copies of {', '.join(sorted(empty))} hold no rows, so the reset would "
-                    "empty those training tables. Nothing was swapped; load customers first "
-                    "(gold load), or reset with --allow-empty (request allow_empty: true) to "
-                    "publish them empty"
+                    f"the gold copies of {', '.join(sorted(empty))} hold no rows, so the "
+                    "reset would empty those training tables. Nothing was swapped; load "
+                    "customers first (gold load), or reset with --allow-empty (request "
+                    "allow_empty: true) to publish them empty"
                 )
             in_copy_order = largest_first(cursor, specs)
     return ResetPlan(

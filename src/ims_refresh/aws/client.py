@@ -29,7 +29,7 @@ NO_REGION = (
 )
 NO_CREDENTIALS = (
     "use the host's instance profile, set AWS_PROFILE, or run `aws configure` "
-    "(docs/runbook.md, troubleshooting)"
+    "(docs/cli.md, troubleshooting)"
 )
 
 

@@ -10,7 +10,6 @@ the execution's code (0/1/2), 3 when waiting ends first.
 from __future__ import annotations
 
 import io
-import json
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -35,6 +34,7 @@ from ims_refresh.aws.views import (
 from ims_refresh.aws.waiting import NO_WAITING, Waiting, exit_code_for, wait_and_finish
 from ims_refresh.exit_codes import ExitCode
 from ims_refresh.failures import fail
+from ims_refresh.output import publish
 from ims_refresh.progress import timestamp
 from ims_refresh.run_report import print_execution_status, print_runs
 from training_refresh.errors import BadInputError
@@ -83,7 +83,7 @@ def show_status(
     except (BadInputError, TargetError, AwsUnavailableError) as error:
         return fail(err, error)
     if as_json:
-        print(json.dumps(view, indent=2, sort_keys=True, default=str), file=out, flush=True)
+        publish(view, out)
     else:
         print_execution_status(view, out)
         out.flush()
@@ -137,7 +137,7 @@ def list_runs(
     except (BadInputError, TargetError, AwsUnavailableError) as error:
         return fail(err, error)
     if as_json:
-        print(json.dumps({"runs": views}, indent=2, sort_keys=True, default=str), file=out)
+        publish({"runs": views}, out)
     else:
         print_runs(views, out)
     out.flush()

@@ -1,4 +1,4 @@
-"""``ims-refresh start gold-load|reset``: start a workflow deployed in AWS.
+"""``ims-refresh start gold-load|reset|gold-undo``: start a workflow deployed in AWS.
 
 Everything that can be checked on this machine is checked first (as-of date, ``--tables``,
 the scenario file: a local file, or the ``s3://`` object downloaded), so a bad input never
@@ -36,15 +36,17 @@ from ims_refresh.aws.targets import (
 )
 from ims_refresh.aws.views import console_url, follow_hint
 from ims_refresh.aws.waiting import NO_WAITING, Waiting, wait_and_finish
+from ims_refresh.checks import read_scenario_file
 from ims_refresh.exit_codes import ExitCode
 from ims_refresh.failures import fail
+from ims_refresh.output import offer
 from ims_refresh.progress import timestamp
 from ims_refresh.run_report import execution_name
+from ims_refresh.table_names import resolve_tables
 from training_refresh.adapters.object_store import S3Location, S3ObjectStore
 from training_refresh.as_of import parse_as_of, today_utc
 from training_refresh.errors import BadInputError
 from training_refresh.gold_load.plan import MAX_SCENARIO_FILE_BYTES
-from training_refresh.messages.common import requested_names
 from training_refresh.messages.reset import reset_request
 from training_refresh.reset.tables import select_tables
 from training_refresh.scenarios import parse_scenario_file
@@ -75,11 +77,11 @@ def start_gold_load(
     local = None if scenarios.startswith("s3://") else Path(scenarios)
     try:
         day = parse_as_of(as_of, today_utc())
-        chosen = requested_names(tables, "table config")
-        if tables is not None:
+        chosen = resolve_tables(tables, "gold-load")
+        if chosen is not None:
             load_table_groups().select_groups(chosen)
         if local is not None:
-            data = _read_local_scenario(local)
+            data = read_scenario_file(local)
             parse_scenario_file(data, source=str(local))
         targets = resolve_targets(
             options,
@@ -133,7 +135,7 @@ def start_reset(
     """``ims-refresh start reset``; exit code per docs/design.md §6."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
-        chosen = requested_names(tables, "training table")
+        chosen = resolve_tables(tables, "reset")
         select_tables(load_table_groups(), chosen)
         targets = resolve_targets(
             options,
@@ -157,16 +159,37 @@ def start_reset(
     )
 
 
-def _read_local_scenario(path: Path) -> bytes:
+def start_gold_undo(
+    *,
+    options: TargetOptions,
+    waiting: Waiting = NO_WAITING,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stack_outputs: StackOutputs | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ExitCode:
+    """``ims-refresh start gold-undo``; exit code per docs/design.md §6."""
+    out, err = out or sys.stdout, err or sys.stderr
     try:
-        size = path.stat().st_size
-        if size > MAX_SCENARIO_FILE_BYTES:
-            raise BadInputError(
-                f"scenario file {path} is {size} bytes; the limit is {MAX_SCENARIO_FILE_BYTES}"
-            )
-        return path.read_bytes()
-    except OSError as error:
-        raise BadInputError(f"cannot read scenario file {path}: {error.strerror}") from error
+        targets = resolve_targets(
+            options,
+            workflows=("gold-undo",),
+            environ=environ,
+            stack_outputs=stack_outputs or default_stack_outputs(environ),
+        )
+    except (TargetError, AwsUnavailableError) as error:
+        return fail(err, error)
+    return _start(
+        Aws(targets.region),
+        targets,
+        "gold-undo",
+        name=execution_name("gold-undo"),
+        request={},
+        notes=["puts the gold copies back to the state before the last gold-changing run"],
+        waiting=waiting,
+        out=out,
+        err=err,
+    )
 
 
 def _check_readable_by_gold_load(location: S3Location, targets: Targets) -> None:
@@ -253,6 +276,13 @@ def _start(
     url = console_url(arn)
     if url:
         _emit(out, f"  console: {url}")
+    offer(
+        {
+            "execution": {"name": name, "arn": arn, "workflow": workflow, "console": url},
+            "input": dict(request),
+            "follow": follow_hint(arn),
+        }
+    )
     if not waiting.wait:
         return ExitCode.SUCCESS
     return wait_and_finish(aws, targets, arn, workflow=workflow, waiting=waiting, out=out, err=err)

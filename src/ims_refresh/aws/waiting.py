@@ -26,6 +26,7 @@ from ims_refresh.aws.targets import Targets
 from ims_refresh.aws.views import RUNNING_STATES, execution_view
 from ims_refresh.execution_history import execution_history
 from ims_refresh.exit_codes import ExitCode
+from ims_refresh.output import offer
 from ims_refresh.progress import ExecutionProgress, timestamp
 from ims_refresh.run_report import print_execution_status
 from training_refresh.errors import bad_input_error_names
@@ -34,9 +35,14 @@ POLL_SECONDS: Final = 10.0
 """How often ``--wait`` asks Step Functions (DescribeExecution + GetExecutionHistory)."""
 HEARTBEAT_SECONDS: Final = 300.0
 """A "still running" line after this long without news, so a job log shows it is alive."""
-DEFAULT_WAIT_SECONDS: Final[dict[str, float]] = {"gold-load": 8 * 3600 + 600, "reset": 3600 + 600}
-"""``--wait`` gives up after the stack's state machine timeout (gold load 8 h, reset 1 h)
-plus 10 minutes, so normally the execution ends (TIMED_OUT at worst) before we give up."""
+DEFAULT_WAIT_SECONDS: Final[dict[str, float]] = {
+    "gold-load": 8 * 3600 + 600,
+    "reset": 3600 + 600,
+    "gold-undo": 2 * 3600 + 600,
+}
+"""``--wait`` gives up after the stack's state machine timeout (gold load 8 h, reset 1 h,
+other workflows the stack's 2 h fallback) plus 10 minutes, so normally the execution
+ends (TIMED_OUT at worst) before we give up."""
 MAX_FAILED_POLLS: Final = 6
 """Polls in a row that may fail (network, throttling) before ``--wait`` gives up."""
 
@@ -205,6 +211,7 @@ def wait_and_finish(
     except (ClientError, BotoCoreError) as error:
         print(f"ims-refresh: cannot read the run report: {aws_problem(error)}", file=err)
     else:
+        offer(view)
         print_execution_status(view, out, header=False)
         out.flush()
     return exit_code_for(described)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ims_refresh.checks import writable_report_dir
 from ims_refresh.commands.options import Subcommands, add_command, count
 from ims_refresh.exit_codes import ExitCode
 
@@ -11,6 +12,7 @@ from ims_refresh.exit_codes import ExitCode
 def _demo(arguments: argparse.Namespace) -> ExitCode:
     from ims_refresh.demo import run_demo
 
+    writable_report_dir(arguments.report_dir)
     return run_demo(arguments.customers, arguments.scenario_customers, arguments.report_dir)
 
 

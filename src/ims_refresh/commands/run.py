@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Final
 
+from ims_refresh.checks import writable_report_dir
 from ims_refresh.commands.options import (
     Subcommands,
     add_command,
@@ -24,6 +25,7 @@ DEFAULT_TIMEOUT_SECONDS: Final = 3600.0
 def _gold_load(arguments: argparse.Namespace) -> ExitCode:
     from ims_refresh.gold_load_command import run_gold_load
 
+    writable_report_dir(arguments.report_dir)
     return run_gold_load(
         scenarios=arguments.scenarios,
         as_of=arguments.as_of,
@@ -37,12 +39,20 @@ def _gold_load(arguments: argparse.Namespace) -> ExitCode:
 def _reset(arguments: argparse.Namespace) -> ExitCode:
     from ims_refresh.reset_command import run_reset
 
+    writable_report_dir(arguments.report_dir)
     return run_reset(
         tables=arguments.tables,
         report_dir=arguments.report_dir,
         timeout=arguments.timeout,
         allow_empty=arguments.allow_empty,
     )
+
+
+def _gold_undo(arguments: argparse.Namespace) -> ExitCode:
+    from ims_refresh.gold_ops_command import run_gold_undo
+
+    writable_report_dir(arguments.report_dir)
+    return run_gold_undo(report_dir=arguments.report_dir, timeout=arguments.timeout)
 
 
 def _timeout_option(parser: argparse.ArgumentParser) -> None:
@@ -100,3 +110,12 @@ def register(commands: Subcommands) -> None:
     _timeout_option(reset)
     allow_empty_option(reset)
     reset.set_defaults(handler=_reset)
+
+    undo = add_command(
+        workflows,
+        "gold-undo",
+        help="put the gold copies back to the state before the last gold-changing run",
+        examples=["ims-refresh run gold-undo", "ims-refresh run gold-undo --json"],
+    )
+    _timeout_option(undo)
+    undo.set_defaults(handler=_gold_undo)

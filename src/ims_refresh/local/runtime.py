@@ -14,7 +14,9 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import logging
 import os
+import sys
 import threading
 import time
 import traceback
@@ -146,6 +148,11 @@ class LocalRuntime:
         stack.enter_context(mock.patch.dict(os.environ, self._environment()))
         # The shared Powertools logger was created at import; follow the level asked for now.
         observability.logger.setLevel(os.environ[PowertoolsEnvName.LOG_LEVEL])
+        # In Lambda the log lines go to stdout (CloudWatch); on this machine stdout is the
+        # command's output (summaries, --json), so they go to stderr.
+        handler = observability.logger.registered_handler
+        if isinstance(handler, logging.StreamHandler):
+            stack.callback(handler.setStream, handler.setStream(sys.stderr))
         # Secrets cached by an earlier runtime of this process belong to another mock account.
         parameters.clear_caches()  # type: ignore[no-untyped-call]
         stack.callback(parameters.clear_caches)

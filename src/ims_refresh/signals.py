@@ -1,0 +1,35 @@
+"""SIGTERM stops a command the way Ctrl-C does (an Automic job cancelled, ``kill PID``).
+
+While :func:`sigterm_interrupts` is active, SIGTERM raises :class:`Terminated`, a
+``KeyboardInterrupt``: whatever cleans up after Ctrl-C (a local run releasing what it
+holds) cleans up after SIGTERM too, and ``cli.main`` turns both into one line and exit
+code 130 (docs/design.md §6.2).
+"""
+
+from __future__ import annotations
+
+import signal
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class Terminated(KeyboardInterrupt):
+    """The process received SIGTERM."""
+
+
+def _raise_terminated(_signum: int, _frame: types.FrameType | None) -> None:
+    raise Terminated
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread (a test calling main): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
