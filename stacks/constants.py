@@ -30,6 +30,8 @@ CUSTOM_METRICS: Final[dict[str, tuple[str, ...]]] = {
         "ResetFailedTables",
         "ResetWaitedForGoldLoadSeconds",
     ),
+    "gold-undo": ("GoldUndoTablesSwitched", "GoldUndoFailed"),
+    "gold-remove": ("GoldCustomersRemoved", "GoldRemoveFailed"),
 }
 """Metrics the Lambdas publish (Powertools EMF), by workflow, for the dashboard.
 

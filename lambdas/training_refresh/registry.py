@@ -68,15 +68,23 @@ class Task:
 
 GOLD_LOAD: Final = "gold-load"
 RESET: Final = "reset"
+GOLD_UNDO: Final = "gold-undo"
 
 WORKFLOWS: Final[Mapping[str, str]] = MappingProxyType(
-    {GOLD_LOAD: "gold_load.asl.json", RESET: "reset.asl.json"}
+    {GOLD_LOAD: "gold_load.asl.json", RESET: "reset.asl.json", GOLD_UNDO: "gold_undo.asl.json"}
 )
 """Workflow name -> its ASL file in ``statemachines/``."""
 
 _RESET_DB_TASK: Final = (
     " inside MySQL (INSERT ... SELECT, RENAME): the Lambda mostly waits on the database, so"
     " 512 MB (a quick cold start) and the 15-minute maximum"
+)
+
+_REPORT_PROFILE: Final = FunctionProfile(
+    memory_mb=256,
+    timeout_seconds=120,
+    access=frozenset({Access.TRAINING_DB, Access.WRITE_REPORTS}),
+    why="writes the run report to S3 and releases the lease: small and quick",
 )
 
 TASKS: Final[tuple[Task, ...]] = (
@@ -174,6 +182,27 @@ TASKS: Final[tuple[Task, ...]] = (
             access=frozenset({Access.TRAINING_DB, Access.WRITE_REPORTS}),
             why="writes the run report to S3 and releases the reset lease: small and quick",
         ),
+    ),
+    Task(
+        name="undo-gold",
+        workflow=GOLD_UNDO,
+        handler="training_refresh.handlers.gold_undo.undo",
+        profile=FunctionProfile(
+            memory_mb=512,
+            timeout_seconds=900,
+            access=frozenset({Access.TRAINING_DB}),
+            why=(
+                "takes the lease (waiting up to 5 min for a reset) and publishes the previous"
+                " gold state by one RENAME, which copies nothing: 512 MB; the 15-minute"
+                " maximum covers the lease wait plus the RENAME's retries"
+            ),
+        ),
+    ),
+    Task(
+        name="write-gold-undo-report",
+        workflow=GOLD_UNDO,
+        handler="training_refresh.handlers.gold_undo.report",
+        profile=_REPORT_PROFILE,
     ),
 )
 

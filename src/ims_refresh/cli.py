@@ -30,7 +30,7 @@ from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 from typing import Final
 
-from ims_refresh.commands import demo, run, runs, seed_warehouse, start, status
+from ims_refresh.commands import demo, gold, run, runs, seed_warehouse, start, status
 from ims_refresh.commands.options import HelpFormatter, add_global_options
 from ims_refresh.exit_codes import ExitCode
 from ims_refresh.failures import USAGE_ERRORS, database_problem, fail, say
@@ -40,7 +40,7 @@ from ims_refresh.signals import Terminated, sigterm_interrupts
 from training_refresh.env_names import PowertoolsEnvName
 
 DISTRIBUTION: Final = "ims-training-refresh"
-COMMANDS: Final[tuple[ModuleType, ...]] = (start, status, runs, run, demo, seed_warehouse)
+COMMANDS: Final[tuple[ModuleType, ...]] = (start, status, runs, run, gold, demo, seed_warehouse)
 """Every command, in the order ``--help`` lists them (see ``ims_refresh.commands``)."""
 LOCAL_EXTRA_MODULES: Final = frozenset(
     {"moto", "psycopg", "psycopg_binary", "aws_lambda_powertools", "aws_xray_sdk"}

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from ims_refresh.progress import duration_text
 from training_refresh.messages.common import validation_problems
 from training_refresh.messages.gold_load import GoldLoadReport
+from training_refresh.messages.gold_undo import GoldUndoReport
 from training_refresh.messages.reset import ResetReport
 
 
@@ -109,13 +110,36 @@ def _print_reset(report: ResetReport, out: TextIO) -> None:
         print(f"error [{where}] {error.name}: {error.message}", file=out)
 
 
+def print_gold_undo_summary(report: Mapping[str, Any], out: TextIO) -> None:
+    _print_gold_undo(GoldUndoReport.model_validate(report), out)
+
+
+def _print_gold_undo(undo: GoldUndoReport, out: TextIO) -> None:
+    print(f"gold undo {undo.status} - run {undo.run_id}, {undo.duration_seconds:.1f} s", file=out)
+    if undo.status == "succeeded":
+        back = (
+            f"the gold copies as run {undo.restored_run_id} left them"
+            if undo.restored_run_id
+            else "the gold copies as they were before the first gold-changing run"
+        )
+        print(f"  took back {undo.undone_workflow} run {undo.undone_run_id}", file=out)
+        print(f"  live again: {back} (now generation {undo.generation})", file=out)
+        print(f"  tables switched back: {', '.join(undo.tables_changed) or 'none'}", file=out)
+    else:
+        print("  nothing was changed", file=out)
+    for error in undo.errors:
+        print(f"error {error.name}: {error.message}", file=out)
+
+
 # --- deployed executions (ims-refresh status / runs / start --wait) ---------------------
 
 
-def parse_report(report: Mapping[str, Any]) -> GoldLoadReport | ResetReport:
-    """Either workflow's run report (or a stand-in of one), by its ``workflow``."""
+def parse_report(report: Mapping[str, Any]) -> GoldLoadReport | ResetReport | GoldUndoReport:
+    """A workflow's run report (or a stand-in of one), by its ``workflow``."""
     if report.get("workflow") == "reset":
         return ResetReport.model_validate(report)
+    if report.get("workflow") == "gold-undo":
+        return GoldUndoReport.model_validate(report)
     return GoldLoadReport.model_validate(report)
 
 
@@ -128,6 +152,8 @@ def print_report_summary(report: Mapping[str, Any], out: TextIO) -> None:
         return
     if isinstance(parsed, ResetReport):
         _print_reset(parsed, out)
+    elif isinstance(parsed, GoldUndoReport):
+        _print_gold_undo(parsed, out)
     else:
         _print_gold_load(parsed, out)
     if parsed.note:

@@ -632,3 +632,18 @@ def test_a_stage_finds_the_deployment_in_its_stack_outputs(
     assert set(asked) == {"test-ImsTrainingRefresh"}
     assert "reset lease taken; 1 table(s) to copy" in out
     assert f"report: s3://{WORK_BUCKET}/reports/reset/reset-" in out
+
+
+def test_start_gold_undo_with_nothing_to_undo_exits_2_and_says_so(
+    databases: LocalDatabases, stack: LocalRuntime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a deployment whose gold copies were never published
+    arguments = ["--state-machine-arn", stack.state_machines["gold-undo"]]
+    arguments += ["--reports-bucket", WORK_BUCKET, "--wait", *FAST]
+    # When an undo is started and followed
+    code = main(["start", "gold-undo", *arguments])
+    # Then it ends as bad input with the reason, and nothing was published
+    out, err = capsys.readouterr()
+    assert code == 2, out + err
+    assert "gold undo bad_input" in out and "nothing to undo" in out
+    assert mysql_query(databases.training, "SHOW TABLES LIKE 'IMS_GOLD_STATE'") == []

@@ -61,6 +61,8 @@ RUN_FILES = {
     # build_report and build_reset_report only write reports/WORKFLOW/RUN.json
     "training_refresh.handlers.gold_load.report": (set(), {"/reports/*"}),
     "training_refresh.handlers.reset.report": (set(), {"/reports/*"}),
+    "training_refresh.handlers.gold_undo.report": (set(), {"/reports/*"}),
+    "training_refresh.handlers.gold_remove.report": (set(), {"/reports/*"}),
 }
 """(reads, writes) in the reports bucket by handler, from the code paths; the reset's
 prepare, copy and swap touch no S3 object."""

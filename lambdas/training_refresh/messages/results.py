@@ -18,6 +18,7 @@ from training_refresh.messages.gold_load import (
     GoldLoadOutcome,
     GoldLoadPlan,
 )
+from training_refresh.messages.gold_undo import GoldUndone, GoldUndoOutcome
 from training_refresh.messages.reset import (
     CopyFailure,
     CopyTask,
@@ -34,7 +35,9 @@ TaskResult = Annotated[
     | ResetPlan
     | TableCopied
     | SwapOutcome
-    | ResetOutcome,
+    | ResetOutcome
+    | GoldUndone
+    | GoldUndoOutcome,
     Field(discriminator="step"),
 ]
 TASK_RESULT: TypeAdapter[TaskResult] = TypeAdapter(TaskResult)
@@ -45,4 +48,4 @@ RECORDED_FAILURE: TypeAdapter[RecordedFailure] = TypeAdapter(RecordedFailure)
 MapItem = ConfigTask | CopyTask
 MAP_ITEM: TypeAdapter[MapItem] = TypeAdapter(MapItem)
 
-Outcome = GoldLoadOutcome | ResetOutcome
+Outcome = GoldLoadOutcome | ResetOutcome | GoldUndoOutcome

@@ -1,4 +1,4 @@
-"""``ims-refresh start gold-load|reset``: start a workflow deployed in AWS.
+"""``ims-refresh start gold-load|reset|gold-undo``: start a workflow deployed in AWS.
 
 Everything that can be checked on this machine is checked first (as-of date, ``--tables``,
 the scenario file: a local file, or the ``s3://`` object downloaded), so a bad input never
@@ -151,6 +151,39 @@ def start_reset(
         name=execution_name("reset"),
         request=request,
         notes=[],
+        waiting=waiting,
+        out=out,
+        err=err,
+    )
+
+
+def start_gold_undo(
+    *,
+    options: TargetOptions,
+    waiting: Waiting = NO_WAITING,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stack_outputs: StackOutputs | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ExitCode:
+    """``ims-refresh start gold-undo``; exit code per docs/design.md §6."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        targets = resolve_targets(
+            options,
+            workflows=("gold-undo",),
+            environ=environ,
+            stack_outputs=stack_outputs or default_stack_outputs(environ),
+        )
+    except (TargetError, AwsUnavailableError) as error:
+        return fail(err, error)
+    return _start(
+        Aws(targets.region),
+        targets,
+        "gold-undo",
+        name=execution_name("gold-undo"),
+        request={},
+        notes=["puts the gold copies back to the state before the last gold-changing run"],
         waiting=waiting,
         out=out,
         err=err,

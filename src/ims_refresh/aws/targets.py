@@ -31,6 +31,7 @@ STACK_NAME_TEMPLATE: Final = "{stage}-ImsTrainingRefresh"
 STATE_MACHINE_OUTPUTS: Final[dict[str, str]] = {
     "gold-load": "GoldLoadStateMachineArn",
     "reset": "ResetStateMachineArn",
+    "gold-undo": "GoldUndoStateMachineArn",
 }
 """Stack outputs holding each workflow's state machine ARN."""
 REPORTS_BUCKET_OUTPUT: Final = "ReportsBucketName"

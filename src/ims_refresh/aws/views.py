@@ -33,6 +33,7 @@ from ims_refresh.execution_history import execution_history
 from ims_refresh.progress import ExecutionProgress, json_or_none, timestamp
 from training_refresh.adapters.object_store import S3Location
 from training_refresh.errors import BadInputError
+from training_refresh.registry import WORKFLOWS
 from training_refresh.run_files import report_location
 
 RUNNING_STATES: Final = frozenset({"RUNNING", "PENDING_REDRIVE"})
@@ -213,7 +214,7 @@ def find_execution(
         guess = workflow_of_state_machine(options.state_machine_arn) or "gold-load"
         workflows: tuple[str, ...] = (guess,)
     else:
-        named = [w for w in ("gold-load", "reset") if execution.startswith(w + "-")]
+        named = [w for w in WORKFLOWS if execution.startswith(w + "-")]
         workflows = tuple(named) or ("gold-load", "reset")
     targets = resolve_targets(
         options, workflows=workflows, environ=environ, stack_outputs=stack_outputs

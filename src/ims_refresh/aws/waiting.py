@@ -35,9 +35,14 @@ POLL_SECONDS: Final = 10.0
 """How often ``--wait`` asks Step Functions (DescribeExecution + GetExecutionHistory)."""
 HEARTBEAT_SECONDS: Final = 300.0
 """A "still running" line after this long without news, so a job log shows it is alive."""
-DEFAULT_WAIT_SECONDS: Final[dict[str, float]] = {"gold-load": 8 * 3600 + 600, "reset": 3600 + 600}
-"""``--wait`` gives up after the stack's state machine timeout (gold load 8 h, reset 1 h)
-plus 10 minutes, so normally the execution ends (TIMED_OUT at worst) before we give up."""
+DEFAULT_WAIT_SECONDS: Final[dict[str, float]] = {
+    "gold-load": 8 * 3600 + 600,
+    "reset": 3600 + 600,
+    "gold-undo": 2 * 3600 + 600,
+}
+"""``--wait`` gives up after the stack's state machine timeout (gold load 8 h, reset 1 h,
+other workflows the stack's 2 h fallback) plus 10 minutes, so normally the execution
+ends (TIMED_OUT at worst) before we give up."""
 MAX_FAILED_POLLS: Final = 6
 """Polls in a row that may fail (network, throttling) before ``--wait`` gives up."""
 

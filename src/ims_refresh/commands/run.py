@@ -40,6 +40,13 @@ def _reset(arguments: argparse.Namespace) -> ExitCode:
     )
 
 
+def _gold_undo(arguments: argparse.Namespace) -> ExitCode:
+    from ims_refresh.gold_ops_command import run_gold_undo
+
+    writable_report_dir(arguments.report_dir)
+    return run_gold_undo(report_dir=arguments.report_dir, timeout=arguments.timeout)
+
+
 def _timeout_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
@@ -94,3 +101,12 @@ def register(commands: Subcommands) -> None:
     )
     _timeout_option(reset)
     reset.set_defaults(handler=_reset)
+
+    undo = add_command(
+        workflows,
+        "gold-undo",
+        help="put the gold copies back to the state before the last gold-changing run",
+        examples=["ims-refresh run gold-undo", "ims-refresh run gold-undo --json"],
+    )
+    _timeout_option(undo)
+    undo.set_defaults(handler=_gold_undo)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ims_refresh.aws.settings import DeploymentEnvName
-from ims_refresh.aws.start import start_gold_load, start_reset
+from ims_refresh.aws.start import start_gold_load, start_gold_undo, start_reset
 from ims_refresh.aws.waiting import Waiting
 from ims_refresh.commands.options import (
     Subcommands,
@@ -39,6 +39,10 @@ def _reset(arguments: argparse.Namespace) -> ExitCode:
     return start_reset(
         tables=arguments.tables, waiting=waiting(arguments), options=target_options(arguments)
     )
+
+
+def _gold_undo(arguments: argparse.Namespace) -> ExitCode:
+    return start_gold_undo(waiting=waiting(arguments), options=target_options(arguments))
 
 
 def register(commands: Subcommands) -> None:
@@ -106,3 +110,13 @@ def register(commands: Subcommands) -> None:
     add_waiting_options(reset, "the reset")
     add_deployment_options(reset, machine_help=state_machine_help("reset"))
     reset.set_defaults(handler=_reset)
+
+    undo = add_command(
+        workflows,
+        "gold-undo",
+        help="start an undo of the last gold-changing run",
+        examples=["ims-refresh start gold-undo --stage prod --wait"],
+    )
+    add_waiting_options(undo, "the undo")
+    add_deployment_options(undo, machine_help=state_machine_help("gold-undo"))
+    undo.set_defaults(handler=_gold_undo)

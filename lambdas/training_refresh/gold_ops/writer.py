@@ -1,0 +1,47 @@
+"""Holding the gold writer's side of the lease while a gold-changing run publishes.
+
+Until the dedicated gold writer lease lands (issue 11), a removal or an undo takes the
+gold-load side of the refresh lease (``lease.gold_load``): no reset can copy the gold
+copies while it is held, and a reset that is copying makes the run wait and then fail with
+ResetInProgressError before anything changed. Two gold-changing runs cannot publish over
+each other either way: a publication refuses a build of an older generation
+(StaleGoldBuildError) and an undo reads the manifest inside the same RENAME.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+from training_refresh.adapters.mysql import Connection, connected
+from training_refresh.gold_state import names
+from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.lease import LeaseTimes, acquire_gold_load_lease, renew_gold_load_lease
+from training_refresh.table_groups import TableGroupSet
+
+
+def managed_tables(groups: TableGroupSet) -> list[str]:
+    """Every table a gold state holds: each gold copy (enabled or not) and the catalog."""
+    return [*(spec.gold_table for spec in groups.all_tables()), names.CATALOG_TABLE]
+
+
+def take_gold_writer(
+    connection: Connection, run_id: str, times: LeaseTimes, on_step: OnStep = ignore_step
+) -> None:
+    """Take the writer's side for ``run_id`` (ResetInProgressError while a reset copies)."""
+    acquire_gold_load_lease(connection, run_id, times, on_step=on_step)
+
+
+def writer_guard(
+    connect_mysql: Callable[[], Connection], run_id: str, times: LeaseTimes
+) -> AbstractContextManager[object]:
+    """The ``guard`` of a publication: checks, just before the RENAME, that ``run_id``
+    still holds a live lease (renewing it), so no reset can have started in between."""
+
+    @contextmanager
+    def guard() -> Iterator[None]:
+        with connected(connect_mysql) as connection:
+            renew_gold_load_lease(connection, run_id, times)
+        yield
+
+    return guard()
