@@ -57,17 +57,26 @@ _MAX_HOUSE_NUMBER = 9999
 _MAX_UNIT_NUMBER = 999
 _SAFE_DAYS_OF_MONTH = 28
 
-_CUSTOMER_REPLACED = frozenset(
+COLUMN_ANONYMIZERS: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
-        "first_name",
-        "middle_initial",
-        "last_name",
-        "address_line1",
-        "address_line2",
-        "phone_number",
-        "birth_date",
+        "customer": MappingProxyType(
+            {
+                "first_name": "fictional_first_name",
+                "middle_initial": "null",
+                "last_name": "fictional_last_name",
+                "address_line1": "fictional_street_line",
+                "address_line2": "fictional_unit",
+                "phone_number": "fictional_phone",
+                "birth_date": "fictional_birth_date",
+            }
+        ),
+        "cus_email": MappingProxyType({"email_address": "fictional_email"}),
     }
 )
+"""By table anonymizer: each column it replaces and the name of what replaces it (the
+``masked`` treatments of table_configs.json name these)."""
+
+_CUSTOMER_REPLACED = frozenset(COLUMN_ANONYMIZERS["customer"])
 _CUSTOMER_KEPT = frozenset(
     {
         "customer_no",
@@ -80,10 +89,15 @@ _CUSTOMER_KEPT = frozenset(
         "last_update_ts",
     }
 )
-_CUS_EMAIL_REPLACED = frozenset({"email_address"})
+_CUS_EMAIL_REPLACED = frozenset(COLUMN_ANONYMIZERS["cus_email"])
 _CUS_EMAIL_KEPT = frozenset(
     {"customer_no", "email_seq", "email_type", "opt_in_flag", "last_update_ts"}
 )
+
+KEPT_BY_ANONYMIZER: Mapping[str, frozenset[str]] = MappingProxyType(
+    {"customer": _CUSTOMER_KEPT, "cus_email": _CUS_EMAIL_KEPT}
+)
+"""By table anonymizer: the columns it passes through unchanged."""
 
 
 def fictional_name(customer_no: int) -> tuple[str, str]:

@@ -21,6 +21,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from training_refresh.errors import TableConfigError, UnknownTableError
+from training_refresh.privacy.scanner import ColumnAllowance
+from training_refresh.treatments import (
+    ColumnTreatment,
+    allowances,
+    kept_columns,
+    masked_columns,
+    treatment_problems,
+)
 
 GOLD_SUFFIX = "_GOLD"
 SUPPORTED_VERSION = 1
@@ -59,6 +67,8 @@ class TableSpec(_Strict):
     customer_scope: CustomerScope
     anonymizer: Literal["customer", "cus_email"] | None
     columns: tuple[str, ...] = Field(min_length=1)
+    treatments: dict[str, ColumnTreatment]
+    """Every column's privacy treatment (``treatments.py``)."""
 
     @model_validator(mode="after")
     def _columns_are_consistent(self) -> TableSpec:
@@ -74,7 +84,28 @@ class TableSpec(_Strict):
         anchor = scope.join_column if scope.through_table else scope.column
         if anchor not in self.columns:
             raise ValueError(f"customer_scope column {anchor!r} not in columns")
+        problems = treatment_problems(
+            self.training_table, self.anonymizer, self.columns, self.treatments
+        )
+        if problems:
+            raise ValueError(
+                "; ".join(f"{self.training_table} treatments.{problem}" for problem in problems)
+            )
         return self
+
+    @property
+    def masked_columns(self) -> dict[str, str]:
+        """Masked column -> the anonymizer that replaces it."""
+        return masked_columns(self.treatments)
+
+    @property
+    def kept_columns(self) -> list[str]:
+        """The kept columns in column order: the privacy gate scans their text values."""
+        return kept_columns(self.columns, self.treatments)
+
+    @property
+    def allowances(self) -> list[ColumnAllowance]:
+        return allowances(self.treatments)
 
     @property
     def gold_table(self) -> str:
