@@ -1,0 +1,69 @@
+"""``bench/chart.png``: the gold load, the reset and the memory figures side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def draw_chart(results: dict[str, Any], path: Path) -> None:
+    import matplotlib  # noqa: PLC0415 - only needed here
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    figure, (gold_ax, reset_ax, memory_ax) = plt.subplots(
+        1, 3, figsize=(13, 4.2), gridspec_kw={"width_ratios": [1.2, 1.2, 0.8]}
+    )
+    sizes = list(results["gold_load"])
+    x = range(len(sizes))
+    product = [results["gold_load"][s]["product_seconds_best"] for s in sizes]
+    limit = [results["gold_load"][s]["limit_seconds_best"] for s in sizes]
+    width = 0.38
+    gold_ax.bar([i - width / 2 for i in x], product, width, label="gold load (state machine)")
+    gold_ax.bar([i + width / 2 for i in x], limit, width, label="limit: cursor + LOAD DATA")
+    for i, s in enumerate(sizes):
+        g = results["gold_load"][s]
+        gold_ax.annotate(
+            f"x{g['ratio_to_limit']:.2f}", (i - width / 2, product[i]), ha="center", va="bottom"
+        )
+    gold_ax.set_xticks(
+        list(x), [f"{int(s):,} customers\n{results['gold_load'][s]['rows']:,} rows" for s in sizes]
+    )
+    gold_ax.set_ylabel("seconds (best of runs)")
+    gold_ax.set_title("Gold load vs physical limit")
+    gold_ax.legend(fontsize=8)
+
+    r = results["reset"]
+    labels = [
+        "reset\n(state machine)",
+        f"bare INSERT…SELECT\n({r['insert_select_used']})",
+        "client copy\n(pymysql)",
+    ]
+    values = [
+        r["state_machine_seconds_best"],
+        r["insert_select_seconds_best"],
+        r["client_copy_seconds_best"],
+    ]
+    bars = reset_ax.bar(labels, values, color=["tab:blue", "tab:orange", "tab:gray"])
+    reset_ax.bar_label(bars, fmt="%.1f s")
+    reset_ax.set_title(f"Reset of {r['rows']:,} gold rows")
+    reset_ax.set_ylabel("seconds (best of runs)")
+
+    m = results["memory"]
+    bars = memory_ax.bar(["1,000", "10,000"], [m["peak_rss_mb_1k"], m["peak_rss_mb_10k"]])
+    memory_ax.bar_label(bars, fmt="%.0f MB")
+    memory_ax.axhline(512, color="tab:red", linestyle="--", linewidth=1)
+    memory_ax.text(0.5, 520, "target 512 MB", ha="center", color="tab:red", fontsize=8)
+    memory_ax.set_ylim(0, 600)
+    memory_ax.set_title("Peak RSS of the gold-load process")
+    memory_ax.set_xlabel("customers")
+    figure.suptitle(
+        f"IMS training refresh benchmarks ({results['run']['date']}, seconds best of "
+        f"{results['run']['repeats']}, ratios median of repeats, {results['run']['cpus']} CPUs,"
+        " shared machine)",
+        fontsize=10,
+    )
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
