@@ -108,6 +108,10 @@ class StateNoLongerKeptError(BadInputError):
     """An undo needs a gold state that is no longer kept; nothing was changed."""
 
 
+class CustomersNotInGoldError(BadInputError):
+    """A removal names only customers that no gold copy holds; nothing was changed."""
+
+
 class GoldPublishBlockedError(TrainingDatabaseBusyError):
     """Publishing waited its bounded time for statements reading the gold copies (a
     reset's copy, a restore) and gave up; nothing was published. Transient."""

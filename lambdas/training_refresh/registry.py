@@ -69,9 +69,15 @@ class Task:
 GOLD_LOAD: Final = "gold-load"
 RESET: Final = "reset"
 GOLD_UNDO: Final = "gold-undo"
+GOLD_REMOVE: Final = "gold-remove"
 
 WORKFLOWS: Final[Mapping[str, str]] = MappingProxyType(
-    {GOLD_LOAD: "gold_load.asl.json", RESET: "reset.asl.json", GOLD_UNDO: "gold_undo.asl.json"}
+    {
+        GOLD_LOAD: "gold_load.asl.json",
+        RESET: "reset.asl.json",
+        GOLD_UNDO: "gold_undo.asl.json",
+        GOLD_REMOVE: "gold_remove.asl.json",
+    }
 )
 """Workflow name -> its ASL file in ``statemachines/``."""
 
@@ -202,6 +208,28 @@ TASKS: Final[tuple[Task, ...]] = (
         name="write-gold-undo-report",
         workflow=GOLD_UNDO,
         handler="training_refresh.handlers.gold_undo.report",
+        profile=_REPORT_PROFILE,
+    ),
+    Task(
+        name="remove-gold-customers",
+        workflow=GOLD_REMOVE,
+        handler="training_refresh.handlers.gold_remove.remove",
+        profile=FunctionProfile(
+            memory_mb=512,
+            timeout_seconds=900,
+            access=frozenset({Access.SCENARIOS, Access.TRAINING_DB}),
+            why=(
+                "reads a scenario file of up to 20 MB, takes the lease (waiting up to 5 min"
+                " for a reset) and builds a copy of every gold table without those customers"
+                " inside MySQL (INSERT ... SELECT), published by one RENAME: the Lambda mostly"
+                " waits on the database, so 512 MB and the 15-minute maximum"
+            ),
+        ),
+    ),
+    Task(
+        name="write-gold-remove-report",
+        workflow=GOLD_REMOVE,
+        handler="training_refresh.handlers.gold_remove.report",
         profile=_REPORT_PROFILE,
     ),
 )

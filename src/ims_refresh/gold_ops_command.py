@@ -1,7 +1,9 @@
-"""``ims-refresh run gold-undo`` and ``ims-refresh gold history`` on the local databases.
+"""``ims-refresh run gold-undo|gold-remove`` and ``ims-refresh gold history`` on the local
+databases.
 
-``run gold-undo`` executes the gold-undo state machine on the local runtime, like every
-``run`` command. ``gold history`` reads the manifest of the kept gold states
+``run gold-undo`` and ``run gold-remove`` execute their state machines on the local
+runtime, like every ``run`` command (a removal's scenario file is checked here first,
+then uploaded to the local S3). ``gold history`` reads the manifest of the kept gold states
 (``IMS_GOLD_STATE``) and lists them newest first, saying which one is live and which one
 the next undo would bring back.
 """
@@ -13,15 +15,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from ims_refresh.checks import read_scenario_file
 from ims_refresh.exit_codes import ExitCode
+from ims_refresh.local.runtime import LocalRuntime
 from ims_refresh.local_execution import execute_locally
 from ims_refresh.output import offer
-from ims_refresh.run_report import print_gold_undo_summary
-from ims_refresh.settings import LocalDatabases, local_databases
+from ims_refresh.run_report import print_gold_remove_summary, print_gold_undo_summary
+from ims_refresh.settings import LocalDatabases, SettingsError, local_databases
 from training_refresh.adapters.mysql import MySqlSettings, connect
+from training_refresh.errors import BadInputError
 from training_refresh.gold_state.manifest import GoldManifest, GoldState
 from training_refresh.gold_state.store import read_manifest
 from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.scenarios import parse_scenario_file
 
 
 def run_gold_undo(
@@ -39,6 +45,36 @@ def run_gold_undo(
         report_dir=report_dir,
         timeout=timeout,
         print_summary=print_gold_undo_summary,
+        on_step=on_step,
+    )
+
+
+def run_gold_remove(
+    *,
+    scenarios: Path,
+    report_dir: Path,
+    timeout: float,
+    databases: LocalDatabases | None = None,
+    on_step: OnStep = ignore_step,
+) -> ExitCode:
+    """Check the scenario file, then execute the gold-remove state machine locally."""
+    try:
+        parse_scenario_file(read_scenario_file(scenarios), source=str(scenarios))
+        databases = databases or local_databases()
+    except (BadInputError, SettingsError) as error:
+        print(f"ims-refresh: bad input: {error}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+
+    def payload(runtime: LocalRuntime) -> dict[str, Any]:
+        return {"scenarios": runtime.upload_scenario_file(scenarios)}
+
+    return execute_locally(
+        "gold-remove",
+        payload,
+        databases=databases,
+        report_dir=report_dir,
+        timeout=timeout,
+        print_summary=print_gold_remove_summary,
         on_step=on_step,
     )
 

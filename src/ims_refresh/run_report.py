@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from ims_refresh.progress import duration_text
 from training_refresh.messages.common import validation_problems
 from training_refresh.messages.gold_load import GoldLoadReport
+from training_refresh.messages.gold_remove import GoldRemoveReport
 from training_refresh.messages.gold_undo import GoldUndoReport
 from training_refresh.messages.reset import ResetReport
 
@@ -131,15 +132,45 @@ def _print_gold_undo(undo: GoldUndoReport, out: TextIO) -> None:
         print(f"error {error.name}: {error.message}", file=out)
 
 
+def print_gold_remove_summary(report: Mapping[str, Any], out: TextIO) -> None:
+    _print_gold_remove(GoldRemoveReport.model_validate(report), out)
+
+
+def _print_gold_remove(removal: GoldRemoveReport, out: TextIO) -> None:
+    print(
+        f"gold remove {removal.status} - run {removal.run_id}, {removal.duration_seconds:.1f} s",
+        file=out,
+    )
+    print(
+        f"customers: {removal.customers_requested} in the file, {removal.customers_removed} "
+        f"removed, {removal.customers_not_present} not in the gold copies",
+        file=out,
+    )
+    if removal.not_present_sample:
+        shown = ", ".join(str(n) for n in removal.not_present_sample[:10])
+        more = removal.customers_not_present - min(10, len(removal.not_present_sample))
+        print(f"  not in the gold copies: {shown}{f' and {more} more' if more else ''}", file=out)
+    for table, rows in sorted(removal.rows_removed.items()):
+        print(f"  {table:<26} {rows:>9} rows removed", file=out)
+    if removal.status != "succeeded":
+        print("  nothing was changed", file=out)
+    for error in removal.errors:
+        print(f"error {error.name}: {error.message}", file=out)
+
+
 # --- deployed executions (ims-refresh status / runs / start --wait) ---------------------
 
 
-def parse_report(report: Mapping[str, Any]) -> GoldLoadReport | ResetReport | GoldUndoReport:
+def parse_report(
+    report: Mapping[str, Any],
+) -> GoldLoadReport | ResetReport | GoldUndoReport | GoldRemoveReport:
     """A workflow's run report (or a stand-in of one), by its ``workflow``."""
     if report.get("workflow") == "reset":
         return ResetReport.model_validate(report)
     if report.get("workflow") == "gold-undo":
         return GoldUndoReport.model_validate(report)
+    if report.get("workflow") == "gold-remove":
+        return GoldRemoveReport.model_validate(report)
     return GoldLoadReport.model_validate(report)
 
 
@@ -154,6 +185,8 @@ def print_report_summary(report: Mapping[str, Any], out: TextIO) -> None:
         _print_reset(parsed, out)
     elif isinstance(parsed, GoldUndoReport):
         _print_gold_undo(parsed, out)
+    elif isinstance(parsed, GoldRemoveReport):
+        _print_gold_remove(parsed, out)
     else:
         _print_gold_load(parsed, out)
     if parsed.note:

@@ -647,3 +647,23 @@ def test_start_gold_undo_with_nothing_to_undo_exits_2_and_says_so(
     assert code == 2, out + err
     assert "gold undo bad_input" in out and "nothing to undo" in out
     assert mysql_query(databases.training, "SHOW TABLES LIKE 'IMS_GOLD_STATE'") == []
+
+
+def test_start_gold_remove_uploads_the_file_and_unknown_customers_exit_2(
+    databases: LocalDatabases,
+    stack: LocalRuntime,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given a local file naming customers the (empty) gold copies do not hold
+    scenario = write_scenario(tmp_path / "retired.csv", [4711, 4712])
+    arguments = ["--state-machine-arn", stack.state_machines["gold-remove"]]
+    arguments += ["--reports-bucket", WORK_BUCKET, *uploads(), "--wait", *FAST]
+    # When a removal is started and followed
+    code = main(["start", "gold-remove", "--scenarios", str(scenario), *arguments])
+    # Then the file was uploaded where the workflows read (not as .csv: no trigger fires)
+    out, err = capsys.readouterr()
+    assert code == 2, out + err
+    assert [key for key in scenario_objects() if key.endswith("retired.csv.upload")]
+    assert "gold remove bad_input" in out and "CustomersNotInGoldError" in out
+    assert mysql_query(databases.training, "SHOW TABLES LIKE 'IMS_GOLD_STATE'") == []

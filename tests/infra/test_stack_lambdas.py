@@ -300,10 +300,14 @@ def test_function_profiles_grant_what_the_handler_code_uses(handler: str):
     assert listed, f"{handler}: add a profile to training_refresh/registry.py"
     assert needed <= profile.access, f"{handler} uses {used}; profile has {profile.access}"
     if RUN_FILES in needs:
-        assert profile.access & RUN_FILE_ACCESS, f"{handler} uses the reports bucket"
+        # the object store reads scenario files (SCENARIOS) or run files (the rest)
+        assert profile.access & (RUN_FILE_ACCESS | {Access.SCENARIOS}), f"{handler} uses S3"
 
 
-def test_only_the_planning_task_reads_scenario_files():
-    # Given the profiles, Then scenario access is the plan task's alone
+def test_only_the_tasks_given_a_scenario_file_read_scenario_files():
+    # Given the profiles, Then scenario access is the gold load's plan's and the removal's
     readers = {t.handler for t in TASKS if Access.SCENARIOS in t.profile.access}
-    assert readers == {"training_refresh.handlers.gold_load.plan"}
+    assert readers == {
+        "training_refresh.handlers.gold_load.plan",
+        "training_refresh.handlers.gold_remove.remove",
+    }

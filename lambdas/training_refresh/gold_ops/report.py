@@ -1,4 +1,4 @@
-"""The last step of gold-undo (and gold-remove): give the lease back, write the run
+"""The last step of gold-undo and gold-remove: give the lease back, write the run
 report to S3, return the short outcome the workflow's end needs.
 
 It runs whatever happened before it, connects only to release the lease (so an
@@ -15,6 +15,11 @@ from training_refresh.adapters.object_store import ObjectStore, put_json
 from training_refresh.errors import bad_input_error_names
 from training_refresh.lease import release_gold_load_lease
 from training_refresh.messages.common import CaughtError, ErrorDetail
+from training_refresh.messages.gold_remove import (
+    GoldRemoveOutcome,
+    GoldRemoveReport,
+    GoldRemoveReportEvent,
+)
 from training_refresh.messages.gold_undo import (
     GoldOpStatus,
     GoldUndoOutcome,
@@ -120,6 +125,78 @@ def undo_summary_line(report: GoldUndoReport) -> str:
         )
     else:
         line = f"gold-undo {report.status}: nothing was changed"
+    if report.errors:
+        first = report.errors[0]
+        line += f"; {first.name}: {str(first.message)[:300]}"
+    return line
+
+
+REMOVE_WORKFLOW = "gold-remove"
+
+
+def build_gold_remove_report(
+    event: GoldRemoveReportEvent,
+    *,
+    store: ObjectStore,
+    work_bucket: str,
+    connect_mysql: Callable[[], Connection] | None,
+) -> GoldRemoveOutcome:
+    run_id = event.execution.name
+    removed = event.state.removed.result if event.state.removed else None
+    caught = event.state.remove_error
+    status = status_of(caught, removed is not None)
+    warnings = list(removed.warnings) if removed else []
+    released = release_writer(connect_mysql, run_id, warnings)
+    started_at = event.execution.start_time or (removed.started_at if removed else now_iso())
+    finished_at = now_iso()
+    scenario = event.state.scenarios
+    report = GoldRemoveReport(
+        run_id=run_id,
+        status=status,
+        lease_released=released,
+        warnings=warnings,
+        errors=errors_of(caught),
+        started_at=started_at,
+        finished_at=finished_at,
+        duration_seconds=seconds_between(started_at, finished_at),
+        **(
+            removed.model_dump(
+                include={
+                    "scenario_file",
+                    "customers_requested",
+                    "customers_removed",
+                    "customers_not_present",
+                    "not_present_sample",
+                    "rows_removed",
+                    "generation",
+                    "rename_attempts",
+                    "locked_seconds",
+                    "leftovers_dropped",
+                }
+            )
+            if removed
+            else {"scenario_file": scenario if isinstance(scenario, str) else None}
+        ),
+    )
+    location = report_location(work_bucket, REMOVE_WORKFLOW, run_id)
+    put_json(store, location, report.model_dump(mode="json"))
+    return GoldRemoveOutcome(
+        status=status,
+        report=location.uri,
+        error_name=_error_name(report.errors, status, "GoldRemoveFailed"),
+        summary=remove_summary_line(report),
+    )
+
+
+def remove_summary_line(report: GoldRemoveReport) -> str:
+    if report.status == "succeeded":
+        line = (
+            f"gold-remove succeeded: {report.customers_removed} customer(s) removed, "
+            f"{sum(report.rows_removed.values())} row(s), {report.customers_not_present} "
+            "customer(s) of the file were not in the gold copies"
+        )
+    else:
+        line = f"gold-remove {report.status}: nothing was changed"
     if report.errors:
         first = report.errors[0]
         line += f"; {first.name}: {str(first.message)[:300]}"

@@ -10,8 +10,8 @@ each other either way: a publication refuses a build of an older generation
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from types import TracebackType
 
 from training_refresh.adapters.mysql import Connection, connected
 from training_refresh.gold_state import names
@@ -32,16 +32,25 @@ def take_gold_writer(
     acquire_gold_load_lease(connection, run_id, times, on_step=on_step)
 
 
-def writer_guard(
-    connect_mysql: Callable[[], Connection], run_id: str, times: LeaseTimes
-) -> AbstractContextManager[object]:
-    """The ``guard`` of a publication: checks, just before the RENAME, that ``run_id``
-    still holds a live lease (renewing it), so no reset can have started in between."""
+class writer_guard:
+    """The ``guard`` of a publication (reusable): on entry, checks that ``run_id`` still
+    holds a live lease (renewing it), so no reset can have started since it was taken."""
 
-    @contextmanager
-    def guard() -> Iterator[None]:
-        with connected(connect_mysql) as connection:
-            renew_gold_load_lease(connection, run_id, times)
-        yield
+    def __init__(
+        self, connect_mysql: Callable[[], Connection], run_id: str, times: LeaseTimes
+    ) -> None:
+        self._connect = connect_mysql
+        self._run_id = run_id
+        self._times = times
 
-    return guard()
+    def __enter__(self) -> None:
+        with connected(self._connect) as connection:
+            renew_gold_load_lease(connection, self._run_id, self._times)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None

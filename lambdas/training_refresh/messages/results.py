@@ -18,6 +18,7 @@ from training_refresh.messages.gold_load import (
     GoldLoadOutcome,
     GoldLoadPlan,
 )
+from training_refresh.messages.gold_remove import GoldRemoved, GoldRemoveOutcome
 from training_refresh.messages.gold_undo import GoldUndone, GoldUndoOutcome
 from training_refresh.messages.reset import (
     CopyFailure,
@@ -37,7 +38,9 @@ TaskResult = Annotated[
     | SwapOutcome
     | ResetOutcome
     | GoldUndone
-    | GoldUndoOutcome,
+    | GoldUndoOutcome
+    | GoldRemoved
+    | GoldRemoveOutcome,
     Field(discriminator="step"),
 ]
 TASK_RESULT: TypeAdapter[TaskResult] = TypeAdapter(TaskResult)
@@ -48,4 +51,4 @@ RECORDED_FAILURE: TypeAdapter[RecordedFailure] = TypeAdapter(RecordedFailure)
 MapItem = ConfigTask | CopyTask
 MAP_ITEM: TypeAdapter[MapItem] = TypeAdapter(MapItem)
 
-Outcome = GoldLoadOutcome | ResetOutcome | GoldUndoOutcome
+Outcome = GoldLoadOutcome | ResetOutcome | GoldUndoOutcome | GoldRemoveOutcome

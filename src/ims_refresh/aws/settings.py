@@ -16,7 +16,7 @@ from typing import Final
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from training_refresh.registry import GOLD_LOAD, GOLD_UNDO, RESET
+from training_refresh.registry import GOLD_LOAD, GOLD_REMOVE, GOLD_UNDO, RESET
 
 
 class DeploymentEnvName(StrEnum):
@@ -24,6 +24,7 @@ class DeploymentEnvName(StrEnum):
     GOLD_LOAD_STATE_MACHINE_ARN = "IMS_GOLD_LOAD_STATE_MACHINE_ARN"
     RESET_STATE_MACHINE_ARN = "IMS_RESET_STATE_MACHINE_ARN"
     GOLD_UNDO_STATE_MACHINE_ARN = "IMS_GOLD_UNDO_STATE_MACHINE_ARN"
+    GOLD_REMOVE_STATE_MACHINE_ARN = "IMS_GOLD_REMOVE_STATE_MACHINE_ARN"
     SCENARIO_BUCKET = "IMS_SCENARIO_BUCKET"
     SCENARIO_PREFIX = "IMS_SCENARIO_PREFIX"
     REPORTS_BUCKET = "IMS_REPORTS_BUCKET"
@@ -35,6 +36,7 @@ STATE_MACHINE_ENV: Final[Mapping[str, DeploymentEnvName]] = {
     GOLD_LOAD: DeploymentEnvName.GOLD_LOAD_STATE_MACHINE_ARN,
     RESET: DeploymentEnvName.RESET_STATE_MACHINE_ARN,
     GOLD_UNDO: DeploymentEnvName.GOLD_UNDO_STATE_MACHINE_ARN,
+    GOLD_REMOVE: DeploymentEnvName.GOLD_REMOVE_STATE_MACHINE_ARN,
 }
 """Workflow -> the variable naming its state machine."""
 
@@ -53,6 +55,9 @@ class DeploymentSettings(BaseSettings):
     )
     gold_undo_state_machine_arn: str | None = Field(
         default=None, alias=DeploymentEnvName.GOLD_UNDO_STATE_MACHINE_ARN
+    )
+    gold_remove_state_machine_arn: str | None = Field(
+        default=None, alias=DeploymentEnvName.GOLD_REMOVE_STATE_MACHINE_ARN
     )
     scenario_bucket: str | None = Field(default=None, alias=DeploymentEnvName.SCENARIO_BUCKET)
     scenario_prefix: str | None = Field(default=None, alias=DeploymentEnvName.SCENARIO_PREFIX)

@@ -1,4 +1,4 @@
-"""``ims-refresh start gold-load|reset|gold-undo``: start a workflow deployed in AWS.
+"""``ims-refresh start WORKFLOW``: start a workflow deployed in AWS.
 
 Everything that can be checked on this machine is checked first (as-of date, ``--tables``,
 the scenario file: a local file, or the ``s3://`` object downloaded), so a bad input never
@@ -151,6 +151,64 @@ def start_reset(
         name=execution_name("reset"),
         request=request,
         notes=[],
+        waiting=waiting,
+        out=out,
+        err=err,
+    )
+
+
+def _scenario_location(
+    aws: Aws, targets: Targets, scenarios: str, data: bytes | None, name: str
+) -> S3Location:
+    """Where the workflow reads the scenario file: an ``s3://`` file checked where it is,
+    or a local file (already read as ``data``) uploaded first."""
+    if data is None:
+        location = S3Location.parse(scenarios)
+        _check_readable_by_gold_load(location, targets)
+        parse_scenario_file(_download_scenario(aws, location), source=location.uri)
+        return location
+    return _upload_scenario(aws, targets, Path(scenarios), data, name)
+
+
+def start_gold_remove(
+    *,
+    scenarios: str,
+    options: TargetOptions,
+    waiting: Waiting = NO_WAITING,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stack_outputs: StackOutputs | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ExitCode:
+    """``ims-refresh start gold-remove``; exit code per docs/design.md §6."""
+    out, err = out or sys.stdout, err or sys.stderr
+    local = not scenarios.startswith("s3://")
+    try:
+        data = None
+        if local:
+            data = read_scenario_file(Path(scenarios))
+            parse_scenario_file(data, source=scenarios)
+        targets = resolve_targets(
+            options,
+            workflows=("gold-remove",),
+            need_scenario_bucket=local,
+            environ=environ,
+            stack_outputs=stack_outputs or default_stack_outputs(environ),
+        )
+        aws = Aws(targets.region)
+        name = execution_name("gold-remove")
+        location = _scenario_location(aws, targets, scenarios, data, name)
+    except (BadInputError, TargetError, AwsUnavailableError) as error:
+        return fail(err, error)
+    return _start(
+        aws,
+        targets,
+        "gold-remove",
+        name=name,
+        request={"scenarios": location.uri},
+        notes=[
+            f"scenario file: {location.uri}" + (f" (uploaded from {scenarios})" if local else "")
+        ],
         waiting=waiting,
         out=out,
         err=err,

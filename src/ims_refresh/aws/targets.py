@@ -32,6 +32,7 @@ STATE_MACHINE_OUTPUTS: Final[dict[str, str]] = {
     "gold-load": "GoldLoadStateMachineArn",
     "reset": "ResetStateMachineArn",
     "gold-undo": "GoldUndoStateMachineArn",
+    "gold-remove": "GoldRemoveStateMachineArn",
 }
 """Stack outputs holding each workflow's state machine ARN."""
 REPORTS_BUCKET_OUTPUT: Final = "ReportsBucketName"

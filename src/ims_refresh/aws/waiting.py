@@ -39,6 +39,7 @@ DEFAULT_WAIT_SECONDS: Final[dict[str, float]] = {
     "gold-load": 8 * 3600 + 600,
     "reset": 3600 + 600,
     "gold-undo": 2 * 3600 + 600,
+    "gold-remove": 2 * 3600 + 600,
 }
 """``--wait`` gives up after the stack's state machine timeout (gold load 8 h, reset 1 h,
 other workflows the stack's 2 h fallback) plus 10 minutes, so normally the execution

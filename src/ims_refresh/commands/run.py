@@ -1,4 +1,4 @@
-"""``ims-refresh run gold-load|reset``: execute a state machine on this machine (local half).
+"""``ims-refresh run WORKFLOW``: execute a state machine on this machine (local half).
 
 The implementation (moto, psycopg: the ``[local]`` extra) is imported by the handlers,
 when a local run starts; see the package docstring.
@@ -45,6 +45,15 @@ def _gold_undo(arguments: argparse.Namespace) -> ExitCode:
 
     writable_report_dir(arguments.report_dir)
     return run_gold_undo(report_dir=arguments.report_dir, timeout=arguments.timeout)
+
+
+def _gold_remove(arguments: argparse.Namespace) -> ExitCode:
+    from ims_refresh.gold_ops_command import run_gold_remove
+
+    writable_report_dir(arguments.report_dir)
+    return run_gold_remove(
+        scenarios=arguments.scenarios, report_dir=arguments.report_dir, timeout=arguments.timeout
+    )
 
 
 def _timeout_option(parser: argparse.ArgumentParser) -> None:
@@ -110,3 +119,15 @@ def register(commands: Subcommands) -> None:
     )
     _timeout_option(undo)
     undo.set_defaults(handler=_gold_undo)
+
+    remove = add_command(
+        workflows,
+        "gold-remove",
+        help="remove the customers of a scenario file from every gold copy",
+        examples=["ims-refresh run gold-remove --scenarios retired.csv"],
+    )
+    remove.add_argument(
+        "--scenarios", required=True, type=Path, help="scenario CSV naming the customers"
+    )
+    _timeout_option(remove)
+    remove.set_defaults(handler=_gold_remove)

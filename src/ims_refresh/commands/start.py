@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ims_refresh.aws.settings import DeploymentEnvName
-from ims_refresh.aws.start import start_gold_load, start_gold_undo, start_reset
+from ims_refresh.aws.start import start_gold_load, start_gold_remove, start_gold_undo, start_reset
 from ims_refresh.aws.waiting import Waiting
 from ims_refresh.commands.options import (
     Subcommands,
@@ -45,6 +45,28 @@ def _gold_undo(arguments: argparse.Namespace) -> ExitCode:
     return start_gold_undo(waiting=waiting(arguments), options=target_options(arguments))
 
 
+def _gold_remove(arguments: argparse.Namespace) -> ExitCode:
+    return start_gold_remove(
+        scenarios=arguments.scenarios,
+        waiting=waiting(arguments),
+        options=target_options(arguments),
+    )
+
+
+def _scenario_uploads(parser: argparse.ArgumentParser) -> None:
+    uploads = parser.add_argument_group("where a local scenario file is uploaded")
+    uploads.add_argument(
+        "--scenario-bucket",
+        help=f"the scenario bucket (default: the stack output, "
+        f"${DeploymentEnvName.SCENARIO_BUCKET})",
+    )
+    uploads.add_argument(
+        "--scenario-prefix",
+        help=f"the key prefix the workflows may read (default: the stack output, "
+        f"${DeploymentEnvName.SCENARIO_PREFIX})",
+    )
+
+
 def register(commands: Subcommands) -> None:
     start = add_command(
         commands,
@@ -82,17 +104,7 @@ def register(commands: Subcommands) -> None:
     )
     add_waiting_options(gold, "the gold load")
     add_deployment_options(gold, machine_help=state_machine_help("gold-load"))
-    uploads = gold.add_argument_group("where a local scenario file is uploaded")
-    uploads.add_argument(
-        "--scenario-bucket",
-        help=f"the scenario bucket (default: the stack output, "
-        f"${DeploymentEnvName.SCENARIO_BUCKET})",
-    )
-    uploads.add_argument(
-        "--scenario-prefix",
-        help=f"the key prefix the gold load may read (default: the stack output, "
-        f"${DeploymentEnvName.SCENARIO_PREFIX})",
-    )
+    _scenario_uploads(gold)
     gold.set_defaults(handler=_gold_load)
 
     reset = add_command(
@@ -120,3 +132,17 @@ def register(commands: Subcommands) -> None:
     add_waiting_options(undo, "the undo")
     add_deployment_options(undo, machine_help=state_machine_help("gold-undo"))
     undo.set_defaults(handler=_gold_undo)
+
+    remove = add_command(
+        workflows,
+        "gold-remove",
+        help="start a removal of customers from the gold copies; a local file is uploaded first",
+        examples=["ims-refresh start gold-remove --stage prod --scenarios retired.csv --wait"],
+    )
+    remove.add_argument(
+        "--scenarios", required=True, help="scenario CSV: a local file or s3://bucket/key"
+    )
+    add_waiting_options(remove, "the removal")
+    add_deployment_options(remove, machine_help=state_machine_help("gold-remove"))
+    _scenario_uploads(remove)
+    remove.set_defaults(handler=_gold_remove)

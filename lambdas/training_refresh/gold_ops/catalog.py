@@ -1,0 +1,95 @@
+"""The gold catalog ``IMS_GOLD_CATALOG``: who is in the gold copies, since when, why.
+
+One row per customer in the gold copies: ``CUSTOMER_NO``, ``FIRST_LOADED_AT`` (kept when
+the customer is loaded again), ``LAST_LOADED_AT``, ``AS_OF``, ``RUN_ID``,
+``SCENARIO_FILE`` (as the operator named it) and ``LABEL`` (the scenario file's
+``scenario``/``label``/``description`` column). It is a gold-state table like a gold copy:
+every gold-changing run that changes it builds a new version and publishes it in the
+same RENAME (``gold_state.publication``), so an undo brings the catalog back with the
+gold copies. Times are the database server's (UTC).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from training_refresh.adapters.mysql import Cursor, quote_identifier
+from training_refresh.gold_state import names
+from training_refresh.gold_state.store import existing_tables
+
+COLUMNS = (
+    "CUSTOMER_NO",
+    "FIRST_LOADED_AT",
+    "LAST_LOADED_AT",
+    "AS_OF",
+    "RUN_ID",
+    "SCENARIO_FILE",
+    "LABEL",
+)
+DDL = """CREATE TABLE {table} (
+    CUSTOMER_NO      BIGINT        NOT NULL,
+    FIRST_LOADED_AT  DATETIME(6)   NOT NULL,
+    LAST_LOADED_AT   DATETIME(6)   NOT NULL,
+    AS_OF            DATE          NOT NULL,
+    RUN_ID           VARCHAR(128)  NOT NULL,
+    SCENARIO_FILE    VARCHAR(1024) NOT NULL,
+    LABEL            VARCHAR(500)  NULL,
+    PRIMARY KEY (CUSTOMER_NO)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"""
+
+
+class CatalogEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    customer_number: int
+    first_loaded_at: datetime
+    last_loaded_at: datetime
+    as_of: date
+    run_id: str
+    scenario_file: str
+    label: str | None
+
+
+def exists(cursor: Cursor) -> bool:
+    return bool(existing_tables(cursor, [names.CATALOG_TABLE]))
+
+
+def build_without(cursor: Cursor, tag: str, run_customers: str) -> tuple[str, int]:
+    """A build copy of the catalog without the customers in ``run_customers``; returns
+    its name and how many entries it left out."""
+    build = quote_identifier(names.build_table(names.CATALOG_TABLE, tag))
+    live = quote_identifier(names.CATALOG_TABLE)
+    cursor.execute(f"DROP TABLE IF EXISTS {build}")
+    cursor.execute(f"CREATE TABLE {build} LIKE {live}")
+    cursor.execute(
+        f"INSERT INTO {build} SELECT live.* FROM {live} AS live WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {quote_identifier(run_customers)} AS rc "
+        "WHERE rc.CUSTOMER_NO = live.CUSTOMER_NO)"
+    )
+    cursor.execute(f"SELECT (SELECT COUNT(*) FROM {live}) - (SELECT COUNT(*) FROM {build})")
+    return names.build_table(names.CATALOG_TABLE, tag), int(cursor.fetchall()[0][0])
+
+
+def _entry(row: Any) -> CatalogEntry:
+    return CatalogEntry(
+        **dict(zip(("customer_number", *(c.lower() for c in COLUMNS[1:])), row, strict=True))
+    )
+
+
+def read_entries(cursor: Cursor, customers: list[int] | None = None) -> list[CatalogEntry]:
+    """The catalog's entries by customer number (only ``customers`` when given); none
+    before the first load that wrote it."""
+    if not exists(cursor):
+        return []
+    sql = f"SELECT {', '.join(COLUMNS)} FROM {quote_identifier(names.CATALOG_TABLE)}"
+    arguments: list[int] = []
+    if customers is not None:
+        if not customers:
+            return []
+        sql += f" WHERE CUSTOMER_NO IN ({', '.join(['%s'] * len(customers))})"
+        arguments = customers
+    cursor.execute(sql + " ORDER BY CUSTOMER_NO", arguments or None)
+    return [_entry(row) for row in cursor.fetchall()]
