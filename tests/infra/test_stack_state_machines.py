@@ -19,7 +19,7 @@ from stacks.constants import (
     STATEMACHINES_DIR,
     pascal,
 )
-from stacks.training_refresh_stack import with_timeout
+from stacks.state_machines import with_timeout
 from training_refresh.registry import WORKFLOWS
 
 
