@@ -23,7 +23,13 @@ SERVICE: Final = "ims-training-refresh"
 METRICS_NAMESPACE: Final = "IMSTrainingRefresh"
 
 CUSTOM_METRICS: Final[dict[str, tuple[str, ...]]] = {
-    "gold-load": ("CustomersRequested", "CustomersMissing", "RowsLoaded", "GoldLoadFailedConfigs"),
+    "gold-load": (
+        "CustomersRequested",
+        "CustomersMissing",
+        "RowsLoaded",
+        "GoldLoadFailedConfigs",
+        "GoldPublishLockedSeconds",
+    ),
     "reset": (
         "RowsCopied",
         "ResetSwapAttempts",

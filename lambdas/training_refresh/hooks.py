@@ -6,7 +6,12 @@ stops a reset at ``swap-before-rename`` and kills the process), so no test repla
 function of the production code. The points:
 
 * ``check-customers`` - a gold-load plan is about to ask the warehouse which customers exist;
+* ``extract-chunk:<config>`` - a chunk's extraction statements are submitted, not yet read;
 * ``merge-chunk:<config>`` - a chunk's extracted rows are about to be merged;
+* ``merge-chunk-written:<config>`` - a chunk is merged into the build tables, not committed;
+* ``gold-load-before-publish`` - the publish step is about to publish the loaded configs;
+* ``gold-publish-before-rename`` / ``gold-publish-renamed`` - a publication (load or
+  removal) has written its manifest and is about to RENAME / has renamed;
 * ``gold-load-lease-wait`` / ``reset-lease-wait`` - a run waits for the other side of the
   refresh lease and pauses before asking again;
 * ``copy-created:<table>`` / ``copy-filled:<table>`` - a reset created / filled a staging copy;

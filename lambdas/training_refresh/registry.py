@@ -131,6 +131,21 @@ TASKS: Final[tuple[Task, ...]] = (
         ),
     ),
     Task(
+        name="publish-gold-load",
+        workflow=GOLD_LOAD,
+        handler="training_refresh.handlers.gold_load.publish",
+        profile=FunctionProfile(
+            memory_mb=256,
+            timeout_seconds=300,
+            access=frozenset({Access.TRAINING_DB}),
+            why=(
+                "publishes the loaded configs' build tables with one RENAME inside MySQL (it"
+                " waits at most 5 x 2 s for readers of the gold copies, then drops version"
+                " tables no kept state needs): little memory, minutes at most"
+            ),
+        ),
+    ),
+    Task(
         name="write-gold-load-report",
         workflow=GOLD_LOAD,
         handler="training_refresh.handlers.gold_load.report",

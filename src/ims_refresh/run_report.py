@@ -56,14 +56,27 @@ def _print_gold_load(report: GoldLoadReport, out: TextIO) -> None:
         tail = f" and {more + len(sample) - 10} more" if len(sample) > 10 or more > 0 else ""
         print(f"  missing from the warehouse: {shown}{tail}", file=out)
     for config in report.configs:
-        print(f"  {config.config!s:<18} {config.status}", file=out)
+        status = config.status
+        if config.status == "loaded" and config.published is False:
+            status = "loaded, not published"
+        print(f"  {config.config!s:<18} {status}", file=out)
         for table, counts in sorted(config.tables.items()):
             written = (
                 "(preview: nothing written)" if preview else f"{counts.rows_written:>9} written"
             )
             print(f"    {table:<22} {counts.rows_read:>9} read {written}", file=out)
+    publication = report.publication
+    if publication is not None and publication.published:
+        print(
+            f"published: gold generation {publication.generation}, "
+            f"{len(publication.tables_published)} table(s) in one RENAME "
+            f"(readers waited {publication.locked_seconds:.3f} s)",
+            file=out,
+        )
+    elif publication is not None and report.status != "bad_input":
+        print("published: nothing, the gold copies are unchanged", file=out)
     for error in report.errors:
-        where = error.config or "input"
+        where = error.config or error.step or "input"
         print(f"error [{where}] {error.name}: {error.message}", file=out)
 
 

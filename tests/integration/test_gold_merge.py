@@ -13,7 +13,8 @@ from support import mysql_query, table_checksums
 from ims_refresh.local.mysql_setup import ensure_training_tables
 from ims_refresh.settings import MySqlUrl
 from training_refresh.adapters.mysql import Connection, connect
-from training_refresh.errors import TrainingDatabaseError
+from training_refresh.errors import StaleGoldBuildError, TrainingDatabaseError
+from training_refresh.gold_load.build import drop_run_builds, prepare_builds
 from training_refresh.gold_load.merge import TableRows, replace_customers, values_list
 from training_refresh.table_groups import load_table_groups
 
@@ -42,6 +43,7 @@ def load(connection: Connection, customers: list[int], orders, auths) -> None:
         connection,
         customers,
         [TableRows(ORDER_AUTH[0], [orders]), TableRows(ORDER_AUTH[1], [auths])],
+        into={},  # these tests write the tables under their own names
     )
 
 
@@ -79,9 +81,44 @@ def test_a_failure_mid_chunk_leaves_the_gold_copy_unchanged(gold, training_db: M
                 TableRows(ORDER_AUTH[0], [[order(12, 1)]]),
                 TableRows(ORDER_AUTH[1], failing_batches()),
             ],
+            into={},
         )
     # Then the chunk's transaction is rolled back: nothing changed
     assert table_checksums(training_db, ["IMS_ORDER_GOLD", "IMS_AUTH_GOLD"]) == before
+
+
+def test_a_chunk_merged_into_build_tables_leaves_the_live_gold_copies_alone(
+    gold, training_db: MySqlUrl
+) -> None:
+    # Given live gold copies holding two customers
+    load(gold, [1, 2], [order(10, 1), order(20, 2)], [auth(100, 10), auth(200, 20)])
+    live = ["IMS_ORDER_GOLD", "IMS_AUTH_GOLD"]
+    before = table_checksums(training_db, live)
+    # When a run copies them into its build tables and merges customer 1 again there
+    into = prepare_builds(gold, CONFIGS.group("order_auth"), "run-b", fresh=True)
+    assert table_checksums(training_db, list(into.values())) == {
+        into[name]: value for name, value in before.items()
+    }
+    replace_customers(
+        gold,
+        [1],
+        [TableRows(ORDER_AUTH[0], [[order(11, 1)]]), TableRows(ORDER_AUTH[1], [[auth(110, 11)]])],
+        into=into,
+    )
+    # Then the build tables hold the change (the auth deleted through the build's order)
+    assert mysql_query(
+        training_db, f"SELECT AUTH_ID FROM `{into['IMS_AUTH_GOLD']}` ORDER BY 1"
+    ) == [
+        (110,),
+        (200,),
+    ]
+    # And the live gold copies are byte for byte as before
+    assert table_checksums(training_db, live) == before
+    # And a later invocation finds the builds; once they are gone it refuses to go on
+    assert prepare_builds(gold, CONFIGS.group("order_auth"), "run-b", fresh=False) == into
+    assert drop_run_builds(gold, "run-b") == sorted(into.values())
+    with pytest.raises(StaleGoldBuildError, match="order_auth"):
+        prepare_builds(gold, CONFIGS.group("order_auth"), "run-b", fresh=False)
 
 
 def test_a_mysql_error_becomes_a_named_error_without_row_values(gold) -> None:

@@ -142,10 +142,26 @@ def loaded(config: str, **tables: dict[str, int]) -> dict:
     }
 
 
+def published(*configs: str, generation: int = 1) -> dict:
+    """The publish step's result, as the state machine keeps it."""
+    return {
+        "result": {
+            "step": "publish-gold-load",
+            "published": True,
+            "configs_published": list(configs),
+            "generation": generation,
+            "previous_generation": generation - 1,
+            "rename_attempts": 1,
+            "locked_seconds": 0.01,
+        }
+    }
+
+
 def test_report_of_a_partly_failed_load_names_the_failed_config_and_its_error() -> None:
-    # Given one loaded and one failed config
+    # Given one loaded (and published) and one failed config
     state = {
         "planned": PLAN,
+        "published": published("customer"),
         "config_results": [
             loaded("customer", IMS_CUSTOMER={"rows_read": 2}),
             {
@@ -169,6 +185,32 @@ def test_report_of_a_partly_failed_load_names_the_failed_config_and_its_error() 
         {"config": "mason_crn", "name": "WarehouseQueryError", "message": "no table"}
     ]
     assert report["customers"]["missing_sample"] == [9]
+    assert [c["published"] for c in report["configs"]] == [True, False]
+    assert report["publication"]["configs_published"] == ["customer"]
+    assert outcome["summary"].endswith("; published as gold generation 1")
+
+
+def test_a_failed_publication_fails_the_load_and_names_every_loaded_config() -> None:
+    # Given two loaded configs whose publication failed
+    state = {
+        "planned": PLAN,
+        "config_results": [loaded("customer"), loaded("mason_crn")],
+        "publish_error": {
+            "Error": "GoldPublishBlockedError",
+            "Cause": json.dumps({"errorType": "GoldPublishBlockedError", "errorMessage": "waited"}),
+        },
+    }
+    # When the report is written
+    outcome, report = _report(state)
+    # Then the load failed, nothing was published, and the error is the publication's
+    assert outcome["status"] == "failed"
+    assert outcome["failed_configs"] == ["customer", "mason_crn"]
+    assert outcome["error_name"] == "GoldPublishBlockedError"
+    assert report["errors"] == [
+        {"config": None, "step": "publish", "name": "GoldPublishBlockedError", "message": "waited"}
+    ]
+    assert report["publication"]["published"] is False
+    assert "nothing was published" in outcome["summary"]
 
 
 def test_report_of_bad_input_says_so() -> None:
@@ -195,7 +237,13 @@ def test_report_is_written_even_when_the_lease_cannot_be_released() -> None:
 
 
 def test_report_of_a_clean_load_succeeds() -> None:
-    outcome, report = _report({"planned": PLAN, "config_results": [loaded("customer")]})
+    outcome, report = _report(
+        {
+            "planned": PLAN,
+            "config_results": [loaded("customer")],
+            "published": published("customer"),
+        }
+    )
     assert outcome["status"] == "succeeded"
     assert report["errors"] == []
 

@@ -2,19 +2,22 @@
 
 One invocation loads chunks from ``next_chunk`` on while its remaining time allows and
 returns its progress; the state machine calls it again until ``done``. While one chunk is
-merged, the next chunk's statements already run on Redshift (``extract``).
+merged, the next chunk's statements already run on Redshift (``extract``). Chunks are
+merged into the config's build tables (``build``), which the publish step swaps in.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 
 from training_refresh.adapters.data_api import Warehouse
 from training_refresh.adapters.mysql import Connection
 from training_refresh.adapters.object_store import ObjectStore, get_json
+from training_refresh.gold_load.build import prepare_builds
 from training_refresh.gold_load.extract import ChunkExtraction
 from training_refresh.gold_load.merge import MergeCounts, TableRows, replace_customers
 from training_refresh.gold_load.work import WorkLocations, chunked
@@ -48,12 +51,15 @@ def load_config(
         chunked(customers, task.chunk_size),
         warehouse,
         has_time_for,
+        on_step=on_step,
     )
     if task.dry_run:  # a preview writes nothing, so it never connects
         load.run(_Preview())
     else:
         with closing(connect_mysql()) as connection:
-            load.run(_Merge(connection, task.run_id, lease_times, on_step))
+            renew_gold_load_lease(connection, task.run_id, lease_times, on_step=on_step)
+            into = prepare_builds(connection, load.group, task.run_id, fresh=task.next_chunk == 0)
+            load.run(_Merge(connection, task.run_id, into, lease_times, on_step))
     done = load.next_chunk >= len(load.chunks)
     return ConfigProgress(
         **task.model_dump(exclude={"next_chunk", "tables", "duration_seconds"}),
@@ -79,10 +85,11 @@ class _Preview:
 
 @dataclass(frozen=True)
 class _Merge:
-    """Writes a chunk into the gold copies, renewing the run's lease first."""
+    """Writes a chunk into the build tables ``into`` names, renewing the run's lease first."""
 
     connection: Connection
     run_id: str
+    into: Mapping[str, str]
     lease_times: LeaseTimes
     on_step: OnStep
 
@@ -91,7 +98,13 @@ class _Merge:
     ) -> MergeCounts:
         renew_gold_load_lease(self.connection, self.run_id, self.lease_times, on_step=self.on_step)
         self.on_step(f"merge-chunk:{group.name}")
-        return replace_customers(self.connection, chunk, tables)
+        return replace_customers(
+            self.connection,
+            chunk,
+            tables,
+            self.into,
+            before_commit=partial(self.on_step, f"merge-chunk-written:{group.name}"),
+        )
 
 
 _Write = Callable[[TableGroup, Sequence[int], list[TableRows]], MergeCounts]
@@ -107,8 +120,11 @@ class _GroupLoad:
         chunks: list[Sequence[int]],
         warehouse: Warehouse,
         has_time_for: Callable[[float], bool],
+        *,
+        on_step: OnStep,
     ) -> None:
         self.group = group
+        self.on_step = on_step
         self.chunks = chunks
         self.as_of = task.as_of
         self.warehouse = warehouse
@@ -143,6 +159,7 @@ class _GroupLoad:
         if index + 1 < len(self.chunks) and self.has_time_for(2 * self.slowest_chunk):
             # Redshift runs the next chunk's statements while this chunk is merged.
             self.extractions.append(self._extraction(index + 1))
+        self.on_step(f"extract-chunk:{self.group.name}")
         read: dict[str, int] = {}
         merged = write(self.group, self.chunks[index], self.extractions[0].table_rows(read))
         for spec in self.group.tables:

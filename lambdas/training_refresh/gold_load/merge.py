@@ -1,9 +1,13 @@
-"""Replace a chunk of customers' rows in the MySQL gold copy tables.
+"""Replace a chunk of customers' rows in a gold load's build tables.
 
-One transaction per chunk and config: the customers' existing gold rows are deleted and
+A gold load never writes a live gold copy: it merges into its build tables (``build``:
+server-side copies of the live gold copies, published at the end of the run). ``into``
+names the table each gold copy's rows go to (live gold copy name -> build table name).
+
+One transaction per chunk and config: the customers' existing rows are deleted and
 their freshly extracted rows inserted, so a chunk is either fully replaced or untouched.
-That makes the load additive across runs (other customers are never touched), idempotent
-on rerun, and safe to kill: a rerun simply replaces the chunk again.
+That makes the load additive across runs (other customers are never touched) and a
+retried chunk idempotent: it simply replaces the chunk again in the build table.
 
 Identifiers come only from the validated table configuration and are backtick-quoted;
 customer numbers are validated integers passed as query parameters.
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -58,15 +62,20 @@ class TableRows:
     batches: Iterable[Sequence[Sequence[Any]]]
 
 
-def delete_statement(spec: TableSpec, customer_count: int) -> str:
-    """DELETE of the given customers' gold rows, through the parent table if need be."""
+def _target(into: Mapping[str, str], gold_table: str) -> str:
+    return quote_identifier(into.get(gold_table, gold_table))
+
+
+def delete_statement(spec: TableSpec, customer_count: int, into: Mapping[str, str]) -> str:
+    """DELETE of the given customers' rows, through the parent table if need be (both in
+    the tables ``into`` names)."""
     scope = spec.customer_scope
     placeholders = ", ".join(["%s"] * customer_count)
-    table = quote_identifier(spec.gold_table)
+    table = _target(into, spec.gold_table)
     customer_column = quote_identifier(scope.column.upper())
     if scope.through_table is None or scope.join_column is None:
         return f"DELETE FROM {table} WHERE {customer_column} IN ({placeholders})"
-    parent = quote_identifier(scope.through_table + GOLD_SUFFIX)
+    parent = _target(into, scope.through_table + GOLD_SUFFIX)
     join_column = quote_identifier(scope.join_column.upper())
     return (
         f"DELETE child FROM {table} AS child JOIN {parent} AS parent "
@@ -75,10 +84,10 @@ def delete_statement(spec: TableSpec, customer_count: int) -> str:
     )
 
 
-def insert_prefix(spec: TableSpec) -> str:
+def insert_prefix(spec: TableSpec, into: Mapping[str, str]) -> str:
     """``INSERT INTO ... (columns) VALUES``: the multi-row INSERT's head, rows follow."""
     columns = ", ".join(quote_identifier(c) for c in spec.mysql_columns)
-    return f"INSERT INTO {quote_identifier(spec.gold_table)} ({columns}) VALUES "
+    return f"INSERT INTO {_target(into, spec.gold_table)} ({columns}) VALUES "
 
 
 def values_list(connection: Connection, rows: Sequence[Sequence[Any]]) -> str:
@@ -156,8 +165,11 @@ def replace_customers(
     connection: Connection,
     customer_numbers: Sequence[int],
     tables: Sequence[TableRows],
+    into: Mapping[str, str],
+    before_commit: Callable[[], None] = lambda: None,
 ) -> MergeCounts:
-    """Replace ``customer_numbers``' rows in the gold tables of one config, atomically.
+    """Replace ``customer_numbers``' rows in the tables ``into`` names for one config's
+    gold copies, atomically (``before_commit`` runs last inside the transaction).
 
     ``tables`` are in config order (parents before children): deletes run children
     first so rows found through a parent are deleted while the parent rows still exist.
@@ -170,16 +182,22 @@ def replace_customers(
     ):
         for table in reversed(tables):
             deleted = cursor.execute(
-                delete_statement(table.spec, len(customer_numbers)), list(customer_numbers)
+                delete_statement(table.spec, len(customer_numbers), into),
+                list(customer_numbers),
             )
             counts.rows_deleted[table.spec.training_table] = deleted
         for table in tables:
-            counts.rows_written[table.spec.training_table] = _insert_all(connection, cursor, table)
+            counts.rows_written[table.spec.training_table] = _insert_all(
+                connection, cursor, table, into
+            )
+        before_commit()
     return counts
 
 
-def _insert_all(connection: Connection, cursor: Cursor, table: TableRows) -> int:
-    prefix = insert_prefix(table.spec)
+def _insert_all(
+    connection: Connection, cursor: Cursor, table: TableRows, into: Mapping[str, str]
+) -> int:
+    prefix = insert_prefix(table.spec, into)
     written = 0
     for batch in table.batches:
         for start in range(0, len(batch), INSERT_BATCH_ROWS):

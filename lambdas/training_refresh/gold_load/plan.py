@@ -1,4 +1,9 @@
-"""The gold load's first step: validate the request, take the lease, find the customers."""
+"""The gold load's first step: validate the request, take the lease, find the customers.
+
+A real load (not a preview) takes the gold writer role, drops what killed gold-changing
+runs left behind (``gold_state.publication.clean_leftovers``) and records the gold
+generation its build tables start from, which the publish step checks.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,10 @@ from training_refresh.adapters.object_store import ObjectStore, S3Location, put_
 from training_refresh.as_of import parse_as_of
 from training_refresh.errors import BadInputError, ScenarioFileError
 from training_refresh.gold_load.work import CUSTOMERS_PER_CHUNK, WorkLocations, chunked
+from training_refresh.gold_ops.writer import managed_tables, writer_guard
+from training_refresh.gold_state import names
+from training_refresh.gold_state.publication import clean_leftovers
+from training_refresh.gold_state.store import current_generation
 from training_refresh.hooks import OnStep, ignore_step
 from training_refresh.lease import DEFAULT_GOLD_LOAD_TIMES, LeaseTimes, acquire_gold_load_lease
 from training_refresh.messages.common import requested_names
@@ -58,10 +67,20 @@ def plan_gold_load(
     scenario = S3Location.parse("" if request.scenarios is None else request.scenarios)
     requested = _read_scenario_file(store, scenario)
     lease_wait = 0.0
+    generation = 0
+    leftovers: list[str] = []
     if not dry_run:
         with closing(connect_mysql()) as connection:
             lease = acquire_gold_load_lease(connection, run_id, lease_times, on_step=on_step)
             lease_wait = lease.waited_seconds
+            leftovers = clean_leftovers(
+                connection,
+                managed_tables(table_groups),
+                own_tag=names.run_tag(run_id),
+                guard=writer_guard(connect_mysql, run_id, lease_times),
+            )
+            with connection.cursor() as cursor:
+                generation = current_generation(cursor)
     on_step("check-customers")
     found = _existing_customers(warehouse, requested, chunk_size)
     missing = sorted(set(requested) - set(found))
@@ -81,6 +100,8 @@ def plan_gold_load(
         missing_sample=missing[:MISSING_SAMPLE_SIZE],
         dry_run=dry_run,
         lease_wait_seconds=round(lease_wait, 3),
+        gold_generation=generation,
+        leftovers_dropped=leftovers,
         started_at=now_iso(),
     )
 

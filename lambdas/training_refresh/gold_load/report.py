@@ -1,8 +1,10 @@
 """The gold load's last step: release the lease, write the run report, return the outcome.
 
-The report is written even when the lease cannot be released (it then expires on its own;
-the report warns), and the database is only reached for that release, so an unreadable
-secret or an unreachable database still leaves a report.
+Before releasing the lease it drops whatever build tables of the run are still there (a
+publication that failed leaves them; the next gold-changing run would drop them anyway).
+The report is written even when the database cannot be reached (the lease then expires on
+its own; the report warns), so an unreadable secret or an unreachable database still
+leaves a report.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from contextlib import closing
 from training_refresh.adapters.mysql import Connection
 from training_refresh.adapters.object_store import ObjectStore, put_json
 from training_refresh.errors import bad_input_error_names
+from training_refresh.gold_load.build import drop_run_builds
 from training_refresh.gold_load.work import WorkLocations
 from training_refresh.lease import release_gold_load_lease
 from training_refresh.messages.common import CaughtError
@@ -24,6 +27,8 @@ from training_refresh.messages.gold_load import (
     GoldLoadError,
     GoldLoadOutcome,
     GoldLoadPlan,
+    GoldLoadPublication,
+    GoldLoadPublished,
     GoldLoadReport,
     GoldLoadReportEvent,
     GoldLoadStatus,
@@ -42,10 +47,14 @@ def build_report(
     run_id = event.execution.name
     state = event.state
     plan = state.planned.plan if state.planned else None
-    configs = [_config_report(result) for result in state.config_results]
-    errors = _errors(state.plan_error, configs)
+    published = state.published.result if state.published else None
     dry_run = plan is not None and plan.dry_run
-    warnings = [] if dry_run else _release_lease(connect_mysql, run_id)
+    configs = [_config_report(result, published, dry_run) for result in state.config_results]
+    errors = _errors(state.plan_error, configs)
+    if state.publish_error is not None:
+        errors.append(GoldLoadError(step="publish", **state.publish_error.details().model_dump()))
+    leftovers: list[str] = []
+    warnings = [] if dry_run else _finish(connect_mysql, run_id, leftovers)
     started_at = event.execution.start_time or (plan.started_at if plan else None) or now_iso()
     finished_at = now_iso()
     status = _status(state.plan_error, errors)
@@ -58,7 +67,8 @@ def build_report(
         customers=_customers(plan),
         configs=configs,
         errors=errors,
-        warnings=warnings,
+        warnings=[*(published.warnings if published else []), *warnings],
+        publication=None if dry_run else _publication(plan, published, leftovers),
         lease_wait_seconds=plan.lease_wait_seconds if plan else 0.0,
         started_at=started_at,
         finished_at=finished_at,
@@ -75,15 +85,37 @@ def build_report(
     )
 
 
-def _config_report(result: ConfigResult) -> ConfigReport:
+def _config_report(
+    result: ConfigResult, published: GoldLoadPublished | None, dry_run: bool
+) -> ConfigReport:
+    is_published = (
+        None if dry_run else bool(published and result.config in published.configs_published)
+    )
     if isinstance(result, ConfigFailure):
-        return ConfigReport(config=result.config, status="failed", error=result.error.details())
+        return ConfigReport(
+            config=result.config,
+            status="failed",
+            published=is_published,
+            error=result.error.details(),
+        )
     return ConfigReport(
         config=result.config,
         status=result.status,
         tables=result.tables,
         chunks_loaded=result.next_chunk,
         duration_seconds=result.duration_seconds,
+        published=is_published,
+    )
+
+
+def _publication(
+    plan: GoldLoadPlan | None, published: GoldLoadPublished | None, leftovers: list[str]
+) -> GoldLoadPublication:
+    fields = published.model_dump(exclude={"step", "warnings", "dropped"}) if published else {}
+    return GoldLoadPublication(
+        **fields,
+        leftovers_dropped=plan.leftovers_dropped if plan else [],
+        dropped=[*(published.dropped if published else []), *leftovers],
     )
 
 
@@ -111,10 +143,12 @@ def _customers(plan: GoldLoadPlan | None) -> CustomerCounts:
     )
 
 
-def _release_lease(connect_mysql: Callable[[], Connection], run_id: str) -> list[str]:
-    """Give the run's lease back; the warnings of the report when that fails."""
+def _finish(connect_mysql: Callable[[], Connection], run_id: str, dropped: list[str]) -> list[str]:
+    """Drop the run's remaining build tables (into ``dropped``), give its lease back; the
+    warnings of the report when that fails."""
     try:
         with closing(connect_mysql()) as connection:
+            dropped.extend(drop_run_builds(connection, run_id))
             release_gold_load_lease(connection, run_id)
     except Exception as error:
         return [
@@ -136,4 +170,10 @@ def summary_line(report: GoldLoadReport) -> str:
     )
     if failed:
         line += f", failed: {', '.join(failed)}"
+    if report.publication is None:
+        return line
+    if report.publication.published:
+        line += f"; published as gold generation {report.publication.generation}"
+    else:
+        line += "; nothing was published, the gold copies are unchanged"
     return line

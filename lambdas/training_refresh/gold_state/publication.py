@@ -59,6 +59,7 @@ from training_refresh.gold_state.store import (
     tables_with_prefix,
     write_manifest,
 )
+from training_refresh.hooks import OnStep, ignore_step
 
 DDL_LOCK_WAIT_SECONDS = 30
 
@@ -173,6 +174,7 @@ def _publish(
     guard: AbstractContextManager[object],
     settings: RenameSettings,
     sleep: Callable[[float], None],
+    on_step: OnStep = ignore_step,
 ) -> PublishOutcome:
     with guard, connection.cursor() as cursor, translated_errors("publishing gold copies"):
         before = read_manifest(cursor)
@@ -187,7 +189,9 @@ def _publish(
             )
         write_manifest(connection, cursor, names.build_table(names.STATE_TABLE, tag), after)
         pairs += _state_pairs(cursor, tag)
+        on_step("gold-publish-before-rename")
         attempts, locked = rename_atomically(cursor, pairs, settings, sleep)
+        on_step("gold-publish-renamed")
         dropped, warnings = _drop_unreferenced(cursor, after, managed_tables)
     return PublishOutcome(
         state=after.current,
@@ -213,9 +217,11 @@ def publish_change(
     keep_states: int = DEFAULT_KEEP_STATES,
     settings: RenameSettings | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    on_step: OnStep = ignore_step,
 ) -> PublishOutcome:
     """Publish the complete build tables ``built`` (live table -> build table) of a load
-    or removal that started from generation ``based_on_generation``."""
+    or removal that started from generation ``based_on_generation``. ``on_step`` sees
+    ``gold-publish-before-rename`` and ``gold-publish-renamed`` around the RENAME."""
 
     def next_manifest(before: GoldManifest, now: datetime) -> GoldManifest:
         if before.current.generation != based_on_generation:
@@ -250,6 +256,7 @@ def publish_change(
         guard=guard,
         settings=settings or RenameSettings(),
         sleep=sleep,
+        on_step=on_step,
     )
 
 

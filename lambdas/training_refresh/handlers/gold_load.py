@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from training_refresh.gold_load.load import load_config
 from training_refresh.gold_load.plan import plan_gold_load
+from training_refresh.gold_load.publish import publish_gold_load
 from training_refresh.gold_load.report import build_report
 from training_refresh.handlers.dependencies import PRODUCTION, Dependencies
 from training_refresh.handlers.gc_tuning import tune_garbage_collector
@@ -24,6 +25,7 @@ from training_refresh.messages.gold_load import (
     ConfigTask,
     GoldLoadReportEvent,
     PlanGoldLoadEvent,
+    PublishGoldLoadEvent,
 )
 from training_refresh.settings import GoldLoadSettings, LeaseSettings, WorkFilesSettings
 
@@ -101,6 +103,31 @@ def load(
         config_metrics.add_dimension("Config", event.config)
         config_metrics.add_metric("RowsLoaded", MetricUnit.Count, rows_written)
         config_metrics.flush_metrics()
+    return result.model_dump(mode="json")
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=PublishGoldLoadEvent)
+def publish(
+    event: PublishGoldLoadEvent, context: LambdaContext, dependencies: Dependencies = PRODUCTION
+) -> dict[str, Any]:
+    logger.append_keys(run_id=event.execution.name)
+    result = publish_gold_load(
+        event,
+        connect_mysql=dependencies.connect_mysql,
+        table_groups=dependencies.table_groups(),
+        lease_times=LeaseSettings.load().gold_load_times(),
+        on_step=dependencies.on_step,
+    )
+    logger.info(
+        "gold load published",
+        extra=result.model_dump(
+            include={"published", "generation", "configs_published", "configs_not_published"}
+        ),
+    )
+    metrics.add_metric("GoldPublishLockedSeconds", MetricUnit.Seconds, result.locked_seconds)
     return result.model_dump(mode="json")
 
 

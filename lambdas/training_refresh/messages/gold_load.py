@@ -1,8 +1,10 @@
-"""The gold-load workflow's messages: plan, per-config progress, the run report, the outcome.
+"""The gold-load workflow's messages: plan, per-config progress, the publication, the run
+report, the outcome.
 
 The state machine (``statemachines/gold_load.asl.json``) keeps the plan under
 ``$.planned.plan``, each config's last result (or its recorded failure) in
-``$.config_results``, and a failed plan under ``$.plan_error``.
+``$.config_results``, the publication under ``$.published.result``, and a failed plan or
+publication under ``$.plan_error`` / ``$.publish_error``.
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ class GoldLoadPlan(Message):
     missing_sample: list[int]
     dry_run: bool
     lease_wait_seconds: float
+    gold_generation: int = 0
+    """The published gold generation the run's build tables are copied from."""
+    leftovers_dropped: list[str] = Field(default_factory=list)
+    """Tables of killed gold-changing runs the plan dropped."""
     started_at: str
 
 
@@ -114,14 +120,46 @@ class PlannedStep(Message):
     plan: GoldLoadPlan
 
 
+class GoldLoadPublished(Message):
+    """The publish step's result: which configs' build tables went live in one RENAME."""
+
+    step: Literal["publish-gold-load"] = "publish-gold-load"
+    published: bool
+    """False for a preview, or when no config loaded (then nothing changed)."""
+    configs_published: list[str] = Field(default_factory=list)
+    configs_not_published: list[str] = Field(default_factory=list)
+    """Configs whose load failed: their build tables were dropped, their gold copies kept."""
+    tables_published: list[str] = Field(default_factory=list)
+    generation: int | None = None
+    """The gold generation now published (None when nothing was)."""
+    previous_generation: int | None = None
+    rename_attempts: int = 0
+    locked_seconds: float = 0.0
+    """How long the publishing RENAME held its locks: the instant readers waited."""
+    dropped: list[str] = Field(default_factory=list)
+    """Build tables of failed configs, and versions no kept state refers to any more."""
+    warnings: list[str] = Field(default_factory=list)
+
+
+class PublishedStep(Message):
+    result: GoldLoadPublished
+
+
 class GoldLoadState(Lenient):
-    """The whole state at the report step: the execution input's fields beside the steps'."""
+    """The whole state after the Map: the execution input's fields beside the steps'."""
 
     scenarios: JsonValue = None
     as_of: JsonValue = None
     planned: PlannedStep | None = None
     plan_error: CaughtError | None = None
     config_results: list[ConfigResult] = Field(default_factory=list)
+    published: PublishedStep | None = None
+    publish_error: CaughtError | None = None
+
+
+class PublishGoldLoadEvent(Message):
+    execution: ExecutionInfo
+    state: GoldLoadState
 
 
 class GoldLoadReportEvent(Message):
@@ -145,12 +183,35 @@ class ConfigReport(Lenient):
     tables: dict[str, TableCounts] = Field(default_factory=dict)
     chunks_loaded: int = 0
     duration_seconds: float = 0.0
+    published: bool | None = None
+    """Whether the config's gold copies were published (None: a preview, or a report of
+    an earlier version)."""
     error: ErrorDetail | None = Field(default=None, exclude_if=lambda error: error is None)
 
 
 class GoldLoadError(ErrorDetail):
     config: str | None = None
-    """The config that failed; None for the plan (the input)."""
+    """The config that failed; None for the plan (the input) or the publication."""
+    step: str | None = Field(default=None, exclude_if=lambda step: step is None)
+    """``publish`` for an error of the publication (then nothing was published)."""
+
+
+class GoldLoadPublication(Lenient):
+    """The report's ``publication`` section: what went live, and how long readers waited."""
+
+    published: bool = False
+    generation: int | None = None
+    previous_generation: int | None = None
+    configs_published: list[str] = Field(default_factory=list)
+    configs_not_published: list[str] = Field(default_factory=list)
+    tables_published: list[str] = Field(default_factory=list)
+    rename_attempts: int = 0
+    locked_seconds: float = 0.0
+    leftovers_dropped: list[str] = Field(default_factory=list)
+    """Tables of killed gold-changing runs that the plan dropped."""
+    dropped: list[str] = Field(default_factory=list)
+    """This run's tables dropped: failed configs' builds, version tables no kept state
+    refers to, every build when nothing was published."""
 
 
 class GoldLoadReport(Lenient):
@@ -167,6 +228,8 @@ class GoldLoadReport(Lenient):
     configs: list[ConfigReport] = Field(default_factory=list)
     errors: list[GoldLoadError] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    publication: GoldLoadPublication | None = None
+    """None in a preview's report, an earlier version's, or a CLI stand-in."""
     lease_wait_seconds: float = 0.0
     started_at: str | None = None
     finished_at: str | None = None
@@ -176,7 +239,8 @@ class GoldLoadReport(Lenient):
 
     @property
     def failed_configs(self) -> list[str]:
-        return [str(c.config) for c in self.configs if c.status != "loaded"]
+        """Configs that failed to load, or loaded but were not published."""
+        return [str(c.config) for c in self.configs if c.status != "loaded" or c.published is False]
 
 
 class GoldLoadOutcome(Message):

@@ -17,6 +17,7 @@ from training_refresh.messages.gold_load import (
     ConfigTask,
     GoldLoadOutcome,
     GoldLoadPlan,
+    GoldLoadPublished,
 )
 from training_refresh.messages.gold_remove import GoldRemoved, GoldRemoveOutcome
 from training_refresh.messages.gold_undo import GoldUndone, GoldUndoOutcome
@@ -32,6 +33,7 @@ from training_refresh.messages.reset import (
 TaskResult = Annotated[
     GoldLoadPlan
     | ConfigProgress
+    | GoldLoadPublished
     | GoldLoadOutcome
     | ResetPlan
     | TableCopied
