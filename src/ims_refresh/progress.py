@@ -34,6 +34,7 @@ from training_refresh.messages.gold_load import (
     ConfigFailure,
     ConfigProgress,
     GoldLoadPlan,
+    GoldLoadPublished,
 )
 from training_refresh.messages.reset import (
     CopyTask,
@@ -193,6 +194,7 @@ class ExecutionProgress:
         handlers: dict[type, Callable[[Any], str]] = {
             GoldLoadPlan: self._planned,
             ConfigProgress: self._config_progress,
+            GoldLoadPublished: self._published,
             ResetPlan: self._prepared,
             TableCopied: self._table_copied,
             SwapOutcome: self._swapped,
@@ -243,6 +245,14 @@ class ExecutionProgress:
                 f" - {self._tally()}"
             )
         return f"{unit.name}: {unit.chunks_done}{of_chunks} chunk(s) so far: {tables}"
+
+    def _published(self, published: GoldLoadPublished) -> str:
+        if not published.published:
+            return "published: nothing, the gold copies are unchanged"
+        return (
+            f"published: gold generation {published.generation}, "
+            f"{len(published.tables_published)} table(s) in one RENAME"
+        )
 
     def _rows_text(self, counts: Mapping[str, int]) -> str:
         read = counts.get("rows_read", 0)
