@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from training_refresh.errors import TRANSIENT_ERRORS, error_names
+from ims_refresh.asl_files import is_retried
 from training_refresh.messages.common import CaughtError
 from training_refresh.messages.gold_load import (
     ConfigFailure,
@@ -54,12 +54,10 @@ MAX_MESSAGE_CHARS = 300
 T = TypeVar("T")
 
 
-def is_transient(error_name: str) -> bool:
-    """Errors the state machines retry: the domain's transient errors (and their
-    subclasses, e.g. GoldLoadInProgressError) and Lambda service errors."""
-    if error_name.startswith("Lambda."):
-        return True
-    return any(error_name in error_names(cls) for cls in TRANSIENT_ERRORS)
+def is_transient(error_name: str, workflow: str | None = None, state: str | None = None) -> bool:
+    """Whether the workflow's ASL ``Retry`` of ``state`` names ``error_name`` (any task's
+    when the workflow or state is unknown): the label comes from the ASL, not inheritance."""
+    return is_retried(error_name, workflow, state)
 
 
 @dataclass(frozen=True)
@@ -308,7 +306,7 @@ class ExecutionProgress:
             self.units[label].failed_attempts += 1
         where = f"{label}: " if label else ""
         text = f"{error.name}: {_short(str(error.message))}"
-        if is_transient(str(error.name)):
+        if is_transient(str(error.name), self.workflow, state):
             return f"{where}{state} attempt failed: {text} (transient: the workflow may retry it)"
         if label:
             return None

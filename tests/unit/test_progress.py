@@ -329,11 +329,24 @@ def test_the_heartbeat_names_the_running_steps() -> None:
     )
 
 
-def test_transient_errors_and_durations() -> None:
-    assert is_transient("WarehouseThrottledError")
-    assert is_transient("GoldLoadInProgressError")  # a TrainingDatabaseBusyError
-    assert is_transient("Lambda.TooManyRequestsException")
+def test_transient_means_the_asl_retries_that_exact_name_in_that_state() -> None:
+    # Given the ASL files' Retry lists, the label follows them, not class inheritance
+    plan, prepare = "Validate input and plan", "Validate input and take the reset lease"
+    assert is_transient("WarehouseThrottledError", "gold-load", plan)
+    assert is_transient("ResetInProgressError", "gold-load", plan)
+    assert is_transient("GoldLoadInProgressError", "reset", prepare)
+    # A TrainingDatabaseBusyError subclass that this state does not name is not retried
+    assert not is_transient("SwapBlockedError", "reset", prepare)
+    assert not is_transient("GoldLoadInProgressError", "gold-load", plan)
+    assert is_transient("Lambda.TooManyRequestsException", "reset", prepare)
+    # Unknown workflow or state: any task of any workflow
+    assert is_transient("SwapBlockedError")
+    assert is_transient("GoldLoadInProgressError", None, "a step")
     assert not is_transient("WarehouseQueryError")
+    assert not is_transient("ResetSupersededError", "reset")
+
+
+def test_durations() -> None:
     assert [duration_text(s) for s in (0, 59.9, 61, 3600 * 2 + 185)] == [
         "0s",
         "59s",
