@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from ims_refresh.exit_codes import ExitCode
 from ims_refresh.failures import database_problem, say
+from ims_refresh.live_progress import watching
 from ims_refresh.local.mysql_setup import ensure_training_tables
 from ims_refresh.local.runtime import WORK_BUCKET, LocalRuntime
 from ims_refresh.output import offer
@@ -52,22 +53,35 @@ def execute_locally(
     execution itself (e.g. an unusable file in S3) still maps to exit code 2. ``on_step``
     is the run's step hook (``training_refresh.hooks``).
     """
-    if prepare_tables:
-        try:
-            ensure_training_tables(databases.training, load_table_groups())
-        except Exception as error:
-            problem = database_problem(error) or f"cannot prepare the training database: {error}"
-            say(sys.stderr, f"ims-refresh: {problem}")
-            return ExitCode.FAILED
-    name = execution_name(workflow)
-    with LocalRuntime(databases, on_step=on_step) as runtime:
-        try:
-            outcome = runtime.execute(workflow, payload(runtime), name=name, timeout=timeout)
-        except TimeoutError as error:
-            print(f"ims-refresh: {error}", file=sys.stderr)
-            return ExitCode.GAVE_UP_WAITING
-        report = runtime.read_json_if_exists(report_location(WORK_BUCKET, workflow, name).uri)
-        largest_payload = runtime.largest_state_payload_bytes(outcome)
+    with watching(workflow) as watch:
+        if prepare_tables:
+            try:
+                ensure_training_tables(databases.training, load_table_groups())
+            except Exception as error:
+                problem = (
+                    database_problem(error) or f"cannot prepare the training database: {error}"
+                )
+                say(sys.stderr, f"ims-refresh: {problem}")
+                return ExitCode.FAILED
+        name = execution_name(workflow)
+
+        def step(point: str) -> None:
+            watch.step(point)
+            on_step(point)
+
+        with LocalRuntime(databases, on_step=step) as runtime:
+            watch.read_history_with(runtime.execution_events)
+            watch.say(f"{workflow} {name} started on this machine")
+            try:
+                outcome = runtime.execute(
+                    workflow, payload(runtime), name=name, timeout=timeout, on_poll=watch.poll
+                )
+            except TimeoutError as error:
+                print(f"ims-refresh: {error}", file=sys.stderr)
+                return ExitCode.GAVE_UP_WAITING
+            watch.poll(outcome.execution_arn, force=True)
+            report = runtime.read_json_if_exists(report_location(WORK_BUCKET, workflow, name).uri)
+            largest_payload = runtime.largest_state_payload_bytes(outcome)
     if report is None:
         report = _fallback_report(
             workflow, name, outcome.status.lower(), outcome.error, outcome.cause
