@@ -270,7 +270,7 @@ def _print_execution_header(view: dict[str, Any], out: TextIO) -> None:
         f"{execution.get('workflow') or 'execution'} {execution['name']}: {execution['status']}",
         file=out,
     )
-    print(f"  execution: {execution['arn']}", file=out)
+    print(f"  execution: {execution['arn'] or 'a local run on this machine'}", file=out)
     print(f"  input:     {describe_input(view.get('input'))}", file=out)
     print(f"  started:   {execution.get('started_at') or '-'}", file=out)
     if execution.get("stopped_at"):
