@@ -35,6 +35,20 @@ def _fallback_report(
     }
 
 
+def _fetch_missing_list(runtime: LocalRuntime, report: dict[str, Any], report_dir: Path) -> None:
+    """A gold load's long list of missing customers, saved beside the local report (whose
+    ``missing_file`` then names that file)."""
+    customers = report.get("customers")
+    linked = customers.get("missing_file") if isinstance(customers, dict) else None
+    if not isinstance(linked, str) or not linked.startswith("s3://"):
+        return
+    assert isinstance(customers, dict)
+    target = report_dir / linked.rsplit("/", 1)[-1]
+    report_dir.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(runtime.read_bytes(linked))
+    customers["missing_file"] = str(target)
+
+
 def execute_locally(
     workflow: str,
     payload: Callable[[LocalRuntime], Mapping[str, Any]],
@@ -45,13 +59,18 @@ def execute_locally(
     print_summary: SummaryPrinter,
     prepare_tables: bool = True,
     on_step: OnStep = ignore_step,
+    name_prefix: str | None = None,
+    report_fields: Mapping[str, Any] | None = None,
 ) -> ExitCode:
     """Execute ``workflow`` on the local runtime, save and print its run report.
 
     ``payload`` builds the execution input once the runtime is up (so it can upload
     files). The caller has validated the input already; a bad-input failure of the
     execution itself (e.g. an unusable file in S3) still maps to exit code 2. ``on_step``
-    is the run's step hook (``training_refresh.hooks``).
+    is the run's step hook (``training_refresh.hooks``). The execution (and so the run and
+    its report file) is named ``<name_prefix>-<time>`` (default: the workflow's name). The
+    saved report also names the training database and holds ``report_fields`` (what the
+    operator gave, e.g. the scenario file's path, where the report has the upload's URI).
     """
     with watching(workflow) as watch:
         if prepare_tables:
@@ -63,7 +82,7 @@ def execute_locally(
                 )
                 say(sys.stderr, f"ims-refresh: {problem}")
                 return ExitCode.FAILED
-        name = execution_name(workflow)
+        name = execution_name(name_prefix or workflow)
 
         def step(point: str) -> None:
             watch.step(point)
@@ -81,11 +100,16 @@ def execute_locally(
                 return ExitCode.GAVE_UP_WAITING
             watch.poll(outcome.execution_arn, force=True)
             report = runtime.read_json_if_exists(report_location(WORK_BUCKET, workflow, name).uri)
+            if report is not None:
+                _fetch_missing_list(runtime, report, report_dir)
             largest_payload = runtime.largest_state_payload_bytes(outcome)
     if report is None:
         report = _fallback_report(
             workflow, name, outcome.status.lower(), outcome.error, outcome.cause
         )
+    training = databases.training
+    report["training_database"] = f"{training.host}:{training.port}/{training.database}"
+    report.update(report_fields or {})
     report["execution"] = {
         "name": outcome.name,
         "status": outcome.status,

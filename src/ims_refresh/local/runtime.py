@@ -251,6 +251,11 @@ class LocalRuntime:
         boto3.client("s3", region_name=REGION).upload_file(str(path), SCENARIO_BUCKET, key)
         return f"s3://{SCENARIO_BUCKET}/{key}"
 
+    def read_bytes(self, uri: str) -> bytes:
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        body = boto3.client("s3", region_name=REGION).get_object(Bucket=bucket, Key=key)["Body"]
+        return bytes(body.read())
+
     def read_json_if_exists(self, uri: str) -> Any:
         bucket, _, key = uri.removeprefix("s3://").partition("/")
         s3 = boto3.client("s3", region_name=REGION)
