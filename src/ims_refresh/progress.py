@@ -186,8 +186,8 @@ class ExecutionProgress:
         self._origin[event_id] = event_id
         self._running.add(event_id)
 
-    def _result(self, result: TaskResult) -> str:
-        """A Lambda result, by its ``step`` (a report step's outcome otherwise)."""
+    def _result(self, result: TaskResult) -> str | None:
+        """A Lambda result, by its ``step``; None for a step with nothing to tell."""
         handlers: dict[type, Callable[[Any], str]] = {
             GoldLoadPlan: self._planned,
             ConfigProgress: self._config_progress,
@@ -195,7 +195,10 @@ class ExecutionProgress:
             TableCopied: self._table_copied,
             SwapOutcome: self._swapped,
         }
-        return handlers.get(type(result), self._reported)(result)
+        handler = handlers.get(type(result))
+        if handler is not None:
+            return handler(result)
+        return self._reported(result) if isinstance(result, Outcome) else None
 
     def _reported(self, outcome: Outcome) -> str:
         self.outcome = outcome

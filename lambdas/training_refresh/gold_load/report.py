@@ -11,12 +11,13 @@ from collections.abc import Callable
 from contextlib import closing
 
 from training_refresh.adapters.mysql import Connection
-from training_refresh.adapters.object_store import ObjectStore, put_json
+from training_refresh.adapters.object_store import ObjectStore, get_json, put_json
 from training_refresh.errors import bad_input_error_names
 from training_refresh.gold_load.work import WorkLocations
 from training_refresh.lease import release_gold_load_lease
 from training_refresh.messages.common import CaughtError
 from training_refresh.messages.gold_load import (
+    PREVIEWED,
     ConfigFailure,
     ConfigReport,
     ConfigResult,
@@ -30,6 +31,10 @@ from training_refresh.messages.gold_load import (
 )
 from training_refresh.run_files import now_iso, seconds_between
 
+MISSING_LISTED = 10_000
+"""Up to this many missing customers are listed in the run report itself (about 170 KB);
+more go to ``<run id>.missing.csv`` beside it, which the report names."""
+
 
 def build_report(
     event: GoldLoadReportEvent,
@@ -42,7 +47,7 @@ def build_report(
     run_id = event.execution.name
     state = event.state
     plan = state.planned.plan if state.planned else None
-    configs = [_config_report(result) for result in state.config_results]
+    configs = [_config_report(result, plan) for result in state.config_results]
     errors = _errors(state.plan_error, configs)
     dry_run = plan is not None and plan.dry_run
     warnings = [] if dry_run else _release_lease(connect_mysql, run_id)
@@ -55,7 +60,9 @@ def build_report(
         dry_run=dry_run,
         as_of=plan.as_of if plan else state.as_of,
         scenario_file=plan.scenario_file if plan else state.scenarios,
-        customers=_customers(plan),
+        requested_tables=state.tables,
+        chunk_count=plan.chunk_count if plan else 0,
+        customers=_customers(plan, store, WorkLocations(work_bucket, run_id)),
         configs=configs,
         errors=errors,
         warnings=warnings,
@@ -75,12 +82,19 @@ def build_report(
     )
 
 
-def _config_report(result: ConfigResult) -> ConfigReport:
+def _config_report(result: ConfigResult, plan: GoldLoadPlan | None) -> ConfigReport:
     if isinstance(result, ConfigFailure):
-        return ConfigReport(config=result.config, status="failed", error=result.error.details())
+        return ConfigReport(
+            config=result.config,
+            status="failed",
+            tables=result.tables,
+            chunks_loaded=result.next_chunk,
+            error=result.error.details(),
+        )
+    previewed = plan is not None and plan.dry_run and result.status == "loaded"
     return ConfigReport(
         config=result.config,
-        status=result.status,
+        status=PREVIEWED if previewed else result.status,
         tables=result.tables,
         chunks_loaded=result.next_chunk,
         duration_seconds=result.duration_seconds,
@@ -100,14 +114,29 @@ def _status(plan_error: CaughtError | None, errors: list[GoldLoadError]) -> Gold
     return "failed" if errors else "succeeded"
 
 
-def _customers(plan: GoldLoadPlan | None) -> CustomerCounts:
+def _customers(
+    plan: GoldLoadPlan | None, store: ObjectStore, work: WorkLocations
+) -> CustomerCounts:
+    """The plan's counts with every missing customer: in the report up to
+    :data:`MISSING_LISTED`, else in a file beside it (the plan keeps a long list in S3)."""
     if plan is None:
         return CustomerCounts()
+    missing = list(plan.missing_sample)
+    if plan.customers_missing > len(missing):
+        missing = [int(number) for number in get_json(store, work.missing)["missing"]]
+    listed: list[int] | None = missing
+    linked: str | None = None
+    if len(missing) > MISSING_LISTED:
+        body = "".join(f"{number}\n" for number in missing).encode("ascii")
+        store.put_bytes(work.missing_list.bucket, work.missing_list.key, body, "text/csv")
+        listed, linked = None, work.missing_list.uri
     return CustomerCounts(
         requested=plan.customers_requested,
         found=plan.customers_found,
         missing=plan.customers_missing,
         missing_sample=plan.missing_sample,
+        missing_customers=listed,
+        missing_file=linked,
     )
 
 
@@ -132,7 +161,8 @@ def summary_line(report: GoldLoadReport) -> str:
     kind = "gold load preview" if report.dry_run else "gold load"
     line = (
         f"{kind} {report.status}: {customers.found} of {customers.requested} "
-        f"customers found, {len(report.configs) - len(failed)} config(s) loaded"
+        f"customers found, {len(report.configs) - len(failed)} config(s) "
+        f"{'counted' if report.dry_run else 'loaded'}"
     )
     if failed:
         line += f", failed: {', '.join(failed)}"

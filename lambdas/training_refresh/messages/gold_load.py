@@ -100,10 +100,13 @@ class ConfigProgress(ConfigTask):
 
 
 class ConfigFailure(Message):
-    """What the ``Record config failure`` state keeps of a config whose load failed."""
+    """What the ``Record config failure`` state keeps of a config whose load failed: the
+    chunks and running totals the failing call started from, and the error."""
 
     config: str
     status: Literal["failed"]
+    next_chunk: int = 0
+    tables: dict[str, TableCounts] = Field(default_factory=dict)
     error: CaughtError
 
 
@@ -119,6 +122,7 @@ class GoldLoadState(Lenient):
 
     scenarios: JsonValue = None
     as_of: JsonValue = None
+    tables: JsonValue = None
     planned: PlannedStep | None = None
     plan_error: CaughtError | None = None
     config_results: list[ConfigResult] = Field(default_factory=list)
@@ -137,11 +141,23 @@ class CustomerCounts(Lenient):
     found: int = 0
     missing: int = 0
     missing_sample: list[int] = Field(default_factory=list)
+    """The first 100 missing customers (``missing_customers`` has them all)."""
+    missing_customers: list[int] | None = None
+    """Every missing customer, ascending, when at most ``MISSING_LISTED`` are missing
+    (None in reports of earlier versions)."""
+    missing_file: str | None = None
+    """When more are missing: the URI (locally, the path) of a file listing them all."""
+
+
+PREVIEWED = "previewed"
+"""A preview's config that was counted in full (a real load's is ``loaded``)."""
 
 
 class ConfigReport(Lenient):
     config: str | None = None
     status: str = "failed"
+    """``loaded``, ``previewed`` (a dry run: counted, nothing written) or ``failed``; a
+    failed config's ``tables`` and ``chunks_loaded`` are where its failing call started."""
     tables: dict[str, TableCounts] = Field(default_factory=dict)
     chunks_loaded: int = 0
     duration_seconds: float = 0.0
@@ -163,6 +179,9 @@ class GoldLoadReport(Lenient):
     dry_run: bool = False
     as_of: JsonValue = None
     scenario_file: JsonValue = None
+    requested_tables: JsonValue = None
+    """``--tables`` as given (None: every enabled config)."""
+    chunk_count: int = 0
     customers: CustomerCounts = Field(default_factory=CustomerCounts)
     configs: list[ConfigReport] = Field(default_factory=list)
     errors: list[GoldLoadError] = Field(default_factory=list)
@@ -176,7 +195,7 @@ class GoldLoadReport(Lenient):
 
     @property
     def failed_configs(self) -> list[str]:
-        return [str(c.config) for c in self.configs if c.status != "loaded"]
+        return [str(c.config) for c in self.configs if c.status not in {"loaded", PREVIEWED}]
 
 
 class GoldLoadOutcome(Message):
