@@ -167,13 +167,16 @@ class RunWatch:
         return plan.chunk_count if isinstance(plan, GoldLoadPlan) else None
 
     def bars(self) -> list[Bar]:
+        """One bar per config of a gold load; one bar of tables copied for a reset."""
+        if self.workflow == "reset":
+            return self._tables_bar()
         total = self._chunk_total()
         bars = []
         for unit in self.progress.units.values():
             finished = unit.status != "running"
             key = "rows_read" if self.progress.dry_run else "rows_written"
             rows = sum(counts.get(key, 0) for counts in unit.tables.values())
-            if self.workflow == "reset" or total is None:
+            if total is None:
                 done, of = (1 if finished else 0), 1
             else:
                 # the hook fires before a chunk is written: the latest one is under way
@@ -188,10 +191,27 @@ class RunWatch:
                     started=self._first_chunk.get(unit.name),
                     finished=finished,
                     failed=unit.status == "failed",
-                    unit="tables" if self.workflow == "reset" else "chunks",
                 )
             )
         return bars
+
+    def _tables_bar(self) -> list[Bar]:
+        units = self.progress.units
+        if not units:
+            return []
+        done = self.progress.done
+        return [
+            Bar(
+                name="tables copied",
+                done=done,
+                total=len(units),
+                rows=self.progress.rows_so_far,
+                started=self._started,
+                finished=done == len(units),
+                failed=any(unit.status == "failed" for unit in units.values()),
+                unit="tables",
+            )
+        ]
 
     def status(self) -> str:
         """``gold-load still running after 25s: 2 of 6 config(s) done, 5,000 rows written;
@@ -200,7 +220,7 @@ class RunWatch:
         elapsed = now - self._started
         chunks = []
         for bar in self.bars():
-            if bar.finished or self.workflow == "reset" or bar.started is None:
+            if bar.finished or bar.unit != "chunks" or bar.started is None:
                 continue
             eta = eta_seconds(bar.done, bar.total, bar.started, now)
             chunks.append(
@@ -229,6 +249,7 @@ def kept_up(tick: Callable[[], None], display: Display) -> Iterator[None]:
         yield
     finally:
         ticking.stop()
+        tick()  # the display ends showing where the work ended
         display.close()
 
 

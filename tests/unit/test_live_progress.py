@@ -8,12 +8,13 @@ import threading
 import time
 
 import pytest
-from test_progress import History, config_task, loaded, plan
+from test_progress import History, config_task, copied, copy_task, loaded, plan
 
 from ims_refresh import live_progress
 from ims_refresh.live_bars import Bar, LiveBars
 from ims_refresh.live_progress import PlainLines, RunWatch, eta_seconds, kept_up
 from ims_refresh.seed_progress import SeedWatch
+from training_refresh.messages.reset import ResetPlan
 
 STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 
@@ -91,6 +92,33 @@ def test_history_is_read_at_most_once_a_second_unless_forced() -> None:
     assert reads == ["arn"]
     watch.poll("arn", force=True)
     assert reads == ["arn", "arn"]
+
+
+def test_a_reset_shows_one_bar_of_tables_copied() -> None:
+    history = History()
+    reset_plan = ResetPlan(
+        run_id="reset-1",
+        tables=["IMS_CUSTOMER", "IMS_ORDER"],
+        started_at="2025-04-01T06:30:00.000+00:00",
+        waited_for_gold_loads=[],
+        waited_for_gold_loads_seconds=0.0,
+        superseded_resets=[],
+        leftovers_dropped=[],
+    )
+    history.task("Prepare reset", {}, reset_plan.model_dump(mode="json"))
+    history.task("Copy table", copy_task("IMS_ORDER"), copied("IMS_ORDER", 40))
+    watch = RunWatch("reset", Recording())
+    watch.read_history_with(lambda arn: history.events)
+    watch.poll("arn")
+    (bar,) = watch.bars()
+    assert (bar.name, bar.done, bar.total, bar.rows, bar.unit) == (
+        "tables copied",
+        1,
+        2,
+        40,
+        "tables",
+    )
+    assert not bar.finished
 
 
 def test_before_any_config_the_status_says_what_runs() -> None:
