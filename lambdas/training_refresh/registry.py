@@ -152,10 +152,10 @@ TASKS: Final[tuple[Task, ...]] = (
         profile=FunctionProfile(
             memory_mb=256,
             timeout_seconds=120,
-            access=frozenset({Access.TRAINING_DB, Access.WRITE_REPORTS}),
+            access=frozenset({Access.TRAINING_DB, Access.READ_WORK_FILES, Access.WRITE_REPORTS}),
             why=(
-                "summarizes the state into one JSON report in S3 and releases the gold-load"
-                " lease: small and quick"
+                "summarizes the state into one JSON report in S3 (with every missing customer,"
+                " from the plan's work file) and releases the gold-load lease: small and quick"
             ),
         ),
     ),

@@ -9,8 +9,11 @@ runtime reads them from the package (an installed CLI has no repository around i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping
+from functools import cache
 from importlib.resources import files
+from typing import Any
 
 from training_refresh.registry import WORKFLOWS
 
@@ -23,3 +26,36 @@ def workflow_definition(workflow: str, substitutions: Mapping[str, str] | None =
     for name, value in (substitutions or {}).items():
         text = text.replace("${" + name + "}", value)
     return text
+
+
+def _tasks(states: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for name, state in states.items():
+        if state.get("Type") == "Task":
+            yield name, state
+        for nested in (state.get("ItemProcessor"), state.get("Iterator")):
+            if nested:
+                yield from _tasks(nested["States"])
+        for branch in state.get("Branches", []):
+            yield from _tasks(branch["States"])
+
+
+@cache
+def retried_errors(workflow: str) -> Mapping[str, frozenset[str]]:
+    """Task state name -> every error name its ``Retry`` matches, for ``workflow``."""
+    definition = json.loads(workflow_definition(workflow))
+    return {
+        name: frozenset(e for retrier in task.get("Retry", []) for e in retrier["ErrorEquals"])
+        for name, task in _tasks(definition["States"])
+    }
+
+
+def is_retried(error_name: str, workflow: str | None = None, state: str | None = None) -> bool:
+    """Whether the ASL retries ``error_name`` in ``state`` of ``workflow`` (in any task of
+    any workflow when either is unknown). Step Functions matches names exactly: a subclass
+    of a retried error is not retried unless its own name is listed."""
+    for name in [workflow] if workflow in WORKFLOWS else list(WORKFLOWS):
+        retried = retried_errors(name)
+        lists = [retried[state]] if state is not None and state in retried else retried.values()
+        if any(error_name in names or "States.ALL" in names for names in lists):
+            return True
+    return False

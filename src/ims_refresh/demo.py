@@ -12,6 +12,7 @@ from ims_refresh.exit_codes import ExitCode
 from ims_refresh.gold_load_command import run_gold_load
 from ims_refresh.output import collecting, offer
 from ims_refresh.reset_command import print_training_vs_gold, run_reset
+from ims_refresh.seed_progress import watching_seed
 from ims_refresh.settings import LocalDatabases, local_databases
 from ims_refresh.synthetic_warehouse import (
     DEMO_AS_OF,
@@ -51,9 +52,14 @@ def print_seed_summary(database: str, summary: SeedSummary, out: TextIO) -> None
 
 def seed_local_warehouse(customers: int, profile: str, seed: int | None) -> ExitCode:
     databases = local_databases()
-    summary = build_warehouse(
-        databases.warehouse_url, customers, seed if seed is not None else DEMO_SEED, profile
-    )
+    with watching_seed(databases.warehouse_database, customers) as watch:
+        summary = build_warehouse(
+            databases.warehouse_url,
+            customers,
+            seed if seed is not None else DEMO_SEED,
+            profile,
+            on_progress=watch.update,
+        )
     print_seed_summary(databases.warehouse_database, summary, sys.stdout)
     offer(seed_document(databases.warehouse_database, summary))
     return ExitCode.SUCCESS
@@ -65,7 +71,10 @@ def run_demo(customers: int, scenario_customers: int, report_dir: Path) -> ExitC
         f"1. seeding a synthetic warehouse of {customers} customers in PostgreSQL "
         f"database {databases.warehouse_database} (stands in for Redshift)"
     )
-    seeded = build_warehouse(databases.warehouse_url, customers, DEMO_SEED, "demo")
+    with watching_seed(databases.warehouse_database, customers) as watch:
+        seeded = build_warehouse(
+            databases.warehouse_url, customers, DEMO_SEED, "demo", on_progress=watch.update
+        )
     with psycopg.connect(databases.warehouse_url) as connection:
         known = customer_numbers(connection)
     scenario = report_dir / "demo-scenarios.csv"

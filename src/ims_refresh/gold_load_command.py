@@ -19,6 +19,9 @@ from training_refresh.hooks import OnStep, ignore_step
 from training_refresh.scenarios import parse_scenario_file
 from training_refresh.table_groups import load_table_groups
 
+PREVIEW_NAME = "gold-load-preview"
+"""A preview's runs (and report files) are named ``gold-load-preview-<time>``."""
+
 
 def _validate(scenarios: Path, as_of: str, tables: str | None) -> list[str] | None:
     """Check everything the workflow would reject, before anything is started."""
@@ -48,11 +51,11 @@ def run_gold_load(
         print(f"ims-refresh: bad input: {error}", file=sys.stderr)
         return ExitCode.BAD_INPUT
 
+    given = {"scenario_file": str(scenarios)}
+
     def payload(runtime: LocalRuntime) -> dict[str, Any]:
-        request: dict[str, Any] = {
-            "scenarios": runtime.upload_scenario_file(scenarios),
-            "as_of": as_of,
-        }
+        given["scenario_upload"] = runtime.upload_scenario_file(scenarios)
+        request: dict[str, Any] = {"scenarios": given["scenario_upload"], "as_of": as_of}
         if chosen is not None:
             request["tables"] = chosen
         if dry_run:
@@ -68,4 +71,6 @@ def run_gold_load(
         print_summary=print_gold_load_summary,
         prepare_tables=not dry_run,
         on_step=on_step,
+        name_prefix=PREVIEW_NAME if dry_run else None,
+        report_fields=given,
     )

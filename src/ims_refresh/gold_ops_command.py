@@ -65,8 +65,11 @@ def run_gold_remove(
         print(f"ims-refresh: bad input: {error}", file=sys.stderr)
         return ExitCode.BAD_INPUT
 
+    given = {"scenario_file": str(scenarios)}
+
     def payload(runtime: LocalRuntime) -> dict[str, Any]:
-        return {"scenarios": runtime.upload_scenario_file(scenarios)}
+        given["scenario_upload"] = runtime.upload_scenario_file(scenarios)
+        return {"scenarios": given["scenario_upload"]}
 
     return execute_locally(
         "gold-remove",
@@ -76,6 +79,7 @@ def run_gold_remove(
         timeout=timeout,
         print_summary=print_gold_remove_summary,
         on_step=on_step,
+        report_fields=given,
     )
 
 

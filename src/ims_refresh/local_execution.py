@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from ims_refresh.exit_codes import ExitCode
 from ims_refresh.failures import database_problem, say
+from ims_refresh.live_progress import watching
 from ims_refresh.local.mysql_setup import ensure_training_tables
 from ims_refresh.local.runtime import WORK_BUCKET, LocalRuntime
 from ims_refresh.output import offer
@@ -34,6 +35,20 @@ def _fallback_report(
     }
 
 
+def _fetch_missing_list(runtime: LocalRuntime, report: dict[str, Any], report_dir: Path) -> None:
+    """A gold load's long list of missing customers, saved beside the local report (whose
+    ``missing_file`` then names that file)."""
+    customers = report.get("customers")
+    linked = customers.get("missing_file") if isinstance(customers, dict) else None
+    if not isinstance(linked, str) or not linked.startswith("s3://"):
+        return
+    assert isinstance(customers, dict)
+    target = report_dir / linked.rsplit("/", 1)[-1]
+    report_dir.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(runtime.read_bytes(linked))
+    customers["missing_file"] = str(target)
+
+
 def execute_locally(
     workflow: str,
     payload: Callable[[LocalRuntime], Mapping[str, Any]],
@@ -44,34 +59,57 @@ def execute_locally(
     print_summary: SummaryPrinter,
     prepare_tables: bool = True,
     on_step: OnStep = ignore_step,
+    name_prefix: str | None = None,
+    report_fields: Mapping[str, Any] | None = None,
 ) -> ExitCode:
     """Execute ``workflow`` on the local runtime, save and print its run report.
 
     ``payload`` builds the execution input once the runtime is up (so it can upload
     files). The caller has validated the input already; a bad-input failure of the
     execution itself (e.g. an unusable file in S3) still maps to exit code 2. ``on_step``
-    is the run's step hook (``training_refresh.hooks``).
+    is the run's step hook (``training_refresh.hooks``). The execution (and so the run and
+    its report file) is named ``<name_prefix>-<time>`` (default: the workflow's name). The
+    saved report also names the training database and holds ``report_fields`` (what the
+    operator gave, e.g. the scenario file's path, where the report has the upload's URI).
     """
-    if prepare_tables:
-        try:
-            ensure_training_tables(databases.training, load_table_groups())
-        except Exception as error:
-            problem = database_problem(error) or f"cannot prepare the training database: {error}"
-            say(sys.stderr, f"ims-refresh: {problem}")
-            return ExitCode.FAILED
-    name = execution_name(workflow)
-    with LocalRuntime(databases, on_step=on_step) as runtime:
-        try:
-            outcome = runtime.execute(workflow, payload(runtime), name=name, timeout=timeout)
-        except TimeoutError as error:
-            print(f"ims-refresh: {error}", file=sys.stderr)
-            return ExitCode.GAVE_UP_WAITING
-        report = runtime.read_json_if_exists(report_location(WORK_BUCKET, workflow, name).uri)
-        largest_payload = runtime.largest_state_payload_bytes(outcome)
+    with watching(workflow) as watch:
+        if prepare_tables:
+            try:
+                ensure_training_tables(databases.training, load_table_groups())
+            except Exception as error:
+                problem = (
+                    database_problem(error) or f"cannot prepare the training database: {error}"
+                )
+                say(sys.stderr, f"ims-refresh: {problem}")
+                return ExitCode.FAILED
+        name = execution_name(name_prefix or workflow)
+
+        def step(point: str) -> None:
+            watch.step(point)
+            on_step(point)
+
+        with LocalRuntime(databases, on_step=step) as runtime:
+            watch.read_history_with(runtime.execution_events)
+            watch.say(f"{workflow} {name} started on this machine")
+            try:
+                outcome = runtime.execute(
+                    workflow, payload(runtime), name=name, timeout=timeout, on_poll=watch.poll
+                )
+            except TimeoutError as error:
+                print(f"ims-refresh: {error}", file=sys.stderr)
+                return ExitCode.GAVE_UP_WAITING
+            watch.poll(outcome.execution_arn, force=True)
+            report = runtime.read_json_if_exists(report_location(WORK_BUCKET, workflow, name).uri)
+            if report is not None:
+                _fetch_missing_list(runtime, report, report_dir)
+            largest_payload = runtime.largest_state_payload_bytes(outcome)
     if report is None:
         report = _fallback_report(
             workflow, name, outcome.status.lower(), outcome.error, outcome.cause
         )
+    training = databases.training
+    report["training_database"] = f"{training.host}:{training.port}/{training.database}"
+    report.update(report_fields or {})
     report["execution"] = {
         "name": outcome.name,
         "status": outcome.status,

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from training_refresh.errors import TRANSIENT_ERRORS, error_names
+from ims_refresh.asl_files import is_retried
 from training_refresh.messages.common import CaughtError
 from training_refresh.messages.gold_load import (
     ConfigFailure,
@@ -55,12 +55,10 @@ MAX_MESSAGE_CHARS = 300
 T = TypeVar("T")
 
 
-def is_transient(error_name: str) -> bool:
-    """Errors the state machines retry: the domain's transient errors (and their
-    subclasses, e.g. GoldLoadInProgressError) and Lambda service errors."""
-    if error_name.startswith("Lambda."):
-        return True
-    return any(error_name in error_names(cls) for cls in TRANSIENT_ERRORS)
+def is_transient(error_name: str, workflow: str | None = None, state: str | None = None) -> bool:
+    """Whether the workflow's ASL ``Retry`` of ``state`` names ``error_name`` (any task's
+    when the workflow or state is unknown): the label comes from the ASL, not inheritance."""
+    return is_retried(error_name, workflow, state)
 
 
 @dataclass(frozen=True)
@@ -189,17 +187,20 @@ class ExecutionProgress:
         self._origin[event_id] = event_id
         self._running.add(event_id)
 
-    def _result(self, result: TaskResult) -> str:
-        """A Lambda result, by its ``step`` (a report step's outcome otherwise)."""
+    def _result(self, result: TaskResult) -> str | None:
+        """A Lambda result, by its ``step``; None for a step with nothing to tell."""
         handlers: dict[type, Callable[[Any], str]] = {
             GoldLoadPlan: self._planned,
             ConfigProgress: self._config_progress,
-            GoldLoadPublished: self._published,
+            GoldLoadPublished: GoldLoadPublished.progress_line,
             ResetPlan: self._prepared,
             TableCopied: self._table_copied,
             SwapOutcome: self._swapped,
         }
-        return handlers.get(type(result), self._reported)(result)
+        handler = handlers.get(type(result))
+        if handler is not None:
+            return handler(result)
+        return self._reported(result) if isinstance(result, Outcome) else None
 
     def _reported(self, outcome: Outcome) -> str:
         self.outcome = outcome
@@ -245,14 +246,6 @@ class ExecutionProgress:
                 f" - {self._tally()}"
             )
         return f"{unit.name}: {unit.chunks_done}{of_chunks} chunk(s) so far: {tables}"
-
-    def _published(self, published: GoldLoadPublished) -> str:
-        if not published.published:
-            return "published: nothing, the gold copies are unchanged"
-        return (
-            f"published: gold generation {published.generation}, "
-            f"{len(published.tables_published)} table(s) in one RENAME"
-        )
 
     def _rows_text(self, counts: Mapping[str, int]) -> str:
         read = counts.get("rows_read", 0)
@@ -318,7 +311,7 @@ class ExecutionProgress:
             self.units[label].failed_attempts += 1
         where = f"{label}: " if label else ""
         text = f"{error.name}: {_short(str(error.message))}"
-        if is_transient(str(error.name)):
+        if is_transient(str(error.name), self.workflow, state):
             return f"{where}{state} attempt failed: {text} (transient: the workflow may retry it)"
         if label:
             return None

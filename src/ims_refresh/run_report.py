@@ -49,22 +49,38 @@ def _print_gold_load(report: GoldLoadReport, out: TextIO) -> None:
         f"found, {customers.missing} missing",
         file=out,
     )
-    sample = customers.missing_sample
-    if sample:
-        more = customers.missing - len(sample)
-        shown = ", ".join(str(n) for n in sample[:10])
-        tail = f" and {more + len(sample) - 10} more" if len(sample) > 10 or more > 0 else ""
+    listed = customers.missing_customers or customers.missing_sample
+    if listed:
+        more = customers.missing - min(10, len(listed))
+        shown = ", ".join(str(n) for n in listed[:10])
+        tail = f" and {more} more" if more > 0 else ""
+        if customers.missing_file:
+            tail += f" (all of them: {customers.missing_file})"
+        elif more > 0 and customers.missing_customers:
+            tail += " (all of them in the report)"
         print(f"  missing from the warehouse: {shown}{tail}", file=out)
     for config in report.configs:
         status = config.status
         if config.status == "loaded" and config.published is False:
             status = "loaded, not published"
+        if status == "failed" and report.chunk_count:
+            status += (
+                f" (its failing call began at chunk {config.chunks_loaded + 1} "
+                f"of {report.chunk_count})"
+            )
         print(f"  {config.config!s:<18} {status}", file=out)
         for table, counts in sorted(config.tables.items()):
             written = (
                 "(preview: nothing written)" if preview else f"{counts.rows_written:>9} written"
             )
             print(f"    {table:<22} {counts.rows_read:>9} read {written}", file=out)
+    _print_publication(report, out)
+    for error in report.errors:
+        where = error.config or error.step or "input"
+        print(f"error [{where}] {error.name}: {error.message}", file=out)
+
+
+def _print_publication(report: GoldLoadReport, out: TextIO) -> None:
     publication = report.publication
     if publication is not None and publication.published:
         print(
@@ -75,9 +91,6 @@ def _print_gold_load(report: GoldLoadReport, out: TextIO) -> None:
         )
     elif publication is not None and report.status != "bad_input":
         print("published: nothing, the gold copies are unchanged", file=out)
-    for error in report.errors:
-        where = error.config or error.step or "input"
-        print(f"error [{where}] {error.name}: {error.message}", file=out)
 
 
 def print_reset_summary(report: Mapping[str, Any], out: TextIO) -> None:
@@ -283,7 +296,7 @@ def _print_execution_header(view: dict[str, Any], out: TextIO) -> None:
         f"{execution.get('workflow') or 'execution'} {execution['name']}: {execution['status']}",
         file=out,
     )
-    print(f"  execution: {execution['arn']}", file=out)
+    print(f"  execution: {execution['arn'] or 'a local run on this machine'}", file=out)
     print(f"  input:     {describe_input(view.get('input'))}", file=out)
     print(f"  started:   {execution.get('started_at') or '-'}", file=out)
     if execution.get("stopped_at"):

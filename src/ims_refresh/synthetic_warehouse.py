@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from os import PathLike
@@ -76,6 +76,14 @@ __all__ = [
 ]
 """The seeding API; the tables, pools and row makers live in ``synthetic_tables``,
 ``synthetic_pools`` and ``synthetic_rows``."""
+
+
+SeedProgress = Callable[[int, Mapping[str, int]], None]
+"""Told after each batch: customers written so far, rows so far per table."""
+
+
+def _no_progress(customers: int, rows_per_table: Mapping[str, int]) -> None:
+    """Nobody watches."""
 
 
 class WarehouseNotEmptyError(RuntimeError):
@@ -165,6 +173,8 @@ def build_warehouse(
     seed: int = DEFAULT_SEED,
     profile: str = "demo",
     rebuild: bool = True,
+    *,
+    on_progress: SeedProgress = _no_progress,
 ) -> SeedSummary:
     """Create the database if needed, (re)create the schemas and seed them, in one transaction.
 
@@ -175,7 +185,7 @@ def build_warehouse(
         if rebuild:
             drop_schemas(conn)
         create_schemas(conn)
-        return seed_warehouse(conn, customers, seed, profile)
+        return seed_warehouse(conn, customers, seed, profile, on_progress=on_progress)
 
 
 # --- Seeding ---
@@ -186,8 +196,11 @@ def seed_warehouse(
     customers: int,
     seed: int = DEFAULT_SEED,
     profile: str = "demo",
+    *,
+    on_progress: SeedProgress = _no_progress,
 ) -> SeedSummary:
-    """Fill the empty warehouse tables with ``customers`` fictional customers and their rows."""
+    """Fill the empty warehouse tables with ``customers`` fictional customers and their rows
+    (``on_progress`` is told after each batch of them)."""
     if profile not in PROFILE_DISTRIBUTIONS:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     if customers < 1:
@@ -196,6 +209,7 @@ def seed_warehouse(
     generator = WarehouseGenerator(seed, PROFILE_DISTRIBUTIONS[profile])
     rows_per_table = dict.fromkeys(WAREHOUSE_TABLES, 0)
     all_customers = draw_customer_numbers(random.Random(seed), customers)
+    done = 0
     with conn.cursor() as cursor:
         for group in _chunks(all_customers, _CUSTOMERS_PER_COPY):
             batch = Batch()
@@ -206,6 +220,8 @@ def seed_warehouse(
                     for row in rows:
                         copy.write_row(row)
                 rows_per_table[table.qualified_name] += len(rows)
+            done += len(group)
+            on_progress(done, rows_per_table)
         # Fresh tables have no statistics; the extraction queries join and filter them.
         cursor.execute(
             sql.SQL("ANALYZE {}").format(

@@ -74,7 +74,14 @@ def test_gold_load_names_the_design_examples_exactly(
     assert emails[(6766, 1)] == "peter.oneil.6766@example.com"
     report = latest_report(tmp_path)
     assert report["status"] == "succeeded"
-    assert report["customers"] == {"requested": 3, "found": 3, "missing": 0, "missing_sample": []}
+    assert report["customers"] == {
+        "requested": 3,
+        "found": 3,
+        "missing": 0,
+        "missing_sample": [],
+        "missing_customers": [],
+        "missing_file": None,
+    }
     assert {c["config"] for c in report["configs"]} == {g.name for g in load_table_groups().groups}
 
 

@@ -387,9 +387,11 @@ def test_a_dry_run_start_previews_and_writes_nothing(
     for spec in load_table_groups().all_tables():
         assert gold_rows(databases, spec.gold_table) == 0
     (execution,) = executions(env_deployment, "gold-load")
+    assert execution["name"].startswith("gold-load-preview-")
     report = read_report(f"s3://{WORK_BUCKET}/reports/gold-load/{execution['name']}.json")
     assert report["dry_run"] is True
     assert report["configs"][0]["tables"]
+    assert {config["status"] for config in report["configs"]} == {"previewed"}
 
 
 # --------------------------------------------------------------------- giving up

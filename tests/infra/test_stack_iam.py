@@ -54,12 +54,15 @@ RESOURCE_LESS_ACTIONS = {
 PARTITION = "aws"  # a literal: every stage names its region
 
 RUN_FILES = {
-    # plan_gold_load writes the customers it found (work/gold-load/RUN/customers.json)
+    # plan_gold_load writes the customers it found (work/gold-load/RUN/customers.json) and,
+    # when more than its message carries are missing, those (missing.json)
     "training_refresh.handlers.gold_load.plan": (set(), {"/work/*"}),
     # load_config reads them back (get_json: HeadObject + GetObject), writes nothing
     "training_refresh.handlers.gold_load.load": ({"/work/*"}, set()),
-    # build_report and build_reset_report only write reports/WORKFLOW/RUN.json
-    "training_refresh.handlers.gold_load.report": (set(), {"/reports/*"}),
+    # build_report reads missing.json back and writes reports/gold-load/RUN.json (and
+    # RUN.missing.csv beside it when very many are missing)
+    "training_refresh.handlers.gold_load.report": ({"/work/*"}, {"/reports/*"}),
+    # build_reset_report and the others only write reports/WORKFLOW/RUN.json
     "training_refresh.handlers.reset.report": (set(), {"/reports/*"}),
     "training_refresh.handlers.gold_undo.report": (set(), {"/reports/*"}),
     "training_refresh.handlers.gold_remove.report": (set(), {"/reports/*"}),

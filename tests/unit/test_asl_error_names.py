@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from training_refresh import errors
+from training_refresh.registry import TASKS
+from training_refresh.retry_contract import TRANSIENT_BY_TASK
 
 STATEMACHINES = sorted((Path(__file__).parents[2] / "statemachines").glob("*.asl.json"))
 LAMBDA_SERVICE_ERRORS = {
@@ -55,6 +57,58 @@ def test_every_matched_error_name_exists(path: Path) -> None:
     for kind in ("Retry", "Catch"):
         for names in _matchers(definition, kind):
             assert set(names) <= known, (path.name, kind, set(names) - known)
+
+
+def _lambda_tasks(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, state in states.items():
+        if state["Type"] == "Task":
+            yield name, state
+        for nested in (state.get("ItemProcessor"), state.get("Iterator")):
+            if nested:
+                yield from _lambda_tasks(nested["States"])
+        for branch in state.get("Branches", []):
+            yield from _lambda_tasks(branch["States"])
+
+
+def _retried_by_task() -> dict[str, set[str]]:
+    """Task name (registry) -> the domain error names its ASL state's Retry matches."""
+    by_placeholder = {task.placeholder: task.name for task in TASKS}
+    retried: dict[str, set[str]] = {}
+    for path in STATEMACHINES:
+        for _state, task in _lambda_tasks(json.loads(path.read_text("utf-8"))["States"]):
+            name = by_placeholder[task["Parameters"]["FunctionName"].strip("${}")]
+            retried[name] = {
+                error
+                for names in _matchers(task, "Retry")
+                for error in names
+                if error in _domain_error_names()
+            }
+    return retried
+
+
+def test_every_task_retries_exactly_the_transient_errors_it_documents() -> None:
+    # Given what each task documents as transient, and what its ASL state retries
+    retried = _retried_by_task()
+    assert set(retried) == {task.name for task in TASKS}
+    for task in TASKS:
+        assert task.name in TRANSIENT_BY_TASK, f"{task.name}: not in retry_contract"
+        documented = {cls.__name__ for cls in TRANSIENT_BY_TASK[task.name]}
+        assert all(issubclass(c, errors.TRANSIENT_ERRORS) for c in TRANSIENT_BY_TASK[task.name])
+        # Then each documented error is retried by its exact name (Step Functions does not
+        # match subclasses), and the Retry names no domain error the task does not document
+        assert documented - retried[task.name] == set(), (task.name, "not retried")
+        assert retried[task.name] - documented == set(), (task.name, "not documented")
+
+
+def test_lease_wait_errors_are_retried_where_they_are_raised() -> None:
+    # Given the lease-wait errors (subclasses of TrainingDatabaseBusyError, which a Retry
+    # on their base class never matched)
+    retried = _retried_by_task()
+    # Then the steps that wait for the other side retry them by name
+    assert "ResetInProgressError" in retried["plan-gold-load"] & retried["load-config"]
+    assert "GoldLoadInProgressError" in retried["prepare-reset"]
+    assert {"ResetInProgressError", "GoldPublishBlockedError"} <= retried["undo-gold"]
+    assert {"ResetInProgressError", "GoldPublishBlockedError"} <= retried["remove-gold-customers"]
 
 
 @pytest.mark.parametrize("path", STATEMACHINES, ids=lambda p: p.name)

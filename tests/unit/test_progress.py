@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import signal
@@ -329,11 +330,24 @@ def test_the_heartbeat_names_the_running_steps() -> None:
     )
 
 
-def test_transient_errors_and_durations() -> None:
-    assert is_transient("WarehouseThrottledError")
-    assert is_transient("GoldLoadInProgressError")  # a TrainingDatabaseBusyError
-    assert is_transient("Lambda.TooManyRequestsException")
+def test_transient_means_the_asl_retries_that_exact_name_in_that_state() -> None:
+    # Given the ASL files' Retry lists, the label follows them, not class inheritance
+    plan, prepare = "Validate input and plan", "Validate input and take the reset lease"
+    assert is_transient("WarehouseThrottledError", "gold-load", plan)
+    assert is_transient("ResetInProgressError", "gold-load", plan)
+    assert is_transient("GoldLoadInProgressError", "reset", prepare)
+    # A TrainingDatabaseBusyError subclass that this state does not name is not retried
+    assert not is_transient("SwapBlockedError", "reset", prepare)
+    assert not is_transient("GoldLoadInProgressError", "gold-load", plan)
+    assert is_transient("Lambda.TooManyRequestsException", "reset", prepare)
+    # Unknown workflow or state: any task of any workflow
+    assert is_transient("SwapBlockedError")
+    assert is_transient("GoldLoadInProgressError", None, "a step")
     assert not is_transient("WarehouseQueryError")
+    assert not is_transient("ResetSupersededError", "reset")
+
+
+def test_durations() -> None:
     assert [duration_text(s) for s in (0, 59.9, 61, 3600 * 2 + 185)] == [
         "0s",
         "59s",
@@ -407,7 +421,14 @@ def test_a_quiet_wait_prints_a_heartbeat_and_ends_with_the_execution(clock: Cloc
     out = io.StringIO()
     # When it is followed
     described = waiting.follow_execution(
-        sfn, EXECUTION_ARN, ExecutionProgress(), timeout=3600, poll_seconds=60, out=out, clock=clock
+        sfn,
+        EXECUTION_ARN,
+        ExecutionProgress(),
+        timeout=3600,
+        poll_seconds=60,
+        out=out,
+        clock=clock,
+        heartbeat_seconds=300,
     )
     # Then the wait ends with the execution, after a "still running" line every 5 minutes
     assert described == description("SUCCEEDED")
@@ -514,3 +535,34 @@ def test_sigterm_while_waiting_exits_3_and_says_how_to_follow() -> None:
     assert f"follow it with: ims-refresh status {arn} --wait" in last
     # And the process's own SIGTERM handling is back as it was
     assert signal.getsignal(signal.SIGTERM) == previous
+
+
+def test_by_default_a_quiet_wait_prints_a_line_at_least_every_10_seconds(clock: Clock) -> None:
+    # Given an execution that stays quiet for a minute of default polls
+    history = History()
+    history.task("Validate input and plan", {}, plan(["customer"]))
+    polls = int(60 / waiting.POLL_SECONDS)
+    sfn = StubbedStepFunctions(history, polls_until_done=polls).client
+    out = io.StringIO()
+    stamps: list[float] = []
+
+    class Noting(io.StringIO):
+        def write(self, text: str) -> int:
+            if text.strip():
+                stamps.append(clock.time)
+            return out.write(text)
+
+    # When it is followed with the default poll and heartbeat
+    waiting.follow_execution(
+        sfn,
+        EXECUTION_ARN,
+        ExecutionProgress(),
+        timeout=3600,
+        poll_seconds=waiting.POLL_SECONDS,
+        out=Noting(),
+        clock=clock,
+    )
+    # Then no two lines are more than 10 s of (the clock's) time apart
+    assert len(stamps) > 5
+    assert max(b - a for a, b in itertools.pairwise(stamps)) <= 10
+    assert "still running after 8s" in out.getvalue()

@@ -86,6 +86,8 @@ def plan_gold_load(
     missing = sorted(set(requested) - set(found))
     work = WorkLocations(work_bucket, run_id)
     put_json(store, work.customers, {"as_of": as_of.isoformat(), "customers": found})
+    if len(missing) > MISSING_SAMPLE_SIZE:
+        put_json(store, work.missing, {"missing": missing})
     return GoldLoadPlan(
         run_id=run_id,
         as_of=as_of.isoformat(),

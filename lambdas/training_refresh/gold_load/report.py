@@ -13,13 +13,14 @@ from collections.abc import Callable
 from contextlib import closing
 
 from training_refresh.adapters.mysql import Connection
-from training_refresh.adapters.object_store import ObjectStore, put_json
+from training_refresh.adapters.object_store import ObjectStore, get_json, put_json
 from training_refresh.errors import bad_input_error_names
 from training_refresh.gold_load.build import drop_run_builds
 from training_refresh.gold_load.work import WorkLocations
 from training_refresh.lease import release_gold_load_lease
 from training_refresh.messages.common import CaughtError
 from training_refresh.messages.gold_load import (
+    PREVIEWED,
     ConfigFailure,
     ConfigReport,
     ConfigResult,
@@ -35,6 +36,10 @@ from training_refresh.messages.gold_load import (
 )
 from training_refresh.run_files import now_iso, seconds_between
 
+MISSING_LISTED = 10_000
+"""Up to this many missing customers are listed in the run report itself (about 170 KB);
+more go to ``<run id>.missing.csv`` beside it, which the report names."""
+
 
 def build_report(
     event: GoldLoadReportEvent,
@@ -49,7 +54,7 @@ def build_report(
     plan = state.planned.plan if state.planned else None
     published = state.published.result if state.published else None
     dry_run = plan is not None and plan.dry_run
-    configs = [_config_report(result, published, dry_run) for result in state.config_results]
+    configs = [_config_report(result, plan, published) for result in state.config_results]
     errors = _errors(state.plan_error, configs)
     if state.publish_error is not None:
         errors.append(GoldLoadError(step="publish", **state.publish_error.details().model_dump()))
@@ -64,7 +69,9 @@ def build_report(
         dry_run=dry_run,
         as_of=plan.as_of if plan else state.as_of,
         scenario_file=plan.scenario_file if plan else state.scenarios,
-        customers=_customers(plan),
+        requested_tables=state.tables,
+        chunk_count=plan.chunk_count if plan else 0,
+        customers=_customers(plan, store, WorkLocations(work_bucket, run_id)),
         configs=configs,
         errors=errors,
         warnings=[*(published.warnings if published else []), *warnings],
@@ -86,8 +93,9 @@ def build_report(
 
 
 def _config_report(
-    result: ConfigResult, published: GoldLoadPublished | None, dry_run: bool
+    result: ConfigResult, plan: GoldLoadPlan | None, published: GoldLoadPublished | None
 ) -> ConfigReport:
+    dry_run = plan is not None and plan.dry_run
     is_published = (
         None if dry_run else bool(published and result.config in published.configs_published)
     )
@@ -95,12 +103,15 @@ def _config_report(
         return ConfigReport(
             config=result.config,
             status="failed",
+            tables=result.tables,
+            chunks_loaded=result.next_chunk,
             published=is_published,
             error=result.error.details(),
         )
+    previewed = dry_run and result.status == "loaded"
     return ConfigReport(
         config=result.config,
-        status=result.status,
+        status=PREVIEWED if previewed else result.status,
         tables=result.tables,
         chunks_loaded=result.next_chunk,
         duration_seconds=result.duration_seconds,
@@ -132,14 +143,29 @@ def _status(plan_error: CaughtError | None, errors: list[GoldLoadError]) -> Gold
     return "failed" if errors else "succeeded"
 
 
-def _customers(plan: GoldLoadPlan | None) -> CustomerCounts:
+def _customers(
+    plan: GoldLoadPlan | None, store: ObjectStore, work: WorkLocations
+) -> CustomerCounts:
+    """The plan's counts with every missing customer: in the report up to
+    :data:`MISSING_LISTED`, else in a file beside it (the plan keeps a long list in S3)."""
     if plan is None:
         return CustomerCounts()
+    missing = list(plan.missing_sample)
+    if plan.customers_missing > len(missing):
+        missing = [int(number) for number in get_json(store, work.missing)["missing"]]
+    listed: list[int] | None = missing
+    linked: str | None = None
+    if len(missing) > MISSING_LISTED:
+        body = "".join(f"{number}\n" for number in missing).encode("ascii")
+        store.put_bytes(work.missing_list.bucket, work.missing_list.key, body, "text/csv")
+        listed, linked = None, work.missing_list.uri
     return CustomerCounts(
         requested=plan.customers_requested,
         found=plan.customers_found,
         missing=plan.customers_missing,
         missing_sample=plan.missing_sample,
+        missing_customers=listed,
+        missing_file=linked,
     )
 
 
@@ -166,7 +192,8 @@ def summary_line(report: GoldLoadReport) -> str:
     kind = "gold load preview" if report.dry_run else "gold load"
     line = (
         f"{kind} {report.status}: {customers.found} of {customers.requested} "
-        f"customers found, {len(report.configs) - len(failed)} config(s) loaded"
+        f"customers found, {len(report.configs) - len(failed)} config(s) "
+        f"{'counted' if report.dry_run else 'loaded'}"
     )
     if failed:
         line += f", failed: {', '.join(failed)}"

@@ -35,5 +35,16 @@ class WorkLocations:
         return work_location(self.bucket, WORKFLOW, self.run_id, "customers.json")
 
     @property
+    def missing(self) -> S3Location:
+        """Every customer of the scenario file the warehouse does not hold (the plan's
+        message carries only the first of them)."""
+        return work_location(self.bucket, WORKFLOW, self.run_id, "missing.json")
+
+    @property
+    def missing_list(self) -> S3Location:
+        """A long list of missing customers, beside the run report (one number a line)."""
+        return S3Location(self.bucket, self.report.key.removesuffix(".json") + ".missing.csv")
+
+    @property
     def report(self) -> S3Location:
         return report_location(self.bucket, WORKFLOW, self.run_id)

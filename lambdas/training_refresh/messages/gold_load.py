@@ -106,10 +106,13 @@ class ConfigProgress(ConfigTask):
 
 
 class ConfigFailure(Message):
-    """What the ``Record config failure`` state keeps of a config whose load failed."""
+    """What the ``Record config failure`` state keeps of a config whose load failed: the
+    chunks and running totals the failing call started from, and the error."""
 
     config: str
     status: Literal["failed"]
+    next_chunk: int = 0
+    tables: dict[str, TableCounts] = Field(default_factory=dict)
     error: CaughtError
 
 
@@ -140,6 +143,14 @@ class GoldLoadPublished(Message):
     """Build tables of failed configs, and versions no kept state refers to any more."""
     warnings: list[str] = Field(default_factory=list)
 
+    def progress_line(self) -> str:
+        if not self.published:
+            return "published: nothing, the gold copies are unchanged"
+        return (
+            f"published: gold generation {self.generation}, "
+            f"{len(self.tables_published)} table(s) in one RENAME"
+        )
+
 
 class PublishedStep(Message):
     result: GoldLoadPublished
@@ -150,6 +161,7 @@ class GoldLoadState(Lenient):
 
     scenarios: JsonValue = None
     as_of: JsonValue = None
+    tables: JsonValue = None
     planned: PlannedStep | None = None
     plan_error: CaughtError | None = None
     config_results: list[ConfigResult] = Field(default_factory=list)
@@ -175,11 +187,23 @@ class CustomerCounts(Lenient):
     found: int = 0
     missing: int = 0
     missing_sample: list[int] = Field(default_factory=list)
+    """The first 100 missing customers (``missing_customers`` has them all)."""
+    missing_customers: list[int] | None = None
+    """Every missing customer, ascending, when at most ``MISSING_LISTED`` are missing
+    (None in reports of earlier versions)."""
+    missing_file: str | None = None
+    """When more are missing: the URI (locally, the path) of a file listing them all."""
+
+
+PREVIEWED = "previewed"
+"""A preview's config that was counted in full (a real load's is ``loaded``)."""
 
 
 class ConfigReport(Lenient):
     config: str | None = None
     status: str = "failed"
+    """``loaded``, ``previewed`` (a dry run: counted, nothing written) or ``failed``; a
+    failed config's ``tables`` and ``chunks_loaded`` are where its failing call started."""
     tables: dict[str, TableCounts] = Field(default_factory=dict)
     chunks_loaded: int = 0
     duration_seconds: float = 0.0
@@ -224,6 +248,9 @@ class GoldLoadReport(Lenient):
     dry_run: bool = False
     as_of: JsonValue = None
     scenario_file: JsonValue = None
+    requested_tables: JsonValue = None
+    """``--tables`` as given (None: every enabled config)."""
+    chunk_count: int = 0
     customers: CustomerCounts = Field(default_factory=CustomerCounts)
     configs: list[ConfigReport] = Field(default_factory=list)
     errors: list[GoldLoadError] = Field(default_factory=list)
@@ -240,7 +267,11 @@ class GoldLoadReport(Lenient):
     @property
     def failed_configs(self) -> list[str]:
         """Configs that failed to load, or loaded but were not published."""
-        return [str(c.config) for c in self.configs if c.status != "loaded" or c.published is False]
+        return [
+            str(c.config)
+            for c in self.configs
+            if c.status not in {"loaded", PREVIEWED} or c.published is False
+        ]
 
 
 class GoldLoadOutcome(Message):

@@ -91,7 +91,7 @@ def start_gold_load(
             stack_outputs=stack_outputs or default_stack_outputs(environ),
         )
         aws = Aws(targets.region)
-        name = execution_name("gold-load")
+        name = execution_name("gold-load-preview" if dry_run else "gold-load")
         if local is None:
             location = S3Location.parse(scenarios)
             _check_readable_by_gold_load(location, targets)

@@ -31,10 +31,12 @@ from ims_refresh.progress import ExecutionProgress, timestamp
 from ims_refresh.run_report import print_execution_status
 from training_refresh.errors import bad_input_error_names
 
-POLL_SECONDS: Final = 10.0
-"""How often ``--wait`` asks Step Functions (DescribeExecution + GetExecutionHistory)."""
-HEARTBEAT_SECONDS: Final = 300.0
-"""A "still running" line after this long without news, so a job log shows it is alive."""
+POLL_SECONDS: Final = 4.0
+"""How often ``--wait`` asks Step Functions (DescribeExecution + GetExecutionHistory: two
+calls every 4 s, far below their quotas)."""
+HEARTBEAT_SECONDS: Final = 8.0
+"""A "still running" line after this long without news, so a job log shows it is alive at
+least every 10 s (issue 14: an Automic log never stays silent while the work runs)."""
 DEFAULT_WAIT_SECONDS: Final[dict[str, float]] = {
     "gold-load": 8 * 3600 + 600,
     "reset": 3600 + 600,

@@ -14,10 +14,18 @@ from ims_refresh.commands.options import (
     target_options,
 )
 from ims_refresh.exit_codes import ExitCode
+from ims_refresh.saved_runs import list_local_runs
 from training_refresh.registry import WORKFLOWS
 
 
 def _runs(arguments: argparse.Namespace) -> ExitCode:
+    if arguments.local:
+        return list_local_runs(
+            arguments.report_dir,
+            workflow=arguments.workflow,
+            last=arguments.last,
+            as_json=arguments.json,
+        )
     return list_runs(
         workflow=arguments.workflow,
         last=arguments.last,
@@ -34,12 +42,18 @@ def register(commands: Subcommands) -> None:
         examples=[
             "ims-refresh runs --stage prod",
             "ims-refresh runs --stage prod --workflow gold-load --last 1 --json",
+            "ims-refresh runs --local --last 5",
         ],
     )
     runs.add_argument(
         "--workflow", choices=tuple(WORKFLOWS), help="only this workflow (default: both)"
     )
     runs.add_argument("--last", type=count, default=10, help="how many executions")
+    runs.add_argument(
+        "--local",
+        action="store_true",
+        help="the runs of this machine (run, demo), from the reports in --report-dir",
+    )
     add_deployment_options(
         runs,
         machine_help=f"list this state machine only (default: the stack outputs "

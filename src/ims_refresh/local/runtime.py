@@ -251,6 +251,11 @@ class LocalRuntime:
         boto3.client("s3", region_name=REGION).upload_file(str(path), SCENARIO_BUCKET, key)
         return f"s3://{SCENARIO_BUCKET}/{key}"
 
+    def read_bytes(self, uri: str) -> bytes:
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        body = boto3.client("s3", region_name=REGION).get_object(Bucket=bucket, Key=key)["Body"]
+        return bytes(body.read())
+
     def read_json_if_exists(self, uri: str) -> Any:
         bucket, _, key = uri.removeprefix("s3://").partition("/")
         s3 = boto3.client("s3", region_name=REGION)
@@ -261,9 +266,18 @@ class LocalRuntime:
         return json.loads(body.read())
 
     def execute(
-        self, workflow: str, payload: Mapping[str, Any], *, name: str, timeout: float
+        self,
+        workflow: str,
+        payload: Mapping[str, Any],
+        *,
+        name: str,
+        timeout: float,
+        on_poll: Callable[[str], None] | None = None,
     ) -> ExecutionOutcome:
-        """Start an execution and wait until it ends; TimeoutError if it does not in time."""
+        """Start an execution and wait until it ends; TimeoutError if it does not in time.
+
+        ``on_poll`` is called with the execution ARN each time the execution is asked
+        whether it has ended (a progress display reads its history from there)."""
         sfn = boto3.client("stepfunctions", region_name=REGION)
         arn = sfn.start_execution(
             stateMachineArn=self.state_machines[workflow], name=name, input=json.dumps(payload)
@@ -272,6 +286,8 @@ class LocalRuntime:
         waits: list[float] = []
         while True:
             described = sfn.describe_execution(executionArn=arn)
+            if on_poll is not None:
+                on_poll(arn)
             if described["status"] in FINISHED:
                 break
             if time.monotonic() > deadline:
@@ -290,6 +306,11 @@ class LocalRuntime:
             error=described.get("error"),
             cause=described.get("cause"),
         )
+
+    def execution_events(self, execution_arn: str) -> list[dict[str, Any]]:
+        """The execution's history so far, oldest event first."""
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        return list(execution_history(sfn, execution_arn))
 
     def largest_state_payload_bytes(self, outcome: ExecutionOutcome) -> int:
         """The largest input or output of any state of the execution, in UTF-8 bytes (Step
