@@ -13,6 +13,7 @@ from training_refresh.gold_load.plan import plan_gold_load
 from training_refresh.gold_load.report import build_report
 from training_refresh.handlers.dependencies import PRODUCTION, Dependencies
 from training_refresh.handlers.gc_tuning import tune_garbage_collector
+from training_refresh.handlers.lease_holder import holds_leases
 from training_refresh.handlers.observability import (
     METRICS_NAMESPACE,
     SERVICE,
@@ -38,6 +39,7 @@ chunk so far, three times over, still fits before that margin."""
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=PlanGoldLoadEvent)
+@holds_leases
 def plan(
     event: PlanGoldLoadEvent, context: LambdaContext, dependencies: Dependencies = PRODUCTION
 ) -> dict[str, Any]:
@@ -69,6 +71,7 @@ def plan(
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=ConfigTask)
+@holds_leases
 def load(
     event: ConfigTask, context: LambdaContext, dependencies: Dependencies = PRODUCTION
 ) -> dict[str, Any]:

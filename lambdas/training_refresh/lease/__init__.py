@@ -2,11 +2,10 @@
 
 The problem
 -----------
-A reset must never copy a partially loaded gold state, and a gold load must not write
-while a reset copies. Both workflows span several Lambda invocations with no connection
+A reset must never copy a partially loaded gold state, a gold load must not write while a
+reset copies, and two gold-changing runs must not build on the same gold state. Both workflows span several Lambda invocations with no connection
 that lives from start to end, so a connection-scoped MySQL lock (``GET_LOCK``) alone
-cannot cover a run. Gold loads may overlap each other (they are additive and every chunk
-is its own transaction); a reset needs the exclusive side.
+cannot cover a run.
 
 The design
 ----------
@@ -18,11 +17,18 @@ The design
 * **A short critical section** (``GET_LOCK`` on a name derived from the database name,
   held for milliseconds, one transaction) makes every check-then-write on the lease rows
   atomic, so a gold load and a reset can never both see "the other side is idle".
-* **Gold loads (shared side)**: ``acquire_gold_load_lease`` (plan) and
-  ``renew_gold_load_lease`` (before every chunk) insert or extend the run's row when no
-  live reset lease exists; otherwise they wait a bounded time and then raise
-  ``ResetInProgressError``. Any number of gold-load rows may be live at once.
-  ``release_gold_load_lease`` (report) deletes the row.
+* **Gold-changing runs (gold side)**: ``acquire_gold_load_lease`` (a gold load's plan, a
+  removal or undo through ``gold_ops.writer.take_gold_writer``) and
+  ``renew_gold_load_lease`` (before every chunk and publish) insert or extend two rows of
+  the run: ``gold-writer`` (one gold-changing run at a time: a second one waits a bounded
+  time, then GoldChangeInProgressError naming the running one) and ``gold-load`` (no reset
+  meanwhile: ResetInProgressError after the wait). Resets look at ``gold-load`` rows only.
+  ``release_gold_load_lease`` (report) deletes both.
+* **Holders name their execution** (``holder``): every row records the Step Functions
+  execution ARN of its run; a waiting run asks ``DescribeExecution`` and takes the lease
+  over at once from a holder whose execution has ended (all that run's rows go). TTLs are
+  the last resort, for holders that cannot be checked. A local run that is given up
+  (Ctrl-C, SIGTERM, ``--timeout``) deletes its rows (``release_run``) and takes none after.
 * **Reset (exclusive side)**: ``acquire_reset_lease`` waits a bounded time while any
   live gold-load lease exists and then raises ``GoldLoadInProgressError`` (the reset has
   touched nothing). Otherwise it writes the single reset row. A reset row of *another*
@@ -35,7 +41,7 @@ The design
   load can run while any reset row is live) does the swap. The renames that publish a
   staging copy or swap the training tables run *inside* the critical section after that
   check, so no takeover or gold load can slip in between check and rename.
-* **Killed runs**: a killed gold load's row expires TTL after its last renewal (then
+* **Killed runs that cannot be checked**: a killed gold load's row expires TTL after its last renewal (then
   resets may proceed; a later renewal by that run, if it was merely slow, re-acquires
   unless a reset is live). A killed reset's row is taken over by the next reset at once,
   or expires after its TTL; until then gold loads wait/fail with a message saying so.
@@ -71,7 +77,7 @@ from training_refresh.lease.reset import (
     release_reset_lease,
     renew_reset_lease,
 )
-from training_refresh.lease.table import LEASE_TABLE, LeaseRow, live_leases
+from training_refresh.lease.table import LEASE_TABLE, LeaseRow, live_leases, release_run
 from training_refresh.lease.times import (
     DEFAULT_GOLD_LOAD_TIMES,
     DEFAULT_RESET_TIMES,
@@ -92,6 +98,7 @@ __all__ = [
     "live_leases",
     "release_gold_load_lease",
     "release_reset_lease",
+    "release_run",
     "renew_gold_load_lease",
     "renew_reset_lease",
 ]
