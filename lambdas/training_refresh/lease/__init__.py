@@ -3,9 +3,9 @@
 The problem
 -----------
 A reset must never copy a partially loaded gold state, a gold load must not write while a
-reset copies, and two gold-changing runs must not build on the same gold state. Both workflows span several Lambda invocations with no connection
-that lives from start to end, so a connection-scoped MySQL lock (``GET_LOCK``) alone
-cannot cover a run.
+reset copies, and two gold-changing runs must not build on the same gold state. Both
+workflows span several Lambda invocations with no connection that lives from start to
+end, so a connection-scoped MySQL lock (``GET_LOCK``) alone cannot cover a run.
 
 The design
 ----------
@@ -41,8 +41,8 @@ The design
   load can run while any reset row is live) does the swap. The renames that publish a
   staging copy or swap the training tables run *inside* the critical section after that
   check, so no takeover or gold load can slip in between check and rename.
-* **Killed runs that cannot be checked**: a killed gold load's row expires TTL after its last renewal (then
-  resets may proceed; a later renewal by that run, if it was merely slow, re-acquires
+* **Killed runs that cannot be checked**: a killed gold load's row expires TTL after its
+  last renewal (then resets may proceed; a later renewal by that run, if it was merely slow, re-acquires
   unless a reset is live). A killed reset's row is taken over by the next reset at once,
   or expires after its TTL; until then gold loads wait/fail with a message saying so.
 
