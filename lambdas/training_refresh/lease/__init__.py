@@ -42,9 +42,10 @@ The design
   staging copy or swap the training tables run *inside* the critical section after that
   check, so no takeover or gold load can slip in between check and rename.
 * **Killed runs that cannot be checked**: a killed gold load's row expires TTL after its
-  last renewal (then resets may proceed; a later renewal by that run, if it was merely slow, re-acquires
-  unless a reset is live). A killed reset's row is taken over by the next reset at once,
-  or expires after its TTL; until then gold loads wait/fail with a message saying so.
+  last renewal (then resets may proceed; a later renewal by that run, if it was merely
+  slow, re-acquires unless a reset is live). A killed reset's row is taken over by the
+  next reset at once, or expires after its TTL; until then gold loads wait/fail with a
+  message saying so.
 
 Why the TTL is 20 minutes by default: a gold load renews before every chunk, and a chunk
 runs inside one Lambda invocation (15 minutes at most), so a lease that outlives any
