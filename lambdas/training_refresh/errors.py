@@ -90,13 +90,6 @@ class ResetInProgressError(TrainingDatabaseBusyError):
     up without writing anything."""
 
 
-class GoldChangeInProgressError(TrainingRefreshError):
-    """A gold-changing run (load, removal, undo) waited its bounded time for another one
-    (named in the message: run id, started at, last seen) and gave up having changed
-    nothing; or its own lease lapsed and another run took the writer's turn over. Not
-    retried by the workflows: the wait is the setting ``IMS_GOLD_LOAD_WAIT_SECONDS``."""
-
-
 class RunAbandonedError(TrainingRefreshError):
     """The run was given up (a local run interrupted by Ctrl-C or SIGTERM, or out of its
     ``--timeout``) and released its leases: it takes or renews no lease any more."""

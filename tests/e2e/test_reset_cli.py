@@ -254,10 +254,7 @@ def test_a_reset_during_a_gold_load_fails_clearly_after_its_wait(
     # And it copied nothing and left nothing behind
     assert checksums(db.training, TRAINING_TABLES) == before
     assert all_tables(db.training) == EXPECTED_TABLES
-    assert live(db.training) == [
-        ("gold-load", "gold-load-running"),
-        ("gold-writer", "gold-load-running"),
-    ]
+    assert live(db.training) == [("gold-load", "gold-load-running")]
 
 
 def test_a_reset_during_a_gold_load_waits_for_it(

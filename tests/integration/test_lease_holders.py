@@ -16,11 +16,7 @@ from reset_support import connect
 
 from ims_refresh.settings import MySqlUrl
 from training_refresh.adapters.step_functions import StepFunctionsExecutions
-from training_refresh.errors import (
-    GoldChangeInProgressError,
-    ResetInProgressError,
-    RunAbandonedError,
-)
+from training_refresh.errors import ResetInProgressError, RunAbandonedError
 from training_refresh.lease import (
     LEASE_TABLE,
     LeaseTimes,
@@ -28,7 +24,6 @@ from training_refresh.lease import (
     acquire_reset_lease,
     live_leases,
     release_run,
-    renew_gold_load_lease,
 )
 from training_refresh.lease.holder import LeaseHolder, lease_holder
 
@@ -84,8 +79,7 @@ def test_a_holder_whose_execution_ended_is_taken_over_at_once(conn: Any, sfn: An
     assert time.monotonic() - started < 5
     assert lease.waited_for == ()
     assert [(row.holder, row.run_id) for row in live_leases(conn)] == [
-        ("gold-load", "gold-load-next"),
-        ("gold-writer", "gold-load-next"),
+        ("gold-load", "gold-load-next")
     ]
 
 
@@ -127,10 +121,16 @@ def test_a_holder_that_cannot_be_checked_keeps_its_lease_until_the_ttl(
 
 
 def test_an_abandoned_run_takes_no_lease_and_releasing_it_leaves_nothing(conn: Any) -> None:
-    # Given a gold-changing run that holds its gold side (writer and gold-load rows)
+    # Given a run that holds leases on both sides (a gold load's and, left over, a reset's)
     acquire_gold_load_lease(conn, "run-1", WAITING)
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {LEASE_TABLE} (HOLDER, RUN_ID, ACQUIRED_AT, RENEWED_AT, EXPIRES_AT) "
+            "VALUES ('reset', 'run-1', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), "
+            "UTC_TIMESTAMP(6) + INTERVAL 1 HOUR)"
+        )
     # When it is given up, its leases are released
-    assert release_run(conn, "run-1") == ["gold-load", "gold-writer"]
+    assert release_run(conn, "run-1") == ["gold-load", "reset"]
     # Then a renewal that comes late (a step still running) takes nothing back
     with (
         lease_holder(LeaseHolder(abandoned=lambda: True)),
@@ -152,23 +152,4 @@ def test_a_lease_table_of_an_older_version_gets_the_execution_column(conn: Any) 
     arn = "arn:aws:states:us-east-1:123456789012:execution:m:gold-load-1"
     with lease_holder(LeaseHolder(execution_arn=arn)):
         acquire_gold_load_lease(conn, "gold-load-1", WAITING)
-    assert [row.execution_arn for row in live_leases(conn)] == [arn, arn]
-
-
-def test_a_gold_writer_whose_execution_ended_is_taken_over_and_cannot_come_back(
-    conn: Any, sfn: Any
-) -> None:
-    # Given a gold load whose execution was stopped while it held the writer's turn
-    arn = start_execution(sfn, "gold-load-killed")
-    with lease_holder(checked_by(sfn, arn)):
-        acquire_gold_load_lease(conn, "gold-load-killed", WAITING)
-    sfn.stop_execution(executionArn=arn)
-    # When a removal asks for the writer's turn, Then it gets it at once
-    started = time.monotonic()
-    with lease_holder(checked_by(sfn, start_execution(sfn, "gold-remove-1"))):
-        acquire_gold_load_lease(conn, "gold-remove-1", WAITING)
-    assert time.monotonic() - started < 5
-    assert {row.run_id for row in live_leases(conn)} == {"gold-remove-1"}
-    # And the stopped run, were a step of it still to renew, stops without publishing
-    with pytest.raises(GoldChangeInProgressError, match="took it over"):
-        renew_gold_load_lease(conn, "gold-load-killed", WAITING)
+    assert [row.execution_arn for row in live_leases(conn)] == [arn]

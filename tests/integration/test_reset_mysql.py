@@ -40,7 +40,6 @@ from reset_support import (
 
 from ims_refresh.settings import MySqlUrl
 from training_refresh.errors import (
-    GoldChangeInProgressError,
     GoldLoadInProgressError,
     ResetInProgressError,
     ResetLeaseLostError,
@@ -425,7 +424,7 @@ def test_a_reset_does_not_start_while_a_gold_load_holds_its_lease(conn: Any, db:
     assert 0.3 <= time.monotonic() - started < 5
     # And it changed nothing
     assert checksums(db, TRAINING_TABLES) == before
-    assert live_leases_of(db) == [("gold-load", "gold-load-1"), ("gold-writer", "gold-load-1")]
+    assert live_leases_of(db) == [("gold-load", "gold-load-1")]
     # When the gold load releases its lease, Then the reset runs
     assert release_gold_load_lease(conn, "gold-load-1")
     reset_in_process(db, "reset-2")
@@ -458,19 +457,16 @@ def test_an_expired_gold_load_lease_no_longer_blocks_a_reset(conn: Any, db: MySq
     assert_training_equals_gold(db)
 
 
-def test_gold_changing_runs_take_turns_and_a_reset_excludes_them(conn: Any, db: MySqlUrl) -> None:
-    # Given a gold load that holds the gold side of the lease
+def test_gold_loads_share_the_lease_and_a_reset_excludes_them(conn: Any, db: MySqlUrl) -> None:
+    # Given two gold loads at once: both get a lease
     acquire_gold_load_lease(conn, "gold-a", SHORT)
-    # When a second gold-changing run asks, Then it waits and fails naming the running one
-    named = r"gold-writer run gold-a \(started .* last seen"
-    with pytest.raises(GoldChangeInProgressError, match=named):
-        acquire_gold_load_lease(conn, "gold-b", SHORT)
-    assert live_leases_of(db) == [("gold-load", "gold-a"), ("gold-writer", "gold-a")]
-    # And a reset is blocked meanwhile
-    with pytest.raises(GoldLoadInProgressError, match="gold-a"):
-        acquire_reset_lease(conn, "reset-1", SHORT)
+    acquire_gold_load_lease(conn, "gold-b", SHORT)
+    assert sorted(live_leases_of(db)) == [("gold-load", "gold-a"), ("gold-load", "gold-b")]
+    # When one finishes, a reset is still blocked by the other
     release_gold_load_lease(conn, "gold-a")
-    assert live_leases_of(db) == []
+    with pytest.raises(GoldLoadInProgressError, match="gold-b"):
+        acquire_reset_lease(conn, "reset-1", SHORT)
+    release_gold_load_lease(conn, "gold-b")
     # When a reset holds the lease, Then a gold load can neither start nor write a chunk
     acquire_reset_lease(conn, "reset-1", SHORT)
     with pytest.raises(ResetInProgressError, match="reset run reset-1"):

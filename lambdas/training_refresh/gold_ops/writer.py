@@ -1,11 +1,10 @@
 """Holding the gold writer's side of the lease while a gold-changing run publishes.
 
-A removal or an undo (and a gold load's plan) takes the gold side of the refresh lease
-(``lease.gold_load``): the ``gold-writer`` turn, one gold-changing run at a time (a second
-one waits, then fails with GoldChangeInProgressError naming the running one), and the
-``gold-load`` row that keeps resets out (a reset that is copying makes the run wait and
-then fail with ResetInProgressError before anything changed). Two gold-changing runs
-cannot publish over each other either way: a publication refuses a build of an older generation
+Until the dedicated gold writer lease lands (issue 11), a removal or an undo takes the
+gold-load side of the refresh lease (``lease.gold_load``): no reset can copy the gold
+copies while it is held, and a reset that is copying makes the run wait and then fail with
+ResetInProgressError before anything changed. Two gold-changing runs cannot publish over
+each other either way: a publication refuses a build of an older generation
 (StaleGoldBuildError) and an undo reads the manifest inside the same RENAME.
 """
 

@@ -3,9 +3,9 @@
 The problem
 -----------
 A reset must never copy a partially loaded gold state, a gold load must not write while a
-reset copies, and two gold-changing runs must not build on the same gold state. Both
-workflows span several Lambda invocations with no connection that lives from start to
-end, so a connection-scoped MySQL lock (``GET_LOCK``) alone cannot cover a run.
+reset copies. Both workflows span several Lambda invocations with no connection that
+lives from start to end, so a connection-scoped MySQL lock (``GET_LOCK``) alone cannot
+cover a run.
 
 The design
 ----------
@@ -17,13 +17,11 @@ The design
 * **A short critical section** (``GET_LOCK`` on a name derived from the database name,
   held for milliseconds, one transaction) makes every check-then-write on the lease rows
   atomic, so a gold load and a reset can never both see "the other side is idle".
-* **Gold-changing runs (gold side)**: ``acquire_gold_load_lease`` (a gold load's plan, a
-  removal or undo through ``gold_ops.writer.take_gold_writer``) and
-  ``renew_gold_load_lease`` (before every chunk and publish) insert or extend two rows of
-  the run: ``gold-writer`` (one gold-changing run at a time: a second one waits a bounded
-  time, then GoldChangeInProgressError naming the running one) and ``gold-load`` (no reset
-  meanwhile: ResetInProgressError after the wait). Resets look at ``gold-load`` rows only.
-  ``release_gold_load_lease`` (report) deletes both.
+* **Gold loads (shared side)**: ``acquire_gold_load_lease`` (plan) and
+  ``renew_gold_load_lease`` (before every chunk) insert or extend the run's row when no
+  live reset lease exists; otherwise they wait a bounded time and then raise
+  ``ResetInProgressError``. Any number of gold-load rows may be live at once.
+  ``release_gold_load_lease`` (report) deletes the row.
 * **Holders name their execution** (``holder``): every row records the Step Functions
   execution ARN of its run; a waiting run asks ``DescribeExecution`` and takes the lease
   over at once from a holder whose execution has ended (all that run's rows go). TTLs are

@@ -27,7 +27,6 @@ from training_refresh.lease.times import LeaseTimes
 
 LEASE_TABLE = "IMS_REFRESH_LEASE"
 GOLD_LOAD = "gold-load"
-GOLD_WRITER = "gold-writer"
 RESET = "reset"
 MUTEX_WAIT_SECONDS = 30
 """How long a step waits for the lease critical section (held for milliseconds, or for
