@@ -90,6 +90,11 @@ class ResetInProgressError(TrainingDatabaseBusyError):
     up without writing anything."""
 
 
+class RunAbandonedError(TrainingRefreshError):
+    """The run was given up (a local run interrupted by Ctrl-C or SIGTERM, or out of its
+    ``--timeout``) and released its leases: it takes or renews no lease any more."""
+
+
 class EmptyGoldCopyError(TrainingRefreshError):
     """A reset found gold copies without a row and was not allowed to publish them
     (``allow_empty``); nothing was copied or swapped."""

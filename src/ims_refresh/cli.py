@@ -111,7 +111,8 @@ def _guarded(arguments: argparse.Namespace) -> int:
             return _run(arguments)
     except KeyboardInterrupt as interrupt:
         how = "stopped (SIGTERM)" if isinstance(interrupt, Terminated) else "interrupted (Ctrl-C)"
-        say(sys.stderr, f"ims-refresh: {how}")
+        what = "".join(f": {note}" for note in getattr(interrupt, "__notes__", ())[:1])
+        say(sys.stderr, f"ims-refresh: {how}{what}")
         return ExitCode.INTERRUPTED
     except Exception as error:
         if arguments.debug:

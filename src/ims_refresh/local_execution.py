@@ -15,6 +15,7 @@ from ims_refresh.local.runtime import WORK_BUCKET, LocalRuntime
 from ims_refresh.output import offer
 from ims_refresh.run_report import execution_name, save_report
 from ims_refresh.settings import LocalDatabases
+from ims_refresh.signals import ignoring_interrupts
 from training_refresh.errors import bad_input_error_names
 from training_refresh.hooks import OnStep, ignore_step
 from training_refresh.run_files import report_location
@@ -47,6 +48,27 @@ def _fetch_missing_list(runtime: LocalRuntime, report: dict[str, Any], report_di
     report_dir.mkdir(parents=True, exist_ok=True)
     target.write_bytes(runtime.read_bytes(linked))
     customers["missing_file"] = str(target)
+
+
+def _given_up(runtime: LocalRuntime, name: str) -> str:
+    """Stop the local run ``name`` and release what it holds; say what happened. A local
+    run ends with its process: it cannot go on running without it."""
+    with ignoring_interrupts():
+        try:
+            abandoned = runtime.abandon(name)
+        except Exception as error:
+            problem = database_problem(error) or f"{type(error).__name__}: {error}"
+            return (
+                f"the run was stopped, but its leases could not be released ({problem}); "
+                "they expire on their own"
+            )
+    if abandoned.released:
+        what = f"the run was stopped and released its leases ({', '.join(abandoned.released)})"
+    else:
+        what = "the run was stopped (it held no lease)"
+    if abandoned.step_was_running:
+        what += "; a step was still running, its open database work ends with this process"
+    return f"{what}; run it again"
 
 
 def execute_locally(
@@ -95,9 +117,13 @@ def execute_locally(
                 outcome = runtime.execute(
                     workflow, payload(runtime), name=name, timeout=timeout, on_poll=watch.poll
                 )
-            except TimeoutError as error:
-                print(f"ims-refresh: {error}", file=sys.stderr)
+            except TimeoutError:
+                what = _given_up(runtime, name)
+                say(sys.stderr, f"ims-refresh: {name} did not finish within {timeout:g} s: {what}")
                 return ExitCode.GAVE_UP_WAITING
+            except KeyboardInterrupt as interrupt:
+                interrupt.add_note(_given_up(runtime, name))
+                raise
             watch.poll(outcome.execution_arn, force=True)
             report = runtime.read_json_if_exists(report_location(WORK_BUCKET, workflow, name).uri)
             if report is not None:

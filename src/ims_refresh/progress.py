@@ -226,7 +226,7 @@ class ExecutionProgress:
             "chunk(s) each"
         )
         if plan.lease_wait_seconds >= 1:
-            line += f"; waited {plan.lease_wait_seconds:.0f} s for a running reset"
+            line += f"; waited {plan.lease_wait_seconds:.0f} s for its turn"
         return line
 
     def _config_progress(self, result: ConfigProgress) -> str:

@@ -33,3 +33,21 @@ def sigterm_interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def ignoring_interrupts() -> Iterator[None]:
+    """Ctrl-C and SIGTERM are ignored for the body: a run that is releasing what it holds
+    finishes doing so (the body is short)."""
+    try:
+        previous = {
+            sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

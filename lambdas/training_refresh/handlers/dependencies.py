@@ -27,8 +27,10 @@ from aws_lambda_powertools.utilities import parameters
 from training_refresh.adapters.data_api import DataApiWarehouse, Warehouse
 from training_refresh.adapters.mysql import ACCESS_DENIED, Connection, connect, error_code
 from training_refresh.adapters.object_store import ObjectStore, S3ObjectStore
+from training_refresh.adapters.step_functions import CLIENT_CONFIG, StepFunctionsExecutions
 from training_refresh.as_of import today_utc
 from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.lease.holder import ExecutionCheck, never_abandoned
 from training_refresh.settings import DataApiSettings, TrainingDbSettings
 from training_refresh.table_groups import TableGroupSet, load_table_groups
 
@@ -42,6 +44,14 @@ def data_api_warehouse() -> Warehouse:
     return DataApiWarehouse(
         boto3.client("redshift-data"), settings.target(), poll_initial=settings.first_poll_seconds
     )
+
+
+def step_functions_check(execution_arn: str) -> bool | None:
+    """Whether a lease holder's execution still runs (DescribeExecution; None: unknown)."""
+    executions = StepFunctionsExecutions(
+        lambda: boto3.client("stepfunctions", config=CLIENT_CONFIG)
+    )
+    return executions.still_running(execution_arn)
 
 
 def powertools_secret(settings: TrainingDbSettings, fresh: bool) -> Any:
@@ -83,6 +93,10 @@ class Dependencies:
     table_groups: Callable[[], TableGroupSet] = load_table_groups
     today: Callable[[], date] = today_utc
     on_step: OnStep = ignore_step
+    still_running: ExecutionCheck = step_functions_check
+    """Is a lease holder's execution still running? (``lease.holder``)"""
+    abandoned: Callable[[], bool] = never_abandoned
+    """The local runtime's: True once an interrupted local run was given up."""
 
 
 PRODUCTION = Dependencies()

@@ -14,6 +14,7 @@ from training_refresh.gold_load.publish import publish_gold_load
 from training_refresh.gold_load.report import build_report
 from training_refresh.handlers.dependencies import PRODUCTION, Dependencies
 from training_refresh.handlers.gc_tuning import tune_garbage_collector
+from training_refresh.handlers.lease_holder import holds_leases
 from training_refresh.handlers.observability import (
     METRICS_NAMESPACE,
     SERVICE,
@@ -40,6 +41,7 @@ chunk so far, three times over, still fits before that margin."""
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=PlanGoldLoadEvent)
+@holds_leases
 def plan(
     event: PlanGoldLoadEvent, context: LambdaContext, dependencies: Dependencies = PRODUCTION
 ) -> dict[str, Any]:
@@ -71,6 +73,7 @@ def plan(
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=ConfigTask)
+@holds_leases
 def load(
     event: ConfigTask, context: LambdaContext, dependencies: Dependencies = PRODUCTION
 ) -> dict[str, Any]:
@@ -110,6 +113,7 @@ def load(
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=PublishGoldLoadEvent)
+@holds_leases
 def publish(
     event: PublishGoldLoadEvent, context: LambdaContext, dependencies: Dependencies = PRODUCTION
 ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from training_refresh.gold_ops.report import build_gold_undo_report
 from training_refresh.gold_ops.undo import undo_gold
 from training_refresh.handlers.dependencies import PRODUCTION, Dependencies
+from training_refresh.handlers.lease_holder import holds_leases
 from training_refresh.handlers.observability import logger, metrics, tracer
 from training_refresh.messages.gold_undo import GoldUndoEvent, GoldUndoReportEvent
 from training_refresh.settings import LeaseSettings, WorkFilesSettings
@@ -20,6 +21,7 @@ from training_refresh.settings import LeaseSettings, WorkFilesSettings
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=GoldUndoEvent)
+@holds_leases
 def undo(
     event: GoldUndoEvent, context: LambdaContext, dependencies: Dependencies = PRODUCTION
 ) -> dict[str, Any]:

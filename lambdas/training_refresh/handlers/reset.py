@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from training_refresh.handlers.dependencies import PRODUCTION, Dependencies
+from training_refresh.handlers.lease_holder import holds_leases
 from training_refresh.handlers.observability import logger, metrics, tracer
 from training_refresh.messages.reset import (
     CopyTask,
@@ -27,6 +28,7 @@ from training_refresh.settings import LeaseSettings, WorkFilesSettings
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=PrepareResetEvent)
+@holds_leases
 def prepare(
     event: PrepareResetEvent, context: LambdaContext, dependencies: Dependencies = PRODUCTION
 ) -> dict[str, Any]:
@@ -59,6 +61,7 @@ def prepare(
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=CopyTask)
+@holds_leases
 def copy(
     event: CopyTask, context: LambdaContext, dependencies: Dependencies = PRODUCTION
 ) -> dict[str, Any]:
@@ -82,6 +85,7 @@ def copy(
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=SwapTask)
+@holds_leases
 def swap(
     event: SwapTask, context: LambdaContext, dependencies: Dependencies = PRODUCTION
 ) -> dict[str, Any]:

@@ -2,11 +2,10 @@
 
 The problem
 -----------
-A reset must never copy a partially loaded gold state, and a gold load must not write
-while a reset copies. Both workflows span several Lambda invocations with no connection
-that lives from start to end, so a connection-scoped MySQL lock (``GET_LOCK``) alone
-cannot cover a run. Gold loads may overlap each other (they are additive and every chunk
-is its own transaction); a reset needs the exclusive side.
+A reset must never copy a partially loaded gold state, a gold load must not write while a
+reset copies. Both workflows span several Lambda invocations with no connection that
+lives from start to end, so a connection-scoped MySQL lock (``GET_LOCK``) alone cannot
+cover a run.
 
 The design
 ----------
@@ -23,6 +22,11 @@ The design
   live reset lease exists; otherwise they wait a bounded time and then raise
   ``ResetInProgressError``. Any number of gold-load rows may be live at once.
   ``release_gold_load_lease`` (report) deletes the row.
+* **Holders name their execution** (``holder``): every row records the Step Functions
+  execution ARN of its run; a waiting run asks ``DescribeExecution`` and takes the lease
+  over at once from a holder whose execution has ended (all that run's rows go). TTLs are
+  the last resort, for holders that cannot be checked. A local run that is given up
+  (Ctrl-C, SIGTERM, ``--timeout``) deletes its rows (``release_run``) and takes none after.
 * **Reset (exclusive side)**: ``acquire_reset_lease`` waits a bounded time while any
   live gold-load lease exists and then raises ``GoldLoadInProgressError`` (the reset has
   touched nothing). Otherwise it writes the single reset row. A reset row of *another*
@@ -35,10 +39,11 @@ The design
   load can run while any reset row is live) does the swap. The renames that publish a
   staging copy or swap the training tables run *inside* the critical section after that
   check, so no takeover or gold load can slip in between check and rename.
-* **Killed runs**: a killed gold load's row expires TTL after its last renewal (then
-  resets may proceed; a later renewal by that run, if it was merely slow, re-acquires
-  unless a reset is live). A killed reset's row is taken over by the next reset at once,
-  or expires after its TTL; until then gold loads wait/fail with a message saying so.
+* **Killed runs that cannot be checked**: a killed gold load's row expires TTL after its
+  last renewal (then resets may proceed; a later renewal by that run, if it was merely
+  slow, re-acquires unless a reset is live). A killed reset's row is taken over by the
+  next reset at once, or expires after its TTL; until then gold loads wait/fail with a
+  message saying so.
 
 Why the TTL is 20 minutes by default: a gold load renews before every chunk, and a chunk
 runs inside one Lambda invocation (15 minutes at most), so a lease that outlives any
@@ -71,7 +76,7 @@ from training_refresh.lease.reset import (
     release_reset_lease,
     renew_reset_lease,
 )
-from training_refresh.lease.table import LEASE_TABLE, LeaseRow, live_leases
+from training_refresh.lease.table import LEASE_TABLE, LeaseRow, live_leases, release_run
 from training_refresh.lease.times import (
     DEFAULT_GOLD_LOAD_TIMES,
     DEFAULT_RESET_TIMES,
@@ -92,6 +97,7 @@ __all__ = [
     "live_leases",
     "release_gold_load_lease",
     "release_reset_lease",
+    "release_run",
     "renew_gold_load_lease",
     "renew_reset_lease",
 ]

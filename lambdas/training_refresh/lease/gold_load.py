@@ -58,7 +58,7 @@ def acquire_gold_load_lease(
         return None
 
     try:
-        waited, waited_for = wait_until(
+        waited, waited_for, _taken_over = wait_until(
             connection,
             attempt,
             times,
@@ -69,8 +69,9 @@ def acquire_gold_load_lease(
         holders = "; ".join(row.describe() for row in blocked.rows)
         raise ResetInProgressError(
             f"gold load {run_id} waited {blocked.waited:.0f} s for a reset to finish and gave "
-            f"up without writing: {holders}. If that reset was killed, run a reset again (it "
-            "takes the lease over) or wait until the lease expires."
+            f"up without writing: {holders}. A reset that was killed is taken over at once when "
+            "its execution can be checked; a local one holds the lease until it expires, or "
+            "until a reset is run again (it takes the lease over)."
         ) from None
     return GoldLoadLease(run_id, waited, waited_for)
 

@@ -85,15 +85,16 @@ def acquire_reset_lease(
         return None
 
     try:
-        waited, waited_for = wait_until(
+        waited, waited_for, _taken_over = wait_until(
             connection, attempt, times, sleep=sleep, on_wait=lambda: on_step("reset-lease-wait")
         )
     except StillBlocked as blocked:
         holders = "; ".join(row.describe() for row in blocked.rows)
         raise GoldLoadInProgressError(
             f"reset {run_id} waited {blocked.waited:.0f} s for gold loads to finish and gave up "
-            f"without copying anything: {holders}. Run the reset again when the gold load "
-            "has finished."
+            f"without copying anything: {holders}. A gold load whose execution has ended is "
+            "taken over at once, so that one is running (or cannot be checked: a local "
+            "run holds its lease until it expires). Run the reset again when it has finished."
         ) from None
     return ResetLease(run_id, tuple(superseded), waited, waited_for)
 

@@ -21,7 +21,8 @@ from training_refresh.adapters.mysql import (
     rollback_quietly,
     translated_errors,
 )
-from training_refresh.errors import TrainingDatabaseError
+from training_refresh.errors import RunAbandonedError, TrainingDatabaseError
+from training_refresh.lease.holder import current_holder
 from training_refresh.lease.times import LeaseTimes
 
 LEASE_TABLE = "IMS_REFRESH_LEASE"
@@ -40,20 +41,24 @@ _LEASE_DDL = f"""CREATE TABLE IF NOT EXISTS {_TABLE} (
     ACQUIRED_AT  DATETIME(6)  NOT NULL,
     RENEWED_AT   DATETIME(6)  NOT NULL,
     EXPIRES_AT   DATETIME(6)  NOT NULL,
+    EXECUTION_ARN VARCHAR(512) NULL,
     PRIMARY KEY (HOLDER, RUN_ID)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"""
+_ADD_EXECUTION_ARN = f"ALTER TABLE {_TABLE} ADD COLUMN EXECUTION_ARN VARCHAR(512) NULL"
+"""Lease tables made before holders recorded their execution get the column once."""
 
 _LIVE_ROWS = (
-    "SELECT HOLDER, RUN_ID, ACQUIRED_AT, RENEWED_AT, EXPIRES_AT "
+    "SELECT HOLDER, RUN_ID, ACQUIRED_AT, RENEWED_AT, EXPIRES_AT, EXECUTION_ARN "
     f"FROM {_TABLE} WHERE EXPIRES_AT > UTC_TIMESTAMP(6) ORDER BY HOLDER, ACQUIRED_AT"
 )
 _UPSERT = (
-    f"INSERT INTO {_TABLE} (HOLDER, RUN_ID, ACQUIRED_AT, RENEWED_AT, EXPIRES_AT) "
+    f"INSERT INTO {_TABLE} (HOLDER, RUN_ID, ACQUIRED_AT, RENEWED_AT, EXPIRES_AT, EXECUTION_ARN) "
     "VALUES (%s, %s, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), "
-    "UTC_TIMESTAMP(6) + INTERVAL %s MICROSECOND) "
+    "UTC_TIMESTAMP(6) + INTERVAL %s MICROSECOND, %s) "
     "ON DUPLICATE KEY UPDATE "
     "ACQUIRED_AT = IF(EXPIRES_AT > UTC_TIMESTAMP(6), ACQUIRED_AT, VALUES(ACQUIRED_AT)), "
-    "RENEWED_AT = VALUES(RENEWED_AT), EXPIRES_AT = VALUES(EXPIRES_AT)"
+    "RENEWED_AT = VALUES(RENEWED_AT), EXPIRES_AT = VALUES(EXPIRES_AT), "
+    "EXECUTION_ARN = COALESCE(VALUES(EXECUTION_ARN), EXECUTION_ARN)"
 )
 
 
@@ -64,10 +69,12 @@ class LeaseRow:
     acquired_at: datetime
     renewed_at: datetime
     expires_at: datetime
+    execution_arn: str | None = None
 
     def describe(self) -> str:
         return (
-            f"{self.holder} run {self.run_id} (renewed {self.renewed_at:%Y-%m-%d %H:%M:%S} UTC, "
+            f"{self.holder} run {self.run_id} (started {self.acquired_at:%Y-%m-%d %H:%M:%S} UTC, "
+            f"last seen {self.renewed_at:%Y-%m-%d %H:%M:%S} UTC, "
             f"expires {self.expires_at:%Y-%m-%d %H:%M:%S} UTC)"
         )
 
@@ -76,12 +83,15 @@ def _ensure_lease_table(cursor: Cursor) -> None:
     """Create the lease table when it is missing (DDL only then: it would commit an open
     transaction)."""
     cursor.execute(
-        "SELECT COUNT(*) FROM information_schema.TABLES "
+        "SELECT COUNT(*), SUM(COLUMN_NAME = 'EXECUTION_ARN') FROM information_schema.COLUMNS "
         "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s",
         (LEASE_TABLE,),
     )
-    if not cursor.fetchall()[0][0]:
+    columns, has_execution_arn = cursor.fetchall()[0]
+    if not columns:
         cursor.execute(_LEASE_DDL)
+    elif not has_execution_arn:
+        cursor.execute(_ADD_EXECUTION_ARN)
 
 
 @contextmanager
@@ -108,7 +118,10 @@ def critical_section(connection: Connection) -> Iterator[Cursor]:
 
 def live_rows(cursor: Cursor) -> list[LeaseRow]:
     cursor.execute(_LIVE_ROWS)
-    return [LeaseRow(str(r[0]), str(r[1]), r[2], r[3], r[4]) for r in cursor.fetchall()]
+    return [
+        LeaseRow(str(r[0]), str(r[1]), r[2], r[3], r[4], None if r[5] is None else str(r[5]))
+        for r in cursor.fetchall()
+    ]
 
 
 def purge_expired(cursor: Cursor) -> None:
@@ -116,7 +129,14 @@ def purge_expired(cursor: Cursor) -> None:
 
 
 def upsert(cursor: Cursor, holder: str, run_id: str, ttl_seconds: float) -> None:
-    cursor.execute(_UPSERT, (holder, run_id, max(1, round(ttl_seconds * 1_000_000))))
+    """Insert or extend ``run_id``'s row, recording the current holder's execution ARN.
+    An abandoned run takes nothing (RunAbandonedError): what its process released stays
+    released (the check runs inside the critical section, as the release does)."""
+    current = current_holder()
+    if current.abandoned():
+        raise RunAbandonedError(f"run {run_id} was stopped; it takes no lease any more")
+    ttl = max(1, round(ttl_seconds * 1_000_000))
+    cursor.execute(_UPSERT, (holder, run_id, ttl, current.execution_arn))
 
 
 def delete_row(cursor: Cursor, holder: str, run_id: str) -> bool:
@@ -142,6 +162,23 @@ class StillBlocked(Exception):
         self.waited = waited
 
 
+def _ended(rows: list[LeaseRow]) -> list[LeaseRow]:
+    """The rows whose holder's execution has ended (checked outside the critical section:
+    it is a call to Step Functions). A row without an execution ARN cannot be checked."""
+    check = current_holder().still_running
+    return [row for row in rows if row.execution_arn and check(row.execution_arn) is False]
+
+
+def _take_over(cursor: Cursor, rows: list[LeaseRow]) -> None:
+    """Delete every row of each ended holder (all sides: its execution holds nothing any
+    more), unless the row changed hands since it was checked."""
+    for row in rows:
+        cursor.execute(
+            f"DELETE FROM {_TABLE} WHERE RUN_ID = %s AND EXECUTION_ARN = %s",
+            (row.run_id, row.execution_arn),
+        )
+
+
 def wait_until(
     connection: Connection,
     attempt: Callable[[Cursor], list[LeaseRow] | None],
@@ -149,23 +186,44 @@ def wait_until(
     *,
     sleep: Callable[[float], None],
     on_wait: Callable[[], None],
-) -> tuple[float, tuple[str, ...]]:
+) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
     """Run ``attempt`` in the critical section until it returns None (done) or the wait
-    is over. Returns the seconds waited and the runs waited for; raises StillBlocked (with
-    the last blocking rows) when the wait is over. ``on_wait`` runs before every pause."""
+    is over. A blocking row whose holder's execution has ended (``holder.still_running``
+    says False) is deleted and the attempt repeated at once: a dead run never blocks; TTLs
+    are only the last resort for holders that cannot be checked. Returns the seconds
+    waited, the runs waited for and the runs taken over; raises StillBlocked (with the
+    last blocking rows) when the wait is over. ``on_wait`` runs before every pause."""
     started = time.monotonic()
     waited_for: dict[str, None] = {}
+    taken_over: dict[str, None] = {}
+    ended: list[LeaseRow] = []
     while True:
         with critical_section(connection) as cursor, translated_errors(DOING):
+            _take_over(cursor, ended)
             blocking = attempt(cursor)
         if blocking is None:
-            return round(time.monotonic() - started, 3), tuple(waited_for)
+            return round(time.monotonic() - started, 3), tuple(waited_for), tuple(taken_over)
+        ended = _ended(blocking)
+        if ended:
+            taken_over.update({row.run_id: None for row in ended})
+            continue
         waited_for.update({row.run_id: None for row in blocking})
         remaining = times.wait_seconds - (time.monotonic() - started)
         if remaining <= 0:
             raise StillBlocked(blocking, round(time.monotonic() - started, 1))
         on_wait()
         sleep(min(times.poll_seconds, remaining))
+
+
+def release_run(connection: Connection, run_id: str) -> list[str]:
+    """Delete every lease row of ``run_id`` (any side); the holders released. For a run
+    that was given up (``holder.abandoned``), so nothing of it stays held."""
+    check_run_id(run_id)
+    with critical_section(connection) as cursor, translated_errors(DOING):
+        cursor.execute(f"SELECT HOLDER FROM {_TABLE} WHERE RUN_ID = %s", (run_id,))
+        holders = sorted(str(row[0]) for row in cursor.fetchall())
+        cursor.execute(f"DELETE FROM {_TABLE} WHERE RUN_ID = %s", (run_id,))
+    return holders
 
 
 def live_leases(connection: Connection) -> list[LeaseRow]:

@@ -38,6 +38,9 @@ class ExecutionInfo(Message):
 
     name: str
     start_time: str | None = None
+    arn: str | None = None
+    """``$$.Execution.Id``: recorded in the run's lease rows, so a waiting run can ask Step
+    Functions whether this execution still runs."""
 
 
 class ErrorDetail(Lenient):

@@ -22,7 +22,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,10 +40,13 @@ from ims_refresh.local import routing
 from ims_refresh.local.redshift_data import PostgresDataApi
 from ims_refresh.local.routing import LocalServiceError, routed
 from ims_refresh.settings import LocalDatabases
+from training_refresh.adapters.mysql import connect
 from training_refresh.env_names import EnvName, PowertoolsEnvName
+from training_refresh.errors import RunAbandonedError
 from training_refresh.handlers import observability
 from training_refresh.handlers.dependencies import Dependencies
 from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.lease import release_run
 from training_refresh.registry import HANDLERS, WORKFLOWS
 
 REGION = "us-east-1"
@@ -52,6 +55,9 @@ WORK_BUCKET = "ims-refresh-local-work"
 SCENARIO_BUCKET = "ims-refresh-local-scenarios"
 LAMBDA_TIMEOUT_SECONDS = 900
 FINISHED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+ABANDON_GRACE_SECONDS = 10.0
+"""How long giving up a run waits for a step that is still running to return (it stops at
+its next lease call or step point) before the run's leases are released anyway."""
 QUIET_POLL_SECONDS = 0.25
 AFTER_TASK_POLLS = (0.005, 0.01, 0.02, 0.04)
 """``execute`` asks moto whether the execution has ended each time a task (a Lambda
@@ -85,6 +91,14 @@ class LocalLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+@dataclass(frozen=True)
+class Abandoned:
+    released: tuple[str, ...]
+    """The lease sides the run held (``gold-load``, ``reset``...), now released."""
+    step_was_running: bool
+    """A step had not returned within the grace time (its statements end with the process)."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +137,13 @@ class LocalRuntime:
     ) -> None:
         self.databases = databases
         self.retry_wait_scale = retry_wait_scale
-        self._dependencies = Dependencies(on_step=on_step)
+        self._abandoned = threading.Event()
+        self._dependencies = Dependencies(
+            on_step=self._step(on_step), abandoned=self._abandoned.is_set
+        )
+        self._busy = threading.Condition()
+        self._running_steps = 0
+        self._started: dict[str, str] = {}
         self._stack = ExitStack()
         self._handlers: dict[str, Callable[..., Any]] = {}
         self.data_api: PostgresDataApi | None = None
@@ -215,9 +235,46 @@ class LocalRuntime:
             PowertoolsEnvName.LOG_LEVEL: os.environ.get(PowertoolsEnvName.LOG_LEVEL, "WARNING"),
         }
 
+    def _step(self, on_step: OnStep) -> OnStep:
+        """The caller's step hook; once the run is given up, a step stops at its next point."""
+
+        def step(name: str) -> None:
+            if self._abandoned.is_set():
+                raise RunAbandonedError(f"the run was stopped at {name}")
+            on_step(name)
+
+        return step
+
     def _invoke(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         if operation != "Invoke":
             raise LocalServiceError("InvalidParameterValueException", f"{operation} is not local")
+        if self._abandoned.is_set():
+            raise LocalServiceError("ServiceException", "the local run was stopped")
+        with self._busy:
+            self._running_steps += 1
+        try:
+            return self._call_handler(params)
+        finally:
+            with self._busy:
+                self._running_steps -= 1
+                self._busy.notify_all()
+
+    def abandon(self, name: str) -> Abandoned:
+        """Give execution ``name`` up: no further step starts, a running one stops at its
+        next lease call or step point (waited for up to ABANDON_GRACE_SECONDS), then every
+        lease row of the run is deleted and the execution stopped. A local run cannot go
+        on without its process, so this is what Ctrl-C, SIGTERM and ``--timeout`` do."""
+        self._abandoned.set()
+        with self._busy:
+            finished = self._busy.wait_for(lambda: self._running_steps == 0, ABANDON_GRACE_SECONDS)
+        with closing(connect(self.databases.training)) as connection:
+            released = release_run(connection, name)
+        arn = self._started.get(name)
+        if arn is not None:
+            boto3.client("stepfunctions", region_name=REGION).stop_execution(executionArn=arn)
+        return Abandoned(released=tuple(released), step_was_running=not finished)
+
+    def _call_handler(self, params: dict[str, Any]) -> dict[str, Any]:
         name = str(params.get("FunctionName", "")).rsplit(":", 1)[-1]
         handler = self._handlers.get(name)
         if handler is None:
@@ -282,6 +339,7 @@ class LocalRuntime:
         arn = sfn.start_execution(
             stateMachineArn=self.state_machines[workflow], name=name, input=json.dumps(payload)
         )["executionArn"]
+        self._started[name] = arn
         deadline = time.monotonic() + timeout
         waits: list[float] = []
         while True:
