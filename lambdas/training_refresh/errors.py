@@ -132,6 +132,12 @@ class StaleGoldBuildError(TrainingRefreshError):
     in between, or they were dropped); nothing was published."""
 
 
+class PiiDetectedError(TrainingRefreshError):
+    """The privacy gate found personal data in a kept column of a chunk (issue 15): the
+    chunk was not committed and the config publishes nothing. The message names table,
+    column, rules, counts and customer numbers, never a value. Not transient."""
+
+
 def _with_subclasses(cls: type[Exception]) -> set[str]:
     return {cls.__name__}.union(*(_with_subclasses(sub) for sub in cls.__subclasses__()))
 

@@ -63,7 +63,13 @@ def _print_gold_load(report: GoldLoadReport, out: TextIO) -> None:
         status = config.status
         if config.status == "loaded" and config.published is False:
             status = "loaded, not published"
-        if status == "failed" and report.chunk_count:
+        if config.error is not None and config.error.name == "PiiDetectedError":
+            status += (
+                " (would be blocked by the privacy gate)"
+                if preview
+                else (" (blocked by the privacy gate: nothing of it is published)")
+            )
+        elif status == "failed" and report.chunk_count:
             status += (
                 f" (its failing call began at chunk {config.chunks_loaded + 1} "
                 f"of {report.chunk_count})"
@@ -75,6 +81,7 @@ def _print_gold_load(report: GoldLoadReport, out: TextIO) -> None:
             )
             print(f"    {table:<22} {counts.rows_read:>9} read {written}", file=out)
     _print_publication(report, out)
+    _print_privacy(report, out)
     for error in report.errors:
         where = error.config or error.step or "input"
         print(f"error [{where}] {error.name}: {error.message}", file=out)
@@ -91,6 +98,22 @@ def _print_publication(report: GoldLoadReport, out: TextIO) -> None:
         )
     elif publication is not None and report.status != "bad_input":
         print("published: nothing, the gold copies are unchanged", file=out)
+
+
+def _print_privacy(report: GoldLoadReport, out: TextIO) -> None:
+    """One line for the gate, then one per blocked column (names and counts, no value)."""
+    privacy = report.privacy
+    if not privacy.tables:
+        return
+    kept = [c for table in privacy.tables for c in table.columns if c.treatment == "kept"]
+    scanned = sum(column.values_scanned for column in kept)
+    blocked = privacy.blocked_lines()
+    verdict = f"{len(blocked)} column(s) blocked" if blocked else "no finding"
+    if blocked and report.dry_run:
+        verdict = f"{len(blocked)} column(s) would be blocked"
+    print(f"privacy: {scanned} kept value(s) scanned in {len(kept)} column(s), {verdict}", file=out)
+    for line in blocked:
+        print(f"  {line}", file=out)
 
 
 def print_reset_summary(report: Mapping[str, Any], out: TextIO) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from training_refresh.adapters.data_api import ResultPage
 from training_refresh.errors import WarehouseQueryError
+from training_refresh.gold_load.privacy_gate import SOURCE_IDENTITY_COLUMNS
 
 
 def _customer_numbers(sql: str) -> list[int]:
@@ -50,6 +51,19 @@ class StartedExtraction:
             self.warehouse.events.append(("abandon", self.chunk))
 
 
+SOURCE_IDENTITY_MARK = "-- The privacy gate's source identity"
+
+
+class NoIdentities:
+    """The source identity statement of a chunk whose customers the warehouse lacks."""
+
+    def result(self) -> Iterator[ResultPage]:
+        return iter([ResultPage(columns=SOURCE_IDENTITY_COLUMNS, rows=[])])
+
+    def abandon(self) -> None:
+        pass
+
+
 class RecordingWarehouse:
     """Logs when each chunk's extraction is submitted, collected and abandoned; a chunk is
     named by its first customer number. Every result is empty, with ``columns``."""
@@ -62,7 +76,11 @@ class RecordingWarehouse:
     def query(self, sql: str, parameters: Mapping[str, str] | None = None) -> Iterator[ResultPage]:
         raise AssertionError("a load submits its statements with start()")
 
-    def start(self, sql: str, parameters: Mapping[str, str] | None = None) -> StartedExtraction:
+    def start(
+        self, sql: str, parameters: Mapping[str, str] | None = None
+    ) -> StartedExtraction | NoIdentities:
+        if sql.startswith(SOURCE_IDENTITY_MARK):
+            return NoIdentities()  # the privacy gate's statement beside each chunk's
         first_customer = _customer_numbers(sql)[0]
         self.events.append(("start", first_customer))
         return StartedExtraction(self, first_customer)

@@ -100,6 +100,7 @@ def _report(state: dict) -> tuple[dict, dict]:
         store=store,
         work_bucket="work",
         connect_mysql=unreachable_database,
+        table_groups=load_table_groups(),
     )
     report = json.loads(store.objects[("work", "reports/gold-load/run-1.json")])
     return outcome.model_dump(mode="json"), report

@@ -12,14 +12,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from functools import partial
 
 from training_refresh.adapters.data_api import Warehouse
 from training_refresh.adapters.mysql import Connection
-from training_refresh.adapters.object_store import ObjectStore, get_json
+from training_refresh.adapters.object_store import ObjectStore, get_json, put_json
 from training_refresh.gold_load.build import prepare_builds
 from training_refresh.gold_load.extract import ChunkExtraction
 from training_refresh.gold_load.merge import MergeCounts, TableRows, replace_customers
+from training_refresh.gold_load.privacy_gate import ConfigGate, ScannedChunk
 from training_refresh.gold_load.work import WorkLocations, chunked
 from training_refresh.hooks import OnStep, ignore_step
 from training_refresh.lease import DEFAULT_GOLD_LOAD_TIMES, LeaseTimes, renew_gold_load_lease
@@ -44,13 +44,26 @@ def load_config(
     Returns the task with ``next_chunk`` advanced and running totals; ``done`` says
     whether every chunk is loaded (the state machine calls again until it is).
     """
-    customers = get_json(store, WorkLocations(work_bucket, task.run_id).customers)["customers"]
+    work = WorkLocations(work_bucket, task.run_id)
+    customers = get_json(store, work.customers)["customers"]
+    group = table_groups.group(task.config)
+    gate = ConfigGate(
+        group,
+        task.privacy,
+        dry_run=task.dry_run,
+        record=lambda totals: put_json(
+            store,
+            work.privacy(task.config),
+            {table: scan.model_dump(mode="json") for table, scan in totals.items()},
+        ),
+    )
     load = _GroupLoad(
         task,
-        table_groups.group(task.config),
+        group,
         chunked(customers, task.chunk_size),
         warehouse,
         has_time_for,
+        gate=gate,
         on_step=on_step,
     )
     if task.dry_run:  # a preview writes nothing, so it never connects
@@ -61,12 +74,15 @@ def load_config(
             into = prepare_builds(connection, load.group, task.run_id, fresh=task.next_chunk == 0)
             load.run(_Merge(connection, task.run_id, into, lease_times, on_step))
     done = load.next_chunk >= len(load.chunks)
+    if done and task.dry_run:
+        gate.finish()  # a preview that would be blocked fails like the real load would
     return ConfigProgress(
-        **task.model_dump(exclude={"next_chunk", "tables", "duration_seconds"}),
+        **task.model_dump(exclude={"next_chunk", "tables", "duration_seconds", "privacy"}),
         next_chunk=load.next_chunk,
         done=done,
         status="loaded" if done else "loading",
         tables=load.tables,
+        privacy=gate.totals,
         duration_seconds=round(load.elapsed, 3),
     )
 
@@ -75,11 +91,16 @@ class _Preview:
     """A preview extracts (and so counts) every row but writes none."""
 
     def __call__(
-        self, group: TableGroup, chunk: Sequence[int], tables: list[TableRows]
+        self,
+        group: TableGroup,
+        chunk: Sequence[int],
+        tables: list[TableRows],
+        before_commit: Callable[[], None],
     ) -> MergeCounts:
         for table in tables:
             for _batch in table.batches:
                 pass
+        before_commit()
         return MergeCounts()
 
 
@@ -94,20 +115,25 @@ class _Merge:
     on_step: OnStep
 
     def __call__(
-        self, group: TableGroup, chunk: Sequence[int], tables: list[TableRows]
+        self,
+        group: TableGroup,
+        chunk: Sequence[int],
+        tables: list[TableRows],
+        before_commit: Callable[[], None],
     ) -> MergeCounts:
         renew_gold_load_lease(self.connection, self.run_id, self.lease_times, on_step=self.on_step)
         self.on_step(f"merge-chunk:{group.name}")
+
+        def checked_then_written() -> None:
+            before_commit()  # the privacy gate: a blocked chunk rolls back here
+            self.on_step(f"merge-chunk-written:{group.name}")
+
         return replace_customers(
-            self.connection,
-            chunk,
-            tables,
-            self.into,
-            before_commit=partial(self.on_step, f"merge-chunk-written:{group.name}"),
+            self.connection, chunk, tables, self.into, before_commit=checked_then_written
         )
 
 
-_Write = Callable[[TableGroup, Sequence[int], list[TableRows]], MergeCounts]
+_Write = Callable[[TableGroup, Sequence[int], list[TableRows], Callable[[], None]], MergeCounts]
 
 
 class _GroupLoad:
@@ -121,9 +147,11 @@ class _GroupLoad:
         warehouse: Warehouse,
         has_time_for: Callable[[float], bool],
         *,
+        gate: ConfigGate,
         on_step: OnStep,
     ) -> None:
         self.group = group
+        self.gate = gate
         self.on_step = on_step
         self.chunks = chunks
         self.as_of = task.as_of
@@ -136,7 +164,7 @@ class _GroupLoad:
         }
         self.elapsed = task.duration_seconds
         self.slowest_chunk = 0.0
-        self.extractions: list[ChunkExtraction] = []
+        self.extractions: list[ScannedChunk] = []
 
     def run(self, write: _Write) -> None:
         try:
@@ -148,8 +176,10 @@ class _GroupLoad:
             for extraction in self.extractions:  # a failed chunk, or one there was no time for
                 extraction.abandon()
 
-    def _extraction(self, index: int) -> ChunkExtraction:
-        return ChunkExtraction(self.warehouse, self.group.tables, self.chunks[index], self.as_of)
+    def _extraction(self, index: int) -> ScannedChunk:
+        chunk = self.chunks[index]
+        extraction = ChunkExtraction(self.warehouse, self.group.tables, chunk, self.as_of)
+        return self.gate.chunk(self.warehouse, extraction, chunk)
 
     def _load_chunk(self, write: _Write) -> None:
         started = time.monotonic()
@@ -161,7 +191,8 @@ class _GroupLoad:
             self.extractions.append(self._extraction(index + 1))
         self.on_step(f"extract-chunk:{self.group.name}")
         read: dict[str, int] = {}
-        merged = write(self.group, self.chunks[index], self.extractions[0].table_rows(read))
+        scanned = self.extractions[0]
+        merged = write(self.group, self.chunks[index], scanned.table_rows(read), scanned.check)
         for spec in self.group.tables:
             table = spec.training_table
             self.tables[table] = self.tables[table].plus(

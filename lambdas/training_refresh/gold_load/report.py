@@ -14,8 +14,9 @@ from contextlib import closing
 
 from training_refresh.adapters.mysql import Connection
 from training_refresh.adapters.object_store import ObjectStore, get_json, put_json
-from training_refresh.errors import bad_input_error_names
+from training_refresh.errors import PiiDetectedError, bad_input_error_names
 from training_refresh.gold_load.build import drop_run_builds
+from training_refresh.gold_load.privacy_gate import privacy_section
 from training_refresh.gold_load.work import WorkLocations
 from training_refresh.lease import release_gold_load_lease
 from training_refresh.messages.common import CaughtError
@@ -34,7 +35,10 @@ from training_refresh.messages.gold_load import (
     GoldLoadReportEvent,
     GoldLoadStatus,
 )
+from training_refresh.privacy.report import PrivacySection
+from training_refresh.privacy.scanner import TableScan
 from training_refresh.run_files import now_iso, seconds_between
+from training_refresh.table_groups import TableGroupSet
 
 MISSING_LISTED = 10_000
 """Up to this many missing customers are listed in the run report itself (about 170 KB);
@@ -47,9 +51,11 @@ def build_report(
     store: ObjectStore,
     work_bucket: str,
     connect_mysql: Callable[[], Connection],
+    table_groups: TableGroupSet,
 ) -> GoldLoadOutcome:
     """Release the run's lease, write the JSON run report to S3, return the outcome."""
     run_id = event.execution.name
+    work = WorkLocations(work_bucket, run_id)
     state = event.state
     plan = state.planned.plan if state.planned else None
     published = state.published.result if state.published else None
@@ -71,8 +77,9 @@ def build_report(
         scenario_file=plan.scenario_file if plan else state.scenarios,
         requested_tables=state.tables,
         chunk_count=plan.chunk_count if plan else 0,
-        customers=_customers(plan, store, WorkLocations(work_bucket, run_id)),
+        customers=_customers(plan, store, work),
         configs=configs,
+        privacy=_privacy(state.config_results, table_groups, store, work),
         errors=errors,
         warnings=[*(published.warnings if published else []), *warnings],
         publication=None if dry_run else _publication(plan, published, leftovers),
@@ -81,7 +88,7 @@ def build_report(
         finished_at=finished_at,
         duration_seconds=seconds_between(started_at, finished_at),
     )
-    location = WorkLocations(work_bucket, run_id).report
+    location = work.report
     put_json(store, location, report.model_dump(mode="json"))
     return GoldLoadOutcome(
         status=status,
@@ -117,6 +124,28 @@ def _config_report(
         duration_seconds=result.duration_seconds,
         published=is_published,
     )
+
+
+def _privacy(
+    results: list[ConfigResult],
+    table_groups: TableGroupSet,
+    store: ObjectStore,
+    work: WorkLocations,
+) -> PrivacySection:
+    """Every config's scan totals: a blocked config's from the file its gate wrote."""
+    scans: dict[str, TableScan] = {}
+    known = {group.name for group in table_groups.groups}
+    for result in results:
+        totals = result.privacy
+        if (
+            isinstance(result, ConfigFailure)
+            and result.error.details().name == PiiDetectedError.__name__
+        ):
+            stored = get_json(store, work.privacy(result.config))
+            totals = {table: TableScan.model_validate(scan) for table, scan in stored.items()}
+        scans.update(totals)
+    groups = [table_groups.group(r.config) for r in results if r.config in known]
+    return privacy_section(groups, scans)
 
 
 def _publication(
@@ -197,6 +226,10 @@ def summary_line(report: GoldLoadReport) -> str:
     )
     if failed:
         line += f", failed: {', '.join(failed)}"
+    blocked = report.privacy.blocked_lines()
+    if blocked:
+        verb = "would block" if report.dry_run else "blocked"
+        line += f"; the privacy gate {verb} {len(blocked)} column(s)"
     if report.publication is None:
         return line
     if report.publication.published:

@@ -34,6 +34,11 @@ class WorkLocations:
     def customers(self) -> S3Location:
         return work_location(self.bucket, WORKFLOW, self.run_id, "customers.json")
 
+    def privacy(self, config: str) -> S3Location:
+        """A config's privacy scan totals when the gate blocked it (the report reads them:
+        a failed step's result is lost, its error is all Step Functions keeps)."""
+        return work_location(self.bucket, WORKFLOW, self.run_id, f"privacy-{config}.json")
+
     @property
     def missing(self) -> S3Location:
         """Every customer of the scenario file the warehouse does not hold (the plan's

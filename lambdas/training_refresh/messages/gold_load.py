@@ -20,6 +20,8 @@ from training_refresh.messages.common import (
     Lenient,
     Message,
 )
+from training_refresh.privacy.report import PrivacySection
+from training_refresh.privacy.scanner import TableScan
 
 GoldLoadStatus = Literal["succeeded", "failed", "bad_input"]
 
@@ -93,6 +95,8 @@ class ConfigTask(Message):
     dry_run: bool = False
     tables: dict[str, TableCounts] = Field(default_factory=dict)
     duration_seconds: float = 0.0
+    privacy: dict[str, TableScan] = Field(default_factory=dict)
+    """Running totals of the privacy gate's scan, per training table."""
 
 
 class ConfigProgress(ConfigTask):
@@ -113,6 +117,9 @@ class ConfigFailure(Message):
     status: Literal["failed"]
     next_chunk: int = 0
     tables: dict[str, TableCounts] = Field(default_factory=dict)
+    privacy: dict[str, TableScan] = Field(default_factory=dict)
+    """The privacy scan totals the failing call started from (a blocked config's own are
+    in S3: ``WorkLocations.privacy``)."""
     error: CaughtError
 
 
@@ -257,6 +264,8 @@ class GoldLoadReport(Lenient):
     warnings: list[str] = Field(default_factory=list)
     publication: GoldLoadPublication | None = None
     """None in a preview's report, an earlier version's, or a CLI stand-in."""
+    privacy: PrivacySection = Field(default_factory=PrivacySection)
+    """The privacy gate, per table and column (empty in reports of earlier versions)."""
     lease_wait_seconds: float = 0.0
     started_at: str | None = None
     finished_at: str | None = None
