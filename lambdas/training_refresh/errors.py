@@ -138,6 +138,12 @@ class PiiDetectedError(TrainingRefreshError):
     column, rules, counts and customer numbers, never a value. Not transient."""
 
 
+class SourceSchemaError(TrainingRefreshError):
+    """A column the configs extract is gone from the source, or a kept column's source type
+    no longer fits its MySQL column: the gold load's plan refuses before anything is
+    written, naming table, column and both types (never a value)."""
+
+
 def _with_subclasses(cls: type[Exception]) -> set[str]:
     return {cls.__name__}.union(*(_with_subclasses(sub) for sub in cls.__subclasses__()))
 

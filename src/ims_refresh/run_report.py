@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ims_refresh.progress import duration_text
 from training_refresh.messages.common import validation_problems
-from training_refresh.messages.gold_load import GoldLoadReport
+from training_refresh.messages.gold_load import ConfigReport, GoldLoadReport
 from training_refresh.messages.gold_remove import GoldRemoveReport
 from training_refresh.messages.gold_undo import GoldUndoReport
 from training_refresh.messages.reset import ResetReport
@@ -59,22 +59,10 @@ def _print_gold_load(report: GoldLoadReport, out: TextIO) -> None:
         elif more > 0 and customers.missing_customers:
             tail += " (all of them in the report)"
         print(f"  missing from the warehouse: {shown}{tail}", file=out)
+    for notice in report.notices:
+        print(f"notice: {notice}", file=out)
     for config in report.configs:
-        status = config.status
-        if config.status == "loaded" and config.published is False:
-            status = "loaded, not published"
-        if config.error is not None and config.error.name == "PiiDetectedError":
-            status += (
-                " (would be blocked by the privacy gate)"
-                if preview
-                else (" (blocked by the privacy gate: nothing of it is published)")
-            )
-        elif status == "failed" and report.chunk_count:
-            status += (
-                f" (its failing call began at chunk {config.chunks_loaded + 1} "
-                f"of {report.chunk_count})"
-            )
-        print(f"  {config.config!s:<18} {status}", file=out)
+        print(f"  {config.config!s:<18} {_config_status(report, config)}", file=out)
         for table, counts in sorted(config.tables.items()):
             written = (
                 "(preview: nothing written)" if preview else f"{counts.rows_written:>9} written"
@@ -85,6 +73,23 @@ def _print_gold_load(report: GoldLoadReport, out: TextIO) -> None:
     for error in report.errors:
         where = error.config or error.step or "input"
         print(f"error [{where}] {error.name}: {error.message}", file=out)
+
+
+def _config_status(report: GoldLoadReport, config: ConfigReport) -> str:
+    status = config.status
+    if config.status == "loaded" and config.published is False:
+        status = "loaded, not published"
+    if config.error is not None and config.error.name == "PiiDetectedError":
+        return status + (
+            " (would be blocked by the privacy gate)"
+            if report.dry_run
+            else " (blocked by the privacy gate: nothing of it is published)"
+        )
+    if status == "failed" and report.chunk_count:
+        status += (
+            f" (its failing call began at chunk {config.chunks_loaded + 1} of {report.chunk_count})"
+        )
+    return status
 
 
 def _print_publication(report: GoldLoadReport, out: TextIO) -> None:

@@ -281,3 +281,40 @@ def test_a_10000_customer_demo_warehouse_has_no_finding(
     ]
     assert sum(c["values_scanned"] for c in kept) > 500_000
     assert {t["status"] for t in report["privacy"]["tables"]} == {"kept"}
+
+
+def test_schema_drift_is_a_notice_and_a_kept_column_that_no_longer_fits_is_refused(
+    own_databases: LocalDatabases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a source column nobody extracts, added to the preferences table
+    url = own_databases.warehouse_url
+    people = customers_with_preferences(url, 10)
+    scenario = write_scenario(tmp_path / "s.csv", [c for c, _ in people])
+    warehouse(url, "ALTER TABLE oframe_prd_s.ims_mason_preferences ADD COLUMN agent_note text")
+    # When the load is previewed, Then the dry run lists it as a notice and passes
+    assert main([*gold_load_arguments(tmp_path / "preview", scenario, AS_OF), "--dry-run"]) == 0
+    preview, _ = report_of(tmp_path / "preview")
+    (notice,) = preview["notices"]
+    assert "oframe_prd_s.ims_mason_preferences" in notice and "agent_note" in notice
+    assert f"notice: {notice}" in capsys.readouterr().out
+    # And a real load lists it too and loads
+    assert main(gold_load_arguments(tmp_path / "load", scenario, AS_OF)) == 0
+    loaded, _ = report_of(tmp_path / "load")
+    assert loaded["notices"] == [notice]
+    before = mysql_query(own_databases.training, f"CHECKSUM TABLE {PREFERENCES}_GOLD")
+    # When a kept column is widened at the source beyond its MySQL column
+    warehouse(
+        url,
+        "ALTER TABLE oframe_prd_s.ims_mason_preferences ALTER COLUMN channel TYPE varchar(40)",
+    )
+    # Then the load is refused before anything is written, naming the column
+    assert main(gold_load_arguments(tmp_path / "refused", scenario, AS_OF)) == 1
+    refused, _ = report_of(tmp_path / "refused")
+    (error,) = refused["errors"]
+    assert error["name"] == "SourceSchemaError"
+    assert (
+        "oframe_prd_s.ims_mason_preferences.channel is character varying(40)" in (error["message"])
+    )
+    assert "IMS_MASON_PREFERENCES_GOLD.CHANNEL is varchar(10)" in error["message"]
+    assert mysql_query(own_databases.training, f"CHECKSUM TABLE {PREFERENCES}_GOLD") == before
+    assert refused["configs"] == []

@@ -24,6 +24,9 @@ class CustomerMaster:
 
     def query(self, sql: str, parameters: Mapping[str, str] | None = None) -> Iterator[ResultPage]:
         self.statements.append(sql)
+        if "information_schema" in sql:  # the plan's schema check: no table shown
+            yield ResultPage(columns=("table_schema", "table_name", "column_name"), rows=[])
+            return
         rows = [(n,) for n in _customer_numbers(sql) if n <= self.known]
         yield ResultPage(columns=("customer_no",), rows=rows)
 

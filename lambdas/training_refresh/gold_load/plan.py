@@ -16,6 +16,7 @@ from training_refresh.adapters.mysql import Connection
 from training_refresh.adapters.object_store import ObjectStore, S3Location, put_json
 from training_refresh.as_of import parse_as_of
 from training_refresh.errors import BadInputError, ScenarioFileError
+from training_refresh.gold_load.source_schema import check_schema, mysql_columns, source_columns
 from training_refresh.gold_load.work import CUSTOMERS_PER_CHUNK, WorkLocations, chunked
 from training_refresh.gold_ops.writer import managed_tables, writer_guard
 from training_refresh.gold_state import names
@@ -66,11 +67,18 @@ def plan_gold_load(
     chosen = table_groups.select_groups(requested_names(request.tables, "table config"))
     scenario = S3Location.parse("" if request.scenarios is None else request.scenarios)
     requested = _read_scenario_file(store, scenario)
+    specs = [spec for group in chosen for spec in group.tables]
+    source = source_columns(warehouse, specs)
     lease_wait = 0.0
     generation = 0
     leftovers: list[str] = []
-    if not dry_run:
+    if dry_run:
+        schema = check_schema(chosen, source, mysql_columns(None, specs))
+        schema.raise_refusals()
+    else:
         with closing(connect_mysql()) as connection:
+            schema = check_schema(chosen, source, mysql_columns(connection, specs))
+            schema.raise_refusals()  # before the lease: nothing at all is written
             lease = acquire_gold_load_lease(connection, run_id, lease_times, on_step=on_step)
             lease_wait = lease.waited_seconds
             leftovers = clean_leftovers(
@@ -104,6 +112,7 @@ def plan_gold_load(
         lease_wait_seconds=round(lease_wait, 3),
         gold_generation=generation,
         leftovers_dropped=leftovers,
+        notices=schema.notices,
         started_at=now_iso(),
     )
 

@@ -78,6 +78,7 @@ def build_report(
         requested_tables=state.tables,
         chunk_count=plan.chunk_count if plan else 0,
         customers=_customers(plan, store, work),
+        notices=plan.notices if plan else [],
         configs=configs,
         privacy=_privacy(state.config_results, table_groups, store, work),
         errors=errors,

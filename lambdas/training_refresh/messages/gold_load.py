@@ -63,6 +63,8 @@ class GoldLoadPlan(Message):
     """The published gold generation the run's build tables are copied from."""
     leftovers_dropped: list[str] = Field(default_factory=list)
     """Tables of killed gold-changing runs the plan dropped."""
+    notices: list[str] = Field(default_factory=list)
+    """Schema drift: source columns the configs do not extract (``source_schema``)."""
     started_at: str
 
 
@@ -264,6 +266,8 @@ class GoldLoadReport(Lenient):
     warnings: list[str] = Field(default_factory=list)
     publication: GoldLoadPublication | None = None
     """None in a preview's report, an earlier version's, or a CLI stand-in."""
+    notices: list[str] = Field(default_factory=list)
+    """Schema drift the plan saw: source columns the configs do not extract."""
     privacy: PrivacySection = Field(default_factory=PrivacySection)
     """The privacy gate, per table and column (empty in reports of earlier versions)."""
     lease_wait_seconds: float = 0.0
