@@ -63,7 +63,10 @@ def _print_gold_load(report: GoldLoadReport, out: TextIO) -> None:
         status = config.status
         if config.status == "loaded" and config.published is False:
             status = "loaded, not published"
-        if status == "failed" and report.chunk_count:
+        if status == "failed" and config.failed_chunk is not None:
+            where = f", {config.failed_table}" if config.failed_table else ""
+            status += f" (at chunk {config.failed_chunk} of {report.chunk_count}{where})"
+        elif status == "failed" and report.chunk_count:
             status += (
                 f" (its failing call began at chunk {config.chunks_loaded + 1} "
                 f"of {report.chunk_count})"

@@ -17,6 +17,7 @@ from training_refresh.errors import (
     UnknownTableError,
     WarehouseQueryError,
 )
+from training_refresh.gold_load.failure_place import FailurePlace, failing_at, place_of
 from training_refresh.gold_load.load import load_config
 from training_refresh.gold_load.plan import plan_gold_load
 from training_refresh.gold_load.report import build_report
@@ -307,3 +308,43 @@ def test_a_chunk_submitted_ahead_is_abandoned_when_the_current_one_fails() -> No
         load_preview(warehouse, has_time_for=lambda seconds: True)
     # And the statement submitted ahead for the second chunk was cancelled
     assert warehouse.events == [("start", 1), ("start", 3), ("result", 1), ("abandon", 3)]
+
+
+def test_a_failing_chunk_names_its_number_and_table_in_front_of_the_error() -> None:
+    # Given a warehouse whose statement for the second chunk (customers 3 and 4) fails
+    warehouse = recording_warehouse(failing_chunks=(3,))
+    # When the config is loaded, the error keeps its class (the name the ASL matches)
+    with pytest.raises(WarehouseQueryError) as raised:
+        load_preview(warehouse, has_time_for=lambda seconds: True)
+    # And its message starts with the chunk (of three) and the table whose rows failed
+    message = str(raised.value)
+    assert message.startswith("chunk 2 of 3, IMS_CUS_EMAIL: ")
+    assert place_of(message) == FailurePlace(chunk=2, of=3, table="IMS_CUS_EMAIL")
+
+
+def test_an_error_placed_once_keeps_its_place_and_other_errors_pass_unchanged() -> None:
+    placed_twice = pytest.raises(WarehouseQueryError, match=r"^chunk 1 of 4: inner$")
+    with placed_twice, failing_at(5, 9), failing_at(0, 4):
+        raise WarehouseQueryError("inner")
+    with pytest.raises(KeyError), failing_at(0, 4):  # not a domain error: not ours to reword
+        raise KeyError("x")
+    assert place_of("statement failed: chunk 1 of 4") is None
+    assert place_of(None) is None
+
+
+def test_report_of_a_config_failed_part_way_names_its_chunk_and_table() -> None:
+    # Given a config whose load failed with a placed error
+    cause = {"errorType": "TrainingDatabaseError", "errorMessage": "chunk 7 of 9, IMS_AUTH: no"}
+    failed = {
+        "config": "order_auth",
+        "status": "failed",
+        "next_chunk": 5,
+        "error": {"Error": "TrainingDatabaseError", "Cause": json.dumps(cause)},
+    }
+    # When the report is written
+    _, report = _report({"planned": PLAN, "config_results": [failed]})
+    # Then the config's report names the chunk and the table; the call began at chunk 6
+    (config,) = report["configs"]
+    assert (config["failed_chunk"], config["failed_table"]) == (7, "IMS_AUTH")
+    assert config["chunks_loaded"] == 5
+    assert config["error"]["message"] == "chunk 7 of 9, IMS_AUTH: no"

@@ -9,16 +9,18 @@ merged into the config's build tables (``build``), which the publish step swaps 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from training_refresh.adapters.data_api import Warehouse
 from training_refresh.adapters.mysql import Connection
 from training_refresh.adapters.object_store import ObjectStore, get_json
 from training_refresh.gold_load.build import prepare_builds
 from training_refresh.gold_load.extract import ChunkExtraction
+from training_refresh.gold_load.failure_place import TableInHand, failing_at
 from training_refresh.gold_load.merge import MergeCounts, TableRows, replace_customers
 from training_refresh.gold_load.work import WorkLocations, chunked
 from training_refresh.hooks import OnStep, ignore_step
@@ -110,6 +112,17 @@ class _Merge:
 _Write = Callable[[TableGroup, Sequence[int], list[TableRows]], MergeCounts]
 
 
+def _held(tables: list[TableRows], in_hand: TableInHand) -> list[TableRows]:
+    """``tables`` whose rows, as they are read, say which table the merge has in hand."""
+
+    def batches(table: TableRows) -> Iterator[Sequence[Sequence[Any]]]:
+        in_hand.table = table.spec.training_table
+        yield from table.batches
+        in_hand.table = None
+
+    return [TableRows(table.spec, batches(table)) for table in tables]
+
+
 class _GroupLoad:
     """One invocation's work on one group; starts from the task's running totals."""
 
@@ -149,7 +162,10 @@ class _GroupLoad:
                 extraction.abandon()
 
     def _extraction(self, index: int) -> ChunkExtraction:
-        return ChunkExtraction(self.warehouse, self.group.tables, self.chunks[index], self.as_of)
+        with failing_at(index, len(self.chunks)):
+            return ChunkExtraction(
+                self.warehouse, self.group.tables, self.chunks[index], self.as_of
+            )
 
     def _load_chunk(self, write: _Write) -> None:
         started = time.monotonic()
@@ -159,9 +175,12 @@ class _GroupLoad:
         if index + 1 < len(self.chunks) and self.has_time_for(2 * self.slowest_chunk):
             # Redshift runs the next chunk's statements while this chunk is merged.
             self.extractions.append(self._extraction(index + 1))
-        self.on_step(f"extract-chunk:{self.group.name}")
         read: dict[str, int] = {}
-        merged = write(self.group, self.chunks[index], self.extractions[0].table_rows(read))
+        in_hand = TableInHand()
+        with failing_at(index, len(self.chunks), in_hand):
+            self.on_step(f"extract-chunk:{self.group.name}")
+            rows = _held(self.extractions[0].table_rows(read), in_hand)
+            merged = write(self.group, self.chunks[index], rows)
         for spec in self.group.tables:
             table = spec.training_table
             self.tables[table] = self.tables[table].plus(

@@ -16,6 +16,7 @@ from training_refresh.adapters.mysql import Connection
 from training_refresh.adapters.object_store import ObjectStore, get_json, put_json
 from training_refresh.errors import bad_input_error_names
 from training_refresh.gold_load.build import drop_run_builds
+from training_refresh.gold_load.failure_place import place_of
 from training_refresh.gold_load.work import WorkLocations
 from training_refresh.lease import release_gold_load_lease
 from training_refresh.messages.common import CaughtError
@@ -47,8 +48,10 @@ def build_report(
     store: ObjectStore,
     work_bucket: str,
     connect_mysql: Callable[[], Connection],
+    training_database: str | None = None,
 ) -> GoldLoadOutcome:
-    """Release the run's lease, write the JSON run report to S3, return the outcome."""
+    """Release the run's lease, write the JSON run report to S3, return the outcome.
+    ``training_database`` (``host:port/database``) is named in the report."""
     run_id = event.execution.name
     state = event.state
     plan = state.planned.plan if state.planned else None
@@ -70,6 +73,7 @@ def build_report(
         as_of=plan.as_of if plan else state.as_of,
         scenario_file=plan.scenario_file if plan else state.scenarios,
         requested_tables=state.tables,
+        training_database=training_database,
         chunk_count=plan.chunk_count if plan else 0,
         customers=_customers(plan, store, WorkLocations(work_bucket, run_id)),
         configs=configs,
@@ -100,13 +104,17 @@ def _config_report(
         None if dry_run else bool(published and result.config in published.configs_published)
     )
     if isinstance(result, ConfigFailure):
+        error = result.error.details()
+        place = place_of(error.message)
         return ConfigReport(
             config=result.config,
             status="failed",
             tables=result.tables,
             chunks_loaded=result.next_chunk,
             published=is_published,
-            error=result.error.details(),
+            error=error,
+            failed_chunk=place.chunk if place else None,
+            failed_table=place.table if place else None,
         )
     previewed = dry_run and result.status == "loaded"
     return ConfigReport(

@@ -83,13 +83,28 @@ class TrainingDbConnector:
                 raise
         return connect(settings.connection(self.read_secret(settings, True)))
 
+    def describe(self) -> str | None:
+        """``host:port/database`` of the training database, for run reports (None when the
+        settings or the secret cannot be read: the report is written all the same)."""
+        try:
+            settings = TrainingDbSettings.load()
+            target = settings.connection(self.read_secret(settings, False))
+        except Exception:
+            return None
+        return f"{target.host}:{target.port}/{target.database or ''}"
+
+
+PRODUCTION_CONNECTOR = TrainingDbConnector()
+
 
 @dataclass(frozen=True)
 class Dependencies:
     object_store: Callable[[], ObjectStore] = s3_object_store
     warehouse: Callable[[], Warehouse] = data_api_warehouse
-    connect_mysql: Callable[[], Connection] = TrainingDbConnector()
+    connect_mysql: Callable[[], Connection] = PRODUCTION_CONNECTOR
     """Connects anew on every call; the steps close what they open."""
+    training_database: Callable[[], str | None] = PRODUCTION_CONNECTOR.describe
+    """``host:port/database`` the steps connect to, as the run reports name it."""
     table_groups: Callable[[], TableGroupSet] = load_table_groups
     today: Callable[[], date] = today_utc
     on_step: OnStep = ignore_step

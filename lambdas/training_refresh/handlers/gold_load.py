@@ -148,6 +148,7 @@ def report(
         store=dependencies.object_store(),
         work_bucket=WorkFilesSettings.load().work_bucket,
         connect_mysql=dependencies.connect_mysql,
+        training_database=dependencies.training_database(),
     )
     logger.info("gold load finished", extra={"status": outcome.status})
     metrics.add_metric("GoldLoadFailedConfigs", MetricUnit.Count, len(outcome.failed_configs))
