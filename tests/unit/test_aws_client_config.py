@@ -49,4 +49,6 @@ def test_every_client_of_the_lambdas_passes_the_client_config() -> None:
 def test_the_client_config_bounds_connecting_and_reading_and_retries_in_standard_mode() -> None:
     assert CLIENT_CONFIG.connect_timeout == 5
     assert CLIENT_CONFIG.read_timeout == 30
-    assert CLIENT_CONFIG.retries == {"mode": "standard", "max_attempts": 5}
+    retries = CLIENT_CONFIG.retries or {}
+    assert retries["mode"] == "standard"
+    assert retries["total_max_attempts"] == 5

@@ -11,10 +11,10 @@ within seconds as botocore's ``ConnectTimeoutError`` naming the endpoint.
 * ``read_timeout=30``: our calls are small control-plane requests (Data API describe and
   result pages, Secrets Manager, Step Functions, S3 objects of a few MB); none waits on the
   server for long — the Data API runs a statement asynchronously and we poll it.
-* ``retries={"mode": "standard", "max_attempts": 5}``: the standard mode retries throttling
-  and transient 5xx answers with exponential backoff and jitter and a retry quota (legacy
-  mode has neither the quota nor the full list of transient codes); 5 attempts as AWS's
-  SDKs use for standard mode with a margin for Data API throttling bursts.
+* ``retries``: botocore's *standard* mode retries throttling and transient 5xx answers
+  with exponential backoff, jitter and a retry quota (legacy mode has neither the quota nor
+  the full list of transient codes); 5 attempts in all, the first included (the mode's
+  default is 3), a margin for the Data API's throttling bursts.
 
 ``tests/unit/test_aws_client_config.py`` checks that every ``boto3.client`` call of the
 Lambda package passes this config.
@@ -27,5 +27,5 @@ from botocore.config import Config
 CLIENT_CONFIG = Config(
     connect_timeout=5,
     read_timeout=30,
-    retries={"mode": "standard", "max_attempts": 5},
+    retries={"mode": "standard", "total_max_attempts": 5},
 )

@@ -34,7 +34,7 @@ NO_CREDENTIALS = (
 )
 
 OPERATOR_CLIENT_CONFIG = Config(
-    connect_timeout=10, read_timeout=60, retries={"mode": "standard", "max_attempts": 5}
+    connect_timeout=10, read_timeout=60, retries={"mode": "standard", "total_max_attempts": 5}
 )
 """An operator's host reaches AWS over the internet or a proxy, so connecting may take
 longer than from a Lambda (``training_refresh/adapters/aws_config.py``); still, a host that
