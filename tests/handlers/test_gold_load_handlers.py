@@ -28,7 +28,7 @@ CUS_EMAIL = load_table_groups().group("cus_email").tables[0]
 def fakes(store: MemoryObjectStore, warehouse: Any = None, connect: Any = no_database):
     return Dependencies(
         object_store=lambda: store,
-        warehouse=lambda: warehouse or CustomerMaster(),
+        warehouse=lambda time_left: warehouse or CustomerMaster(),
         connect_mysql=connect,
         today=lambda: date(2026, 11, 22),
     )

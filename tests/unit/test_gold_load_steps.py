@@ -19,7 +19,11 @@ from training_refresh.errors import (
 )
 from training_refresh.gold_load.failure_place import FailurePlace, failing_at, place_of
 from training_refresh.gold_load.load import load_config
-from training_refresh.gold_load.plan import plan_gold_load
+from training_refresh.gold_load.plan import (
+    EXISTENCE_CHECK_CUSTOMERS,
+    EXISTENCE_CHECKS_IN_FLIGHT,
+    plan_gold_load,
+)
 from training_refresh.gold_load.report import build_report
 from training_refresh.gold_load.work import WorkLocations
 from training_refresh.messages.gold_load import (
@@ -64,6 +68,59 @@ def test_plan_stores_found_customers_in_s3_and_keeps_the_payload_small() -> None
     assert result.missing_sample == [100000]
     assert result.chunk_count == 2
     assert len(json.dumps(result.model_dump(mode="json"))) < 2_000
+
+
+def scenario_of(customers: int) -> MemoryObjectStore:
+    numbers = "\n".join(str(n) for n in range(1, customers + 1))
+    return MemoryObjectStore({("in", "s.csv"): f"customer_number\n{numbers}\n".encode()})
+
+
+def test_existence_checks_run_a_bounded_number_at_a_time() -> None:
+    # Given a scenario that needs six existence checks
+    customers = 5 * EXISTENCE_CHECK_CUSTOMERS + 1
+    warehouse = CustomerMaster(known=customers)
+
+    # When it is planned
+    result = plan(
+        {"scenarios": "s3://in/s.csv", "as_of": "2026-06-30", "dry_run": True},
+        scenario_of(customers),
+        warehouse,
+    )
+
+    # Then every customer was checked, each check collected, never more than four at a time
+    assert result.customers_found == customers
+    in_flight, most = 0, 0
+    for event, _ in warehouse.events:
+        in_flight += 1 if event == "start" else -1
+        most = max(most, in_flight)
+    assert most == EXISTENCE_CHECKS_IN_FLIGHT
+    assert [event for event, _ in warehouse.events].count("result") == 6
+    # And the next checks were started before the first was collected
+    assert warehouse.events[:5] == [
+        ("start", 1),
+        ("start", 5_001),
+        ("start", 10_001),
+        ("start", 15_001),
+        ("result", 1),
+    ]
+
+
+def test_a_failed_existence_check_cancels_the_checks_still_running() -> None:
+    # Given a warehouse whose second existence check fails
+    customers = 5 * EXISTENCE_CHECK_CUSTOMERS
+    warehouse = CustomerMaster(known=customers, failing_check=5_001)
+
+    # When the plan runs, the error is the warehouse's
+    with pytest.raises(WarehouseQueryError):
+        plan(
+            {"scenarios": "s3://in/s.csv", "as_of": "2026-06-30", "dry_run": True},
+            scenario_of(customers),
+            warehouse,
+        )
+
+    # And the checks started ahead were cancelled, not left running
+    abandoned = [first for event, first in warehouse.events if event == "abandon"]
+    assert abandoned == [10_001, 15_001, 20_001]
 
 
 @pytest.mark.parametrize(
