@@ -23,7 +23,7 @@ from training_refresh.gold_load.extract import ChunkExtraction
 from training_refresh.gold_load.failure_place import TableInHand, failing_at
 from training_refresh.gold_load.merge import MergeCounts, TableRows, replace_customers
 from training_refresh.gold_load.work import WorkLocations, chunked
-from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.hooks import CHUNK_LOADED, OnStep, ignore_step
 from training_refresh.lease import DEFAULT_GOLD_LOAD_TIMES, LeaseTimes, renew_gold_load_lease
 from training_refresh.messages.gold_load import ConfigProgress, ConfigTask, TableCounts
 from training_refresh.table_groups import TableGroup, TableGroupSet
@@ -190,6 +190,8 @@ class _GroupLoad:
             )
         self.extractions.pop(0)
         self.next_chunk += 1
+        counted = merged.rows_written if merged.rows_written else read
+        self.on_step(f"{CHUNK_LOADED}{self.group.name}:{sum(counted.values())}")
         seconds = time.monotonic() - started
         self.slowest_chunk = max(self.slowest_chunk, seconds)
         self.elapsed += seconds
