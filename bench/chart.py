@@ -12,9 +12,10 @@ def draw_chart(results: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    figure, (gold_ax, reset_ax, memory_ax) = plt.subplots(
-        1, 3, figsize=(13, 4.2), gridspec_kw={"width_ratios": [1.2, 1.2, 0.8]}
+    figure, (gold_ax, publication_ax, reset_ax, memory_ax) = plt.subplots(
+        1, 4, figsize=(17, 4.4), gridspec_kw={"width_ratios": [1.2, 1.3, 1.2, 0.8]}
     )
+    _publication_panel(publication_ax, results.get("gold_publication"))
     sizes = list(results["gold_load"])
     x = range(len(sizes))
     product = [results["gold_load"][s]["product_seconds_best"] for s in sizes]
@@ -67,3 +68,33 @@ def draw_chart(results: dict[str, Any], path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def _publication_panel(axis: Any, publication: dict[str, Any] | None) -> None:
+    """Loads of new customers over the full gold set: the load, the same load into empty
+    gold copies and the limit; the publish instant written above each load."""
+    if not publication:
+        axis.set_axis_off()
+        return
+    sizes = list(publication["sizes"])
+    width = 0.27
+    figures = [publication["sizes"][s] for s in sizes]
+    series = [
+        ("over the gold set", [g["product_seconds_best"] for g in figures], "tab:blue"),
+        ("into empty gold", [g["empty_gold_product_seconds_best"] for g in figures], "tab:cyan"),
+        ("limit", [g["limit_seconds_best"] for g in figures], "tab:orange"),
+    ]
+    for offset, (label, values, color) in zip((-width, 0.0, width), series, strict=True):
+        axis.bar([i + offset for i in range(len(sizes))], values, width, label=label, color=color)
+    for i, g in enumerate(figures):
+        axis.annotate(
+            f"x{g['ratio_to_limit']:.2f}\nRENAME {g['publish_locked_seconds_max'] * 1000:.0f} ms",
+            (i - width, g["product_seconds_best"]),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    axis.set_xticks(list(range(len(sizes))), [f"{int(s):,} new customers" for s in sizes])
+    axis.set_ylabel("seconds (best of runs)")
+    axis.set_title(f"Atomic publication over {publication['gold_rows_total']:,} gold rows")
+    axis.legend(fontsize=8)

@@ -65,6 +65,9 @@ def product_gold_load(
         for name, table in config.get("tables", {}).items()
     }
     result["report_duration_seconds"] = report.get("duration_seconds")
+    publication = report.get("publication") or {}
+    result["publish_locked_seconds"] = publication.get("locked_seconds")
+    result["publish_rename_attempts"] = publication.get("rename_attempts")
     return result
 
 

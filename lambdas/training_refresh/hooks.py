@@ -9,6 +9,8 @@ function of the production code. The points:
 * ``extract-chunk:<config>`` - a chunk's extraction statements are submitted, not yet read;
 * ``merge-chunk:<config>`` - a chunk's extracted rows are about to be merged;
 * ``merge-chunk-written:<config>`` - a chunk is merged into the build tables, not committed;
+* ``chunk-loaded:<config>:<rows>`` - a chunk is committed (a preview's: counted) with
+  ``<rows>`` rows written (a preview's: read); local progress shows rows live from it;
 * ``gold-load-before-publish`` - the publish step is about to publish the loaded configs;
 * ``gold-publish-before-rename`` / ``gold-publish-renamed`` - a publication (load or
   removal) has written its manifest and is about to RENAME / has renamed;
@@ -21,6 +23,7 @@ function of the production code. The points:
 from collections.abc import Callable
 
 OnStep = Callable[[str], None]
+CHUNK_LOADED = "chunk-loaded:"
 
 
 def ignore_step(name: str) -> None:

@@ -26,7 +26,8 @@ from contextlib import contextmanager
 from typing import Any, Final, Protocol
 
 from ims_refresh.live_bars import Bar, LiveBars
-from ims_refresh.progress import ExecutionProgress, ProgressLine, duration_text, timestamp
+from ims_refresh.progress import ExecutionProgress, ProgressLine, Unit, duration_text, timestamp
+from training_refresh.hooks import CHUNK_LOADED
 from training_refresh.messages.gold_load import GoldLoadPlan
 
 HEARTBEAT_SECONDS: Final = 5.0
@@ -118,6 +119,7 @@ class RunWatch:
         self._lock = threading.RLock()
         self._started = time.monotonic()
         self._chunks: dict[str, int] = {}
+        self._rows: dict[str, int] = {}
         self._first_chunk: dict[str, float] = {}
         self._events: Callable[[str], list[dict[str, Any]]] | None = None
         self._last_poll = 0.0
@@ -129,13 +131,40 @@ class RunWatch:
             self.display.news(text)
 
     def step(self, name: str) -> None:
-        """The run's step hook (``training_refresh.hooks``): counts chunks as they merge."""
+        """The run's step hook (``training_refresh.hooks``): counts chunks as they merge
+        and the rows of each chunk committed."""
+        if name.startswith(CHUNK_LOADED):
+            config, _, rows = name.removeprefix(CHUNK_LOADED).rpartition(":")
+            with self._lock:
+                self._rows[config] = self._rows.get(config, 0) + int(rows or 0)
+            return
         if not name.startswith(MERGE_CHUNK):
             return
         config = name.removeprefix(MERGE_CHUNK)
         with self._lock:
             self._chunks[config] = self._chunks.get(config, 0) + 1
             self._first_chunk.setdefault(config, time.monotonic())
+
+    def _reported_rows(self, unit: Unit) -> int:
+        key = "rows_read" if self.progress.dry_run else "rows_written"
+        return sum(counts.get(key, 0) for counts in unit.tables.values())
+
+    def _rows_of(self, unit: Unit, finished: bool) -> int | None:
+        """A config's rows: from its results in the history, and while it runs also those
+        of the chunks committed since (locally one call loads all of a config's chunks)."""
+        live = 0 if finished else self._rows.get(unit.name, 0)
+        if not unit.tables and not live:
+            return None
+        return max(self._reported_rows(unit), live)
+
+    def _rows_so_far(self) -> int:
+        """The history's rows, plus the live rows of configs still running."""
+        extra = sum(
+            max(0, self._rows.get(unit.name, 0) - self._reported_rows(unit))
+            for unit in self.progress.units.values()
+            if unit.status == "running"
+        )
+        return self.progress.rows_so_far + extra
 
     def read_history_with(self, events: Callable[[str], list[dict[str, Any]]]) -> None:
         self._events = events
@@ -174,8 +203,6 @@ class RunWatch:
         bars = []
         for unit in self.progress.units.values():
             finished = unit.status != "running"
-            key = "rows_read" if self.progress.dry_run else "rows_written"
-            rows = sum(counts.get(key, 0) for counts in unit.tables.values())
             if total is None:
                 done, of = (1 if finished else 0), 1
             else:
@@ -187,7 +214,7 @@ class RunWatch:
                     name=unit.name,
                     done=done,
                     total=of,
-                    rows=rows if unit.tables else None,
+                    rows=self._rows_of(unit, finished),
                     started=self._first_chunk.get(unit.name),
                     finished=finished,
                     failed=unit.status == "failed",
@@ -214,8 +241,9 @@ class RunWatch:
         ]
 
     def status(self) -> str:
-        """``gold-load still running after 25s: 2 of 6 config(s) done, 5,000 rows written;
-        order_auth 3/10 chunks (ETA 40s)`` (``now: <steps>`` before chunks are counted)."""
+        """``gold-load still running after 25s: 2 of 6 config(s) done, 9,000 rows written;
+        order_auth 3/10 chunks, 4,000 rows (ETA 40s)`` (``now: <steps>`` before chunks are
+        counted); rows count the chunks committed so far."""
         now = time.monotonic()
         elapsed = now - self._started
         chunks = []
@@ -225,6 +253,7 @@ class RunWatch:
             eta = eta_seconds(bar.done, bar.total, bar.started, now)
             chunks.append(
                 f"{bar.name} {bar.done}/{bar.total} chunks"
+                + (f", {bar.rows:,} rows" if bar.rows else "")
                 + (f" (ETA {duration_text(eta)})" if eta is not None else "")
             )
         if not chunks:
@@ -232,7 +261,7 @@ class RunWatch:
         progress = self.progress
         tally = (
             f"{progress.done} of {len(progress.units)} {progress.unit_kind}(s) done, "
-            f"{progress.rows_so_far:,} rows {'read' if progress.dry_run else 'written'}"
+            f"{self._rows_so_far():,} rows {'read' if progress.dry_run else 'written'}"
         )
         return (
             f"{self.workflow} still running after {duration_text(elapsed)}: {tally}; "

@@ -134,7 +134,10 @@ def execute_locally(
             workflow, name, outcome.status.lower(), outcome.error, outcome.cause
         )
     training = databases.training
-    report["training_database"] = f"{training.host}:{training.port}/{training.database}"
+    # A gold load's report step names it itself (as in AWS); the others' reports do not.
+    report["training_database"] = (
+        report.get("training_database") or f"{training.host}:{training.port}/{training.database}"
+    )
     report.update(report_fields or {})
     report["execution"] = {
         "name": outcome.name,

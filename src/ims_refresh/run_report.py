@@ -85,7 +85,10 @@ def _config_status(report: GoldLoadReport, config: ConfigReport) -> str:
             if report.dry_run
             else " (blocked by the privacy gate: nothing of it is published)"
         )
-    if status == "failed" and report.chunk_count:
+    if status == "failed" and config.failed_chunk is not None:
+        where = f", {config.failed_table}" if config.failed_table else ""
+        status += f" (at chunk {config.failed_chunk} of {report.chunk_count}{where})"
+    elif status == "failed" and report.chunk_count:
         status += (
             f" (its failing call began at chunk {config.chunks_loaded + 1} of {report.chunk_count})"
         )

@@ -101,6 +101,8 @@ def test_a_gold_load_without_a_terminal_prints_a_line_at_least_every_10_seconds(
     assert any(f"in {chunks} chunk(s) each" in text for text in progress), progress
     assert sum(" loaded: IMS_" in text for text in progress) == 5, progress
     assert any(re.search(rf"\d+/{chunks} chunks", text) for text in progress), progress
+    # And a running config's rows show as its chunks commit, not only once it is loaded
+    assert any(re.search(rf"\d+/{chunks} chunks, [\d,]+ rows", text) for text in progress)
     # And the summary follows them, untimestamped
     assert any(text.startswith("gold load succeeded") for text in texts)
     assert "Traceback" not in "\n".join(texts)

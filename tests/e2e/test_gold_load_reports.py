@@ -15,12 +15,8 @@ from support import gold_load_arguments, mysql_url_text, warehouse_customers, wr
 from ims_refresh.cli import main
 from ims_refresh.settings import LocalDatabases, LocalEnvName, MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
+from training_refresh.env_names import EnvName
 from training_refresh.gold_load import report as report_step
-from training_refresh.handlers import observability
-
-# The Lambda code's logger is created at import: here, at collection, so its stream is not
-# the captured stderr of whichever test happened to import it first (closed after it).
-assert observability.logger
 
 AS_OF = DEMO_AS_OF.isoformat()
 UNKNOWN = [999_999_999_000_000 + n for n in range(150)]
@@ -131,13 +127,72 @@ def test_a_failing_config_says_where_and_why_it_failed(
     assert load(tmp_path, scenario) == 1
     _, report = only_report(tmp_path)
     failed = next(c for c in report["configs"] if c["status"] == "failed")
-    # And the report names the config, its chunks and tables so far, the error and the table
+    # And the report names the config, the chunk and table that failed, and the error
     assert failed["config"] == "mason_preferences"
     assert failed["chunks_loaded"] == 0
     assert failed["tables"] == {}
+    assert (failed["failed_chunk"], failed["failed_table"]) == (1, "IMS_MASON_PREFERENCES")
     assert failed["error"]["name"] == "WarehouseQueryError"
     assert "ims_mason_preferences" in failed["error"]["message"]
     assert report["chunk_count"] == 1
     out = capsys.readouterr().out
-    assert "mason_preferences  failed (its failing call began at chunk 1 of 1)" in out
-    assert "error [mason_preferences] WarehouseQueryError" in out
+    assert "mason_preferences  failed (at chunk 1 of 1, IMS_MASON_PREFERENCES)" in out
+    assert "error [mason_preferences] WarehouseQueryError: chunk 1 of 1, IMS_MASON_PREF" in out
+
+
+def test_a_config_failing_part_way_names_the_chunk_and_table_where_it_failed(
+    training_db: MySqlUrl,
+    own_warehouse_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given six customers with CRNs, loaded two to a chunk, and a warehouse that fails to
+    # read the CRNs of the fifth (in the third chunk) and of nobody else
+    use(monkeypatch, training_db, own_warehouse_url)
+    monkeypatch.setenv(EnvName.CUSTOMERS_PER_CHUNK, "2")
+    with psycopg.connect(own_warehouse_url, autocommit=True) as connection:
+        customers = [
+            int(row[0])
+            for row in connection.execute(
+                "SELECT DISTINCT c.customer_no FROM oframe_prd_s.ims_customer c "
+                "JOIN oframe_cdc_prd_s.ims_mason_crn m ON m.customer_no = c.customer_no "
+                "ORDER BY 1 LIMIT 6"
+            )
+        ]
+        unreadable_crns(connection, customers[4])
+    scenario = write_scenario(tmp_path / "s.csv", customers)
+    # When the gold load runs, Then it fails
+    assert load(tmp_path, scenario) == 1
+    _, report = only_report(tmp_path)
+    # And the report says the CRN config failed at chunk 3 of 3, on IMS_MASON_CRN
+    assert report["chunk_count"] == 3
+    (failed,) = [c for c in report["configs"] if c["status"] == "failed"]
+    assert failed["config"] == "mason_crn"
+    assert (failed["failed_chunk"], failed["failed_table"]) == (3, "IMS_MASON_CRN")
+    assert failed["error"]["name"] == "WarehouseQueryError"
+    assert failed["error"]["message"].startswith("chunk 3 of 3, IMS_MASON_CRN: ")
+    # And every other config loaded
+    assert {c["config"] for c in report["configs"] if c["status"] == "loaded"} == {
+        "customer",
+        "cus_email",
+        "mason_preferences",
+        "order_auth",
+    }
+    assert "mason_crn          failed (at chunk 3 of 3, IMS_MASON_CRN)" in capsys.readouterr().out
+
+
+def unreadable_crns(connection: psycopg.Connection[Any], customer: int) -> None:
+    """The CRN change log becomes a view that raises an error for ``customer``'s rows only
+    (evaluated only for the rows a statement returns, so only that customer's chunk fails)."""
+    connection.execute("ALTER TABLE oframe_cdc_prd_s.ims_mason_crn RENAME TO ims_mason_crn_rows")
+    connection.execute(
+        "CREATE FUNCTION oframe_cdc_prd_s.unreadable() RETURNS text LANGUAGE plpgsql VOLATILE "
+        "AS $$ BEGIN RAISE EXCEPTION 'this row cannot be read'; END $$"
+    )
+    connection.execute(
+        "CREATE VIEW oframe_cdc_prd_s.ims_mason_crn AS SELECT customer_no, crn, "
+        f"CASE WHEN customer_no = {int(customer)} THEN oframe_cdc_prd_s.unreadable() "
+        "ELSE crn_status END AS crn_status, brand_code, effective_date, cdc_operation, "
+        "cdc_timestamp FROM oframe_cdc_prd_s.ims_mason_crn_rows"
+    )

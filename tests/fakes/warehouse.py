@@ -15,23 +15,49 @@ def _customer_numbers(sql: str) -> list[int]:
 
 
 class CustomerMaster:
-    """Knows customers 1..``known``; records every statement it is sent (the plan's
-    existence checks)."""
+    """Knows customers 1..``known``; records every existence check it is sent (``statements``)
+    and, in ``events``, when each check (named by its first customer) is started, collected
+    and abandoned. The check of ``failing_check`` fails when collected."""
 
-    def __init__(self, known: int = 100) -> None:
+    def __init__(self, known: int = 100, failing_check: int | None = None) -> None:
         self.known = known
+        self.failing_check = failing_check
         self.statements: list[str] = []
+        self.events: list[tuple[str, int]] = []
 
     def query(self, sql: str, parameters: Mapping[str, str] | None = None) -> Iterator[ResultPage]:
+        return self.start(sql, parameters).result()
+
+    def start(
+        self, sql: str, parameters: Mapping[str, str] | None = None
+    ) -> StartedLookup | NoIdentities:
         self.statements.append(sql)
         if "information_schema" in sql:  # the plan's schema check: no table shown
-            yield ResultPage(columns=("table_schema", "table_name", "column_name"), rows=[])
-            return
-        rows = [(n,) for n in _customer_numbers(sql) if n <= self.known]
-        yield ResultPage(columns=("customer_no",), rows=rows)
+            return NoIdentities(columns=("table_schema", "table_name", "column_name"))
+        numbers = _customer_numbers(sql)
+        self.events.append(("start", numbers[0]))
+        return StartedLookup(self, numbers)
 
-    def start(self, sql: str, parameters: Mapping[str, str] | None = None) -> StartedExtraction:
-        raise AssertionError("the plan only queries")
+
+class StartedLookup:
+    """An existence check of CustomerMaster, answered when collected."""
+
+    def __init__(self, master: CustomerMaster, numbers: list[int]) -> None:
+        self.master = master
+        self.numbers = numbers
+        self.collected = False
+
+    def result(self) -> Iterator[ResultPage]:
+        self.collected = True
+        self.master.events.append(("result", self.numbers[0]))
+        if self.numbers[0] == self.master.failing_check:
+            raise WarehouseQueryError(f"existence check from {self.numbers[0]} FAILED")
+        rows = [(n,) for n in self.numbers if n <= self.master.known]
+        return iter([ResultPage(columns=("customer_no",), rows=rows)])
+
+    def abandon(self) -> None:
+        if not self.collected:
+            self.master.events.append(("abandon", self.numbers[0]))
 
 
 class StartedExtraction:
@@ -58,10 +84,14 @@ SOURCE_IDENTITY_MARK = "-- The privacy gate's source identity"
 
 
 class NoIdentities:
-    """The source identity statement of a chunk whose customers the warehouse lacks."""
+    """A statement without rows: the source identity of a chunk whose customers the
+    warehouse lacks, or the plan's look at source columns it is not shown."""
+
+    def __init__(self, columns: Sequence[str] = SOURCE_IDENTITY_COLUMNS) -> None:
+        self.columns = tuple(columns)
 
     def result(self) -> Iterator[ResultPage]:
-        return iter([ResultPage(columns=SOURCE_IDENTITY_COLUMNS, rows=[])])
+        return iter([ResultPage(columns=self.columns, rows=[])])
 
     def abandon(self) -> None:
         pass

@@ -13,9 +13,10 @@ from fakes.object_store import MemoryObjectStore
 from fakes.warehouse import CustomerMaster, RecordingWarehouse
 from pydantic import ValidationError
 
+from training_refresh.env_names import EnvName
 from training_refresh.errors import ConfigurationError, InvalidAsOfDateError
 from training_refresh.handlers import gold_load
-from training_refresh.handlers.dependencies import Dependencies
+from training_refresh.handlers.dependencies import Dependencies, TrainingDbConnector
 from training_refresh.registry import TASKS
 from training_refresh.table_groups import load_table_groups
 
@@ -27,7 +28,7 @@ CUS_EMAIL = load_table_groups().group("cus_email").tables[0]
 def fakes(store: MemoryObjectStore, warehouse: Any = None, connect: Any = no_database):
     return Dependencies(
         object_store=lambda: store,
-        warehouse=lambda: warehouse or CustomerMaster(),
+        warehouse=lambda time_left: warehouse or CustomerMaster(),
         connect_mysql=connect,
         today=lambda: date(2026, 11, 22),
     )
@@ -161,3 +162,32 @@ def test_report_is_written_when_the_database_secret_is_not_configured(
     report = json.loads(store.objects[(work_bucket, "reports/gold-load/gold-load-1.json")])
     assert outcome["status"] == "bad_input"
     assert f"({ConfigurationError.__name__})" in report["warnings"][0]
+    # And it names no training database (the settings could not be read)
+    assert report["training_database"] is None
+
+
+def test_report_names_the_training_database_from_the_settings_and_the_secret(
+    context: LambdaContext,
+    work_bucket: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the stack's variables (the host from the environment) and the RDS secret
+    monkeypatch.setenv(EnvName.TRAINING_DB_SECRET_ARN, "arn:aws:secretsmanager:eu:1:secret:db")
+    monkeypatch.setenv(EnvName.TRAINING_DB_HOST, "ims.cluster.eu-west-1.rds.amazonaws.com")
+    secret = {"username": "ims", "password": "pw", "port": 3307, "dbname": "ims_training"}
+    connector = TrainingDbConnector(read_secret=lambda settings, fresh: secret)
+    store = MemoryObjectStore()
+    dependencies = Dependencies(
+        object_store=lambda: store,
+        connect_mysql=Connector(error=ConnectionRefusedError("no route")),
+        training_database=connector.describe,
+    )
+    # When the report handler runs
+    gold_load.report(_report_event(), context, dependencies=dependencies)
+    # Then the report names host, port and database, and no credential
+    text = store.objects[(work_bucket, "reports/gold-load/gold-load-1.json")].decode("utf-8")
+    report = json.loads(text)
+    assert (
+        report["training_database"] == "ims.cluster.eu-west-1.rds.amazonaws.com:3307/ims_training"
+    )
+    assert '"pw"' not in text

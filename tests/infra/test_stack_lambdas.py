@@ -27,6 +27,7 @@ DEPENDENCY_ACCESS: dict[str, set[Access] | str] = {
     "object_store": RUN_FILES,
     "warehouse": {Access.WAREHOUSE},
     "connect_mysql": {Access.TRAINING_DB},
+    "training_database": {Access.TRAINING_DB},  # the settings and secret connect_mysql reads
     "table_groups": set(),
     "today": set(),
     "on_step": set(),

@@ -17,8 +17,13 @@ from training_refresh.errors import (
     UnknownTableError,
     WarehouseQueryError,
 )
+from training_refresh.gold_load.failure_place import FailurePlace, failing_at, place_of
 from training_refresh.gold_load.load import load_config
-from training_refresh.gold_load.plan import plan_gold_load
+from training_refresh.gold_load.plan import (
+    EXISTENCE_CHECK_CUSTOMERS,
+    EXISTENCE_CHECKS_IN_FLIGHT,
+    plan_gold_load,
+)
 from training_refresh.gold_load.report import build_report
 from training_refresh.gold_load.work import WorkLocations
 from training_refresh.messages.gold_load import (
@@ -63,6 +68,59 @@ def test_plan_stores_found_customers_in_s3_and_keeps_the_payload_small() -> None
     assert result.missing_sample == [100000]
     assert result.chunk_count == 2
     assert len(json.dumps(result.model_dump(mode="json"))) < 2_000
+
+
+def scenario_of(customers: int) -> MemoryObjectStore:
+    numbers = "\n".join(str(n) for n in range(1, customers + 1))
+    return MemoryObjectStore({("in", "s.csv"): f"customer_number\n{numbers}\n".encode()})
+
+
+def test_existence_checks_run_a_bounded_number_at_a_time() -> None:
+    # Given a scenario that needs six existence checks
+    customers = 5 * EXISTENCE_CHECK_CUSTOMERS + 1
+    warehouse = CustomerMaster(known=customers)
+
+    # When it is planned
+    result = plan(
+        {"scenarios": "s3://in/s.csv", "as_of": "2026-06-30", "dry_run": True},
+        scenario_of(customers),
+        warehouse,
+    )
+
+    # Then every customer was checked, each check collected, never more than four at a time
+    assert result.customers_found == customers
+    in_flight, most = 0, 0
+    for event, _ in warehouse.events:
+        in_flight += 1 if event == "start" else -1
+        most = max(most, in_flight)
+    assert most == EXISTENCE_CHECKS_IN_FLIGHT
+    assert [event for event, _ in warehouse.events].count("result") == 6
+    # And the next checks were started before the first was collected
+    assert warehouse.events[:5] == [
+        ("start", 1),
+        ("start", 5_001),
+        ("start", 10_001),
+        ("start", 15_001),
+        ("result", 1),
+    ]
+
+
+def test_a_failed_existence_check_cancels_the_checks_still_running() -> None:
+    # Given a warehouse whose second existence check fails
+    customers = 5 * EXISTENCE_CHECK_CUSTOMERS
+    warehouse = CustomerMaster(known=customers, failing_check=5_001)
+
+    # When the plan runs, the error is the warehouse's
+    with pytest.raises(WarehouseQueryError):
+        plan(
+            {"scenarios": "s3://in/s.csv", "as_of": "2026-06-30", "dry_run": True},
+            scenario_of(customers),
+            warehouse,
+        )
+
+    # And the checks started ahead were cancelled, not left running
+    abandoned = [first for event, first in warehouse.events if event == "abandon"]
+    assert abandoned == [10_001, 15_001, 20_001]
 
 
 @pytest.mark.parametrize(
@@ -308,3 +366,43 @@ def test_a_chunk_submitted_ahead_is_abandoned_when_the_current_one_fails() -> No
         load_preview(warehouse, has_time_for=lambda seconds: True)
     # And the statement submitted ahead for the second chunk was cancelled
     assert warehouse.events == [("start", 1), ("start", 3), ("result", 1), ("abandon", 3)]
+
+
+def test_a_failing_chunk_names_its_number_and_table_in_front_of_the_error() -> None:
+    # Given a warehouse whose statement for the second chunk (customers 3 and 4) fails
+    warehouse = recording_warehouse(failing_chunks=(3,))
+    # When the config is loaded, the error keeps its class (the name the ASL matches)
+    with pytest.raises(WarehouseQueryError) as raised:
+        load_preview(warehouse, has_time_for=lambda seconds: True)
+    # And its message starts with the chunk (of three) and the table whose rows failed
+    message = str(raised.value)
+    assert message.startswith("chunk 2 of 3, IMS_CUS_EMAIL: ")
+    assert place_of(message) == FailurePlace(chunk=2, of=3, table="IMS_CUS_EMAIL")
+
+
+def test_an_error_placed_once_keeps_its_place_and_other_errors_pass_unchanged() -> None:
+    placed_twice = pytest.raises(WarehouseQueryError, match=r"^chunk 1 of 4: inner$")
+    with placed_twice, failing_at(5, 9), failing_at(0, 4):
+        raise WarehouseQueryError("inner")
+    with pytest.raises(KeyError), failing_at(0, 4):  # not a domain error: not ours to reword
+        raise KeyError("x")
+    assert place_of("statement failed: chunk 1 of 4") is None
+    assert place_of(None) is None
+
+
+def test_report_of_a_config_failed_part_way_names_its_chunk_and_table() -> None:
+    # Given a config whose load failed with a placed error
+    cause = {"errorType": "TrainingDatabaseError", "errorMessage": "chunk 7 of 9, IMS_AUTH: no"}
+    failed = {
+        "config": "order_auth",
+        "status": "failed",
+        "next_chunk": 5,
+        "error": {"Error": "TrainingDatabaseError", "Cause": json.dumps(cause)},
+    }
+    # When the report is written
+    _, report = _report({"planned": PLAN, "config_results": [failed]})
+    # Then the config's report names the chunk and the table; the call began at chunk 6
+    (config,) = report["configs"]
+    assert (config["failed_chunk"], config["failed_table"]) == (7, "IMS_AUTH")
+    assert config["chunks_loaded"] == 5
+    assert config["error"]["message"] == "chunk 7 of 9, IMS_AUTH: no"

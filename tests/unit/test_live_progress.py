@@ -83,6 +83,33 @@ def test_a_watch_tells_the_history_and_counts_chunks_from_the_step_hook() -> Non
     assert status.startswith("gold-load still running after ")
 
 
+def test_rows_of_a_running_config_grow_with_each_chunk_committed() -> None:
+    # Given a gold load whose order_auth config is still in its one (local) call
+    watch = RunWatch("gold-load", Recording())
+    history = gold_load_history(done=False)
+    watch.read_history_with(lambda arn: history.events)
+    watch.poll("arn")
+    # When its first chunk is committed with 90 rows and its second begins
+    watch.step("merge-chunk:order_auth")
+    watch.step("chunk-loaded:order_auth:90")
+    watch.step("merge-chunk:order_auth")
+    # Then its bar and the status line show those rows before the call returns
+    bars = {bar.name: bar for bar in watch.bars()}
+    assert bars["order_auth"].rows == 90
+    status = watch.status()
+    assert "1 of 2 config(s) done, 100 rows written" in status
+    assert "order_auth 1/2 chunks, 90 rows" in status
+    # And once the config's result is in the history, its rows are the reported ones
+    history.task(
+        "Load config chunks",
+        config_task("order_auth"),
+        loaded("order_auth", {"IMS_ORDER": (40, 40), "IMS_AUTH": (50, 50)}, True, 2),
+    )
+    watch.poll("arn", force=True)
+    assert {bar.name: bar.rows for bar in watch.bars()}["order_auth"] == 90
+    assert watch.progress.rows_so_far == 100  # the live rows are not counted twice
+
+
 def test_history_is_read_at_most_once_a_second_unless_forced() -> None:
     reads: list[str] = []
     watch = RunWatch("gold-load", Recording())

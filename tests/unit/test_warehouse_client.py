@@ -12,7 +12,9 @@ from fakes.redshift_data import STATEMENT_ID, ScriptedRedshiftData
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ims_refresh.asl_files import retried_errors
 from training_refresh.adapters.data_api import (
+    DEADLINE_MARGIN_SECONDS,
     MAX_CUSTOMER_NUMBER,
     MAX_SQL_BYTES,
     DataApiWarehouse,
@@ -180,6 +182,57 @@ def test_a_failed_cancel_still_reports_the_timeout() -> None:
     # When the client gives up, the timeout is what it reports
     with pytest.raises(WarehouseTimeoutError):
         warehouse_for(fake, statement_timeout=1.0).query("SELECT 1")
+
+
+LAMBDA_LIMIT_SECONDS = 900.0
+
+
+def test_a_wait_ends_before_the_invocations_deadline_with_the_retried_timeout_error() -> None:
+    # Given a statement that never leaves STARTED, in an invocation with 100 s left
+    fake = ScriptedRedshiftData(statuses=["STARTED"])
+    clock = FakeClock()
+    warehouse = warehouse_for(fake, clock, poll_max=5.0, time_left=lambda: 100.0 - clock.now)
+
+    # When the client waits for it
+    with pytest.raises(WarehouseTimeoutError) as raised:
+        warehouse.query("SELECT 1")
+
+    # Then it gave up when the margin was reached, well before the deadline, cancelled the
+    # statement, and said which limit ended the wait
+    assert clock.now == pytest.approx(100.0 - DEADLINE_MARGIN_SECONDS)
+    assert fake.calls[-1] == ("cancel_statement", {"Id": STATEMENT_ID})
+    assert "the invocation's deadline" in str(raised.value)
+    # And the steps that query the warehouse retry exactly that error (ASL names, not classes)
+    retried = retried_errors("gold-load")
+    for state in ("Validate input and plan", "Load config chunks"):
+        assert type(raised.value).__name__ in retried[state]
+
+
+def test_the_statement_timeout_still_bounds_a_wait_when_the_invocation_has_time() -> None:
+    # Given a statement that never finishes, a 10 s statement timeout and a fresh invocation
+    fake = ScriptedRedshiftData(statuses=["STARTED"])
+    clock = FakeClock()
+    warehouse = warehouse_for(
+        fake, clock, statement_timeout=10.0, time_left=lambda: LAMBDA_LIMIT_SECONDS - clock.now
+    )
+
+    # When the client waits, the statement timeout ends the wait and the error says so
+    with pytest.raises(WarehouseTimeoutError, match="the statement timeout"):
+        warehouse.query("SELECT 1")
+    assert clock.now == pytest.approx(10.0)
+
+
+def test_a_statement_submitted_after_the_margin_is_cancelled_without_waiting() -> None:
+    # Given an invocation with less time left than the margin
+    fake = ScriptedRedshiftData(statuses=["FINISHED"])
+    clock = FakeClock()
+    warehouse = warehouse_for(fake, clock, time_left=lambda: DEADLINE_MARGIN_SECONDS / 2)
+
+    # When a statement is run, it is cancelled at once instead of waited for
+    with pytest.raises(WarehouseTimeoutError):
+        warehouse.query("SELECT 1")
+    assert clock.sleeps == []
+    assert fake.operations() == ["execute_statement", "cancel_statement"]
 
 
 @pytest.mark.parametrize("status", ["FAILED", "ABORTED"])

@@ -17,12 +17,19 @@ quotas and troubleshooting pages):
   :class:`ResultTooLargeError` (the caller should chunk smaller).
 * Throttling and busy answers become :class:`WarehouseThrottledError` (transient).
 
+Every wait ends before the invocation's deadline (issue 13): a statement is awaited at most
+``statement_timeout`` (600 s) and never past ``time_left()`` minus the margin
+(``DEADLINE_MARGIN_SECONDS``), whichever comes first. Then the statement is cancelled and
+:class:`WarehouseTimeoutError` raised, which the ASL retries; the resumable steps go on from
+their last finished chunk. Without the bound, a slow statement would outlive the Lambda and
+end the step as ``Lambda.Unknown``, with nothing cancelled and no error naming the cause.
+
 The boto3 ``redshift-data`` client is passed in; this module never imports boto3 or botocore
 and recognises a botocore ``ClientError`` by its ``response["Error"]["Code"]``. Records are
 decoded by ``data_api_records``.
 
 No row value ever goes into an error message or a log line: error texts of the Data API are
-redacted (``redaction``), and decoding errors name the column and its type only.
+redacted (``data_api_errors``), and decoding errors name the column and its type only.
 """
 
 from __future__ import annotations
@@ -34,15 +41,17 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from training_refresh.adapters.data_api_errors import (
+    client_error_as_warehouse_error,
+    client_error_code,
+    statement_failure,
+)
 from training_refresh.adapters.data_api_records import ResultColumns
 from training_refresh.errors import (
-    ResultTooLargeError,
     StatementTooLargeError,
     WarehouseQueryError,
-    WarehouseThrottledError,
     WarehouseTimeoutError,
 )
-from training_refresh.redaction import redact_values
 
 logger = logging.getLogger(__name__)
 
@@ -52,30 +61,12 @@ MAX_SQL_BYTES = 100_000
 MAX_CUSTOMER_NUMBER = 10**15 - 1
 """Customer numbers have 1 to 15 decimal digits (docs/design.md §5)."""
 
-THROTTLING_ERROR_CODES = frozenset(
-    {
-        # The Data API's own "busy" answers.
-        "ActiveStatementsExceededException",
-        "ActiveSessionsExceededException",
-        "ActiveWaitingRequestsExceededException",
-        "InternalServerException",
-        "ThrottlingException",
-        "TooManyRequestsException",
-        # botocore's generic throttling codes (botocore.retries.standard).
-        "Throttling",
-        "ThrottledException",
-        "RequestThrottledException",
-        "ProvisionedThroughputExceededException",
-        "TransactionInProgressException",
-        "RequestLimitExceeded",
-        "BandwidthLimitExceeded",
-        "LimitExceededException",
-        "RequestThrottled",
-        "SlowDown",
-        "PriorRequestNotComplete",
-        "EC2ThrottledException",
-    }
-)
+DEADLINE_MARGIN_SECONDS = 30.0
+"""Time kept before the invocation's deadline when a wait gives up: enough to request the
+cancellation, raise, and let the handler log and return the error to Step Functions."""
+
+TimeLeft = Callable[[], float]
+"""Seconds left before the invocation's deadline (Lambda: the context's remaining time)."""
 
 _RUNNING_STATUSES = frozenset({"SUBMITTED", "PICKED", "STARTED"})
 _PARAMETER_NAME = re.compile(r"[0-9A-Za-z_]+")
@@ -179,6 +170,7 @@ class DataApiWarehouse:
         statement_timeout: float = 600.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        time_left: TimeLeft | None = None,
     ) -> None:
         if not 0 < poll_initial <= poll_max:
             raise ValueError("polling needs 0 < poll_initial <= poll_max")
@@ -191,6 +183,7 @@ class DataApiWarehouse:
         self._statement_timeout = statement_timeout
         self._sleep = sleep
         self._clock = clock
+        self._time_left = time_left
 
     def query(self, sql: str, parameters: Mapping[str, str] | None = None) -> Iterator[ResultPage]:
         """Run ``sql`` and wait for it to finish; return an iterator over its result pages.
@@ -231,16 +224,28 @@ class DataApiWarehouse:
         logger.debug("Redshift Data API statement %s submitted", statement_id)
         return statement_id
 
+    def _wait_budget(self) -> tuple[float, str]:
+        """How long the next wait may last, and which limit sets it (for the error)."""
+        budget = self._statement_timeout
+        limit = f"the statement timeout, {self._statement_timeout:g} s"
+        if self._time_left is not None:
+            before_deadline = self._time_left() - DEADLINE_MARGIN_SECONDS
+            if before_deadline < budget:
+                budget = max(before_deadline, 0.0)
+                limit = f"the invocation's deadline, less a margin of {DEADLINE_MARGIN_SECONDS:g} s"
+        return budget, limit
+
     def _wait_until_finished(self, statement_id: str) -> dict[str, Any]:
-        deadline = self._clock() + self._statement_timeout
+        budget, limit = self._wait_budget()
+        deadline = self._clock() + budget
         delay = self._poll_initial
         while True:
             remaining = deadline - self._clock()
             if remaining <= 0:
                 self._cancel(statement_id)
                 raise WarehouseTimeoutError(
-                    f"statement {statement_id} did not finish within"
-                    f" {self._statement_timeout:g} s; cancellation was requested"
+                    f"statement {statement_id} did not finish within {budget:g} s ({limit});"
+                    " cancellation was requested"
                 )
             self._sleep(min(delay, remaining))
             delay = min(delay * 2, self._poll_max)
@@ -252,7 +257,7 @@ class DataApiWarehouse:
                 )
                 return description
             if status in ("FAILED", "ABORTED"):
-                raise _statement_failure(statement_id, status, description.get("Error") or "")
+                raise statement_failure(statement_id, status, description.get("Error") or "")
             if status not in _RUNNING_STATUSES:
                 raise WarehouseQueryError(
                     f"statement {statement_id} has unexpected status {status}"
@@ -263,7 +268,7 @@ class DataApiWarehouse:
             self._client.cancel_statement(Id=statement_id)
         except Exception as error:
             # The statement may have ended meanwhile; the timeout is still what we report.
-            code = _client_error_code(error)
+            code = client_error_code(error)
             if code is None:
                 raise
             logger.warning("could not cancel statement %s: %s", statement_id, code)
@@ -285,10 +290,10 @@ class DataApiWarehouse:
         try:
             response: dict[str, Any] = getattr(self._client, operation)(**arguments)
         except Exception as error:
-            code = _client_error_code(error)
+            code = client_error_code(error)
             if code is None:
                 raise
-            raise _client_error_as_warehouse_error(operation, code, str(error)) from error
+            raise client_error_as_warehouse_error(operation, code, str(error)) from error
         return response
 
 
@@ -321,7 +326,7 @@ class StartedStatement:
         try:
             self._warehouse._client.cancel_statement(Id=self.statement_id)
         except Exception as error:  # clean-up: it must not hide the error being handled
-            reason = _client_error_code(error) or type(error).__name__
+            reason = client_error_code(error) or type(error).__name__
             logger.debug("statement %s was not cancelled: %s", self.statement_id, reason)
 
 
@@ -351,35 +356,3 @@ def _sql_parameters(parameters: Mapping[str, str]) -> list[dict[str, str]]:
             raise TypeError(f"SQL parameter {name!r} must be a non-empty str")
         sql_parameters.append({"name": name, "value": value})
     return sql_parameters
-
-
-def _client_error_code(error: Exception) -> str | None:
-    response = getattr(error, "response", None)
-    if not isinstance(response, Mapping):
-        return None
-    code = response.get("Error", {}).get("Code")
-    return code if isinstance(code, str) and code else None
-
-
-def _client_error_as_warehouse_error(operation: str, code: str, message: str) -> Exception:
-    if code in THROTTLING_ERROR_CODES:
-        return WarehouseThrottledError(
-            f"Redshift Data API {operation} was throttled or busy ({code}); retry later"
-        )
-    message = redact_values(message)
-    if _says_result_too_large(message):
-        return ResultTooLargeError(f"Redshift Data API {operation}: {message}")
-    return WarehouseQueryError(f"Redshift Data API {operation} failed: {message}")
-
-
-def _statement_failure(statement_id: str, status: str, error_text: str) -> Exception:
-    error_text = redact_values(error_text)
-    summary = f"statement {statement_id} {status}"
-    if error_text and _says_result_too_large(error_text):
-        return ResultTooLargeError(f"{summary}: {error_text} (query fewer customers at a time)")
-    return WarehouseQueryError(f"{summary}: {error_text}" if error_text else summary)
-
-
-def _says_result_too_large(text: str) -> bool:
-    lowered = text.lower()
-    return "size limit" in lowered and "exceed" in lowered

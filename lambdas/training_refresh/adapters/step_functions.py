@@ -15,11 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-
-CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard"})
-"""Short timeouts: a waiting run asks once per poll and treats no answer as "cannot tell"."""
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,21 @@ merged into the config's build tables (``build``), which the publish step swaps 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
+from typing import Any
 
 from training_refresh.adapters.data_api import Warehouse
 from training_refresh.adapters.mysql import Connection
 from training_refresh.adapters.object_store import ObjectStore, get_json, put_json
 from training_refresh.gold_load.build import prepare_builds
 from training_refresh.gold_load.extract import ChunkExtraction
+from training_refresh.gold_load.failure_place import TableInHand, failing_at
 from training_refresh.gold_load.merge import MergeCounts, TableRows, replace_customers
 from training_refresh.gold_load.privacy_gate import ConfigGate, ScannedChunk
 from training_refresh.gold_load.work import WorkLocations, chunked
-from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.hooks import CHUNK_LOADED, OnStep, ignore_step
 from training_refresh.lease import DEFAULT_GOLD_LOAD_TIMES, LeaseTimes, renew_gold_load_lease
 from training_refresh.messages.gold_load import ConfigProgress, ConfigTask, TableCounts
 from training_refresh.table_groups import TableGroup, TableGroupSet
@@ -136,6 +138,17 @@ class _Merge:
 _Write = Callable[[TableGroup, Sequence[int], list[TableRows], Callable[[], None]], MergeCounts]
 
 
+def _held(tables: list[TableRows], in_hand: TableInHand) -> list[TableRows]:
+    """``tables`` whose rows, as they are read, say which table the merge has in hand."""
+
+    def batches(table: TableRows) -> Iterator[Sequence[Sequence[Any]]]:
+        in_hand.table = table.spec.training_table
+        yield from table.batches
+        in_hand.table = None
+
+    return [TableRows(table.spec, batches(table)) for table in tables]
+
+
 class _GroupLoad:
     """One invocation's work on one group; starts from the task's running totals."""
 
@@ -178,8 +191,9 @@ class _GroupLoad:
 
     def _extraction(self, index: int) -> ScannedChunk:
         chunk = self.chunks[index]
-        extraction = ChunkExtraction(self.warehouse, self.group.tables, chunk, self.as_of)
-        return self.gate.chunk(self.warehouse, extraction, chunk)
+        with failing_at(index, len(self.chunks)):
+            extraction = ChunkExtraction(self.warehouse, self.group.tables, chunk, self.as_of)
+            return self.gate.chunk(self.warehouse, extraction, chunk)
 
     def _load_chunk(self, write: _Write) -> None:
         started = time.monotonic()
@@ -189,10 +203,13 @@ class _GroupLoad:
         if index + 1 < len(self.chunks) and self.has_time_for(2 * self.slowest_chunk):
             # Redshift runs the next chunk's statements while this chunk is merged.
             self.extractions.append(self._extraction(index + 1))
-        self.on_step(f"extract-chunk:{self.group.name}")
         read: dict[str, int] = {}
+        in_hand = TableInHand()
         scanned = self.extractions[0]
-        merged = write(self.group, self.chunks[index], scanned.table_rows(read), scanned.check)
+        with failing_at(index, len(self.chunks), in_hand):
+            self.on_step(f"extract-chunk:{self.group.name}")
+            rows = _held(scanned.table_rows(read), in_hand)
+            merged = write(self.group, self.chunks[index], rows, scanned.check)
         for spec in self.group.tables:
             table = spec.training_table
             self.tables[table] = self.tables[table].plus(
@@ -202,6 +219,8 @@ class _GroupLoad:
             )
         self.extractions.pop(0)
         self.next_chunk += 1
+        counted = merged.rows_written if merged.rows_written else read
+        self.on_step(f"{CHUNK_LOADED}{self.group.name}:{sum(counted.values())}")
         seconds = time.monotonic() - started
         self.slowest_chunk = max(self.slowest_chunk, seconds)
         self.elapsed += seconds

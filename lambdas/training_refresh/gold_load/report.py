@@ -16,6 +16,7 @@ from training_refresh.adapters.mysql import Connection
 from training_refresh.adapters.object_store import ObjectStore, get_json, put_json
 from training_refresh.errors import PiiDetectedError, bad_input_error_names
 from training_refresh.gold_load.build import drop_run_builds
+from training_refresh.gold_load.failure_place import place_of
 from training_refresh.gold_load.privacy_gate import privacy_section
 from training_refresh.gold_load.work import WorkLocations
 from training_refresh.lease import release_gold_load_lease
@@ -38,7 +39,7 @@ from training_refresh.messages.gold_load import (
 from training_refresh.privacy.report import PrivacySection
 from training_refresh.privacy.scanner import TableScan
 from training_refresh.run_files import now_iso, seconds_between
-from training_refresh.table_groups import TableGroupSet
+from training_refresh.table_groups import TableGroupSet, load_table_groups
 
 MISSING_LISTED = 10_000
 """Up to this many missing customers are listed in the run report itself (about 170 KB);
@@ -51,9 +52,12 @@ def build_report(
     store: ObjectStore,
     work_bucket: str,
     connect_mysql: Callable[[], Connection],
-    table_groups: TableGroupSet,
+    training_database: str | None = None,
+    table_groups: TableGroupSet | None = None,
 ) -> GoldLoadOutcome:
-    """Release the run's lease, write the JSON run report to S3, return the outcome."""
+    """Release the run's lease, write the JSON run report to S3, return the outcome.
+    ``training_database`` (``host:port/database``) is named in the report; ``table_groups``
+    (default: the shipped ones) give the privacy section its columns."""
     run_id = event.execution.name
     work = WorkLocations(work_bucket, run_id)
     state = event.state
@@ -76,11 +80,12 @@ def build_report(
         as_of=plan.as_of if plan else state.as_of,
         scenario_file=plan.scenario_file if plan else state.scenarios,
         requested_tables=state.tables,
+        training_database=training_database,
         chunk_count=plan.chunk_count if plan else 0,
         customers=_customers(plan, store, work),
         notices=plan.notices if plan else [],
         configs=configs,
-        privacy=_privacy(state.config_results, table_groups, store, work),
+        privacy=_privacy(state.config_results, table_groups or load_table_groups(), store, work),
         errors=errors,
         warnings=[*(published.warnings if published else []), *warnings],
         publication=None if dry_run else _publication(plan, published, leftovers),
@@ -108,13 +113,17 @@ def _config_report(
         None if dry_run else bool(published and result.config in published.configs_published)
     )
     if isinstance(result, ConfigFailure):
+        error = result.error.details()
+        place = place_of(error.message)
         return ConfigReport(
             config=result.config,
             status="failed",
             tables=result.tables,
             chunks_loaded=result.next_chunk,
             published=is_published,
-            error=result.error.details(),
+            error=error,
+            failed_chunk=place.chunk if place else None,
+            failed_table=place.table if place else None,
         )
     previewed = dry_run and result.status == "loaded"
     return ConfigReport(

@@ -16,7 +16,7 @@ WORKFLOW = "gold-load"
 CUSTOMERS_PER_CHUNK = 1_000
 """Customers per extraction statement and per MySQL transaction. 1,000 customer numbers
 of up to 15 digits keep the SQL text near 17 KB (limit 100 KB), and at the bench profile's
-~100 rows per customer a result stays near 20 MB (limit 100 MB)."""
+~100 rows per customer a result stays near 20 MB (limit 500 MB)."""
 
 
 def chunked(items: Sequence[int], size: int) -> list[Sequence[int]]:

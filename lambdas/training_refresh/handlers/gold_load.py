@@ -12,7 +12,7 @@ from training_refresh.gold_load.load import load_config
 from training_refresh.gold_load.plan import plan_gold_load
 from training_refresh.gold_load.publish import publish_gold_load
 from training_refresh.gold_load.report import build_report
-from training_refresh.handlers.dependencies import PRODUCTION, Dependencies
+from training_refresh.handlers.dependencies import PRODUCTION, Dependencies, time_left_of
 from training_refresh.handlers.gc_tuning import tune_garbage_collector
 from training_refresh.handlers.lease_holder import holds_leases
 from training_refresh.handlers.observability import (
@@ -50,7 +50,7 @@ def plan(
         event,
         work_bucket=WorkFilesSettings.load().work_bucket,
         store=dependencies.object_store(),
-        warehouse=dependencies.warehouse(),
+        warehouse=dependencies.warehouse(time_left_of(context)),
         connect_mysql=dependencies.connect_mysql,
         table_groups=dependencies.table_groups(),
         today=dependencies.today(),
@@ -87,7 +87,7 @@ def load(
         event,
         store=dependencies.object_store(),
         work_bucket=WorkFilesSettings.load().work_bucket,
-        warehouse=dependencies.warehouse(),
+        warehouse=dependencies.warehouse(time_left_of(context)),
         connect_mysql=dependencies.connect_mysql,
         table_groups=dependencies.table_groups(),
         has_time_for=has_time_for,
@@ -148,6 +148,7 @@ def report(
         store=dependencies.object_store(),
         work_bucket=WorkFilesSettings.load().work_bucket,
         connect_mysql=dependencies.connect_mysql,
+        training_database=dependencies.training_database(),
         table_groups=dependencies.table_groups(),
     )
     logger.info("gold load finished", extra={"status": outcome.status})

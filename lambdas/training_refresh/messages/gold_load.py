@@ -220,6 +220,11 @@ class ConfigReport(Lenient):
     """Whether the config's gold copies were published (None: a preview, or a report of
     an earlier version)."""
     error: ErrorDetail | None = Field(default=None, exclude_if=lambda error: error is None)
+    failed_chunk: int | None = Field(default=None, exclude_if=lambda chunk: chunk is None)
+    """A failed config: the number (from 1) of the chunk that failed, when the error says
+    (``gold_load.failure_place``; not for a Lambda that timed out or crashed)."""
+    failed_table: str | None = Field(default=None, exclude_if=lambda table: table is None)
+    """A failed config: the training table whose statement or rows failed, when one was."""
 
 
 class GoldLoadError(ErrorDetail):
@@ -259,6 +264,8 @@ class GoldLoadReport(Lenient):
     scenario_file: JsonValue = None
     requested_tables: JsonValue = None
     """``--tables`` as given (None: every enabled config)."""
+    training_database: str | None = None
+    """``host:port/database`` the run wrote (None when its settings could not be read)."""
     chunk_count: int = 0
     customers: CustomerCounts = Field(default_factory=CustomerCounts)
     configs: list[ConfigReport] = Field(default_factory=list)

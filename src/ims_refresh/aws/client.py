@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -32,6 +33,14 @@ NO_CREDENTIALS = (
     "(docs/cli.md, troubleshooting)"
 )
 
+OPERATOR_CLIENT_CONFIG = Config(
+    connect_timeout=10, read_timeout=60, retries={"mode": "standard", "total_max_attempts": 5}
+)
+"""An operator's host reaches AWS over the internet or a proxy, so connecting may take
+longer than from a Lambda (``training_refresh/adapters/aws_config.py``); still, a host that
+cannot reach an endpoint is told so in seconds, not after botocore's 60 s per attempt with
+legacy retries. ``start --wait`` asks every few seconds; one slow answer costs one poll."""
+
 
 class Aws:
     """boto3 clients of one region, created once each.
@@ -47,7 +56,9 @@ class Aws:
     def client(self, service: str) -> Any:
         if service not in self._clients:
             try:
-                self._clients[service] = boto3.client(service, region_name=self.region)
+                self._clients[service] = boto3.client(
+                    service, region_name=self.region, config=OPERATOR_CLIENT_CONFIG
+                )
             except NoRegionError as error:
                 raise TargetError(NO_REGION) from error
         return self._clients[service]

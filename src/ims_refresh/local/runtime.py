@@ -16,7 +16,6 @@ import io
 import json
 import logging
 import os
-import sys
 import threading
 import time
 import traceback
@@ -172,7 +171,9 @@ class LocalRuntime:
         # command's output (summaries, --json), so they go to stderr.
         handler = observability.logger.registered_handler
         if isinstance(handler, logging.StreamHandler):
-            stack.callback(handler.setStream, handler.setStream(sys.stderr))
+            stack.callback(
+                handler.setStream, handler.setStream(observability.CurrentStream("stderr"))
+            )
         # Secrets cached by an earlier runtime of this process belong to another mock account.
         parameters.clear_caches()  # type: ignore[no-untyped-call]
         stack.callback(parameters.clear_caches)
