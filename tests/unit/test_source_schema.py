@@ -25,7 +25,8 @@ CRN = GROUPS.group("mason_crn")
         (ColumnType("character varying", 101), ColumnType("varchar", 100), True),
         (ColumnType("character", 1), ColumnType("char", 1), False),
         (ColumnType("bpchar", 2), ColumnType("varchar", 10), False),
-        (ColumnType("text"), ColumnType("varchar", 100), True),
+        (ColumnType("text"), ColumnType("varchar", 100), False),  # no length to compare
+        (ColumnType("character"), ColumnType("char", 1), False),
         (ColumnType("text"), ColumnType("longtext", 4294967295), False),
         (ColumnType("character varying", 10), ColumnType("int"), True),
         (ColumnType("bigint"), ColumnType("bigint"), False),

@@ -8,11 +8,13 @@ columns``, which Redshift and PostgreSQL both have) and:
   classified yet (columns the SQL reads without copying, such as the CDC table's
   ``cdc_operation``, are named by it and not listed);
 - refuses the load (``SourceSchemaError``, nothing written) when an extracted column is
-  gone from the source, or when a *kept* column's source
-  type no longer fits its MySQL column: text longer than the MySQL column, a number with
-  more digits (before or after the point) or a wider integer than it holds, or another
-  kind of value (text into a number column, a timestamp into a date...). Masked columns
-  are written by the anonymizer and not compared.
+  gone from the source, or when a *kept* column's source type no longer fits its MySQL
+  column: text declared longer than the MySQL column, a number with more digits (before
+  or after the point) or a wider integer than it holds, or another kind of value (text
+  into a number column, a timestamp into a date...). A source type without a declared
+  length or precision (PostgreSQL ``text``, a view's computed column) is only compared by
+  kind: strict SQL mode still fails a chunk whose value does not fit. Masked columns are
+  written by the anonymizer and not compared.
 
 The MySQL side is the live gold copy's columns (``information_schema.COLUMNS``) when the
 plan is connected and the table exists, else the layout the code ships
@@ -157,9 +159,11 @@ def misfit(source: ColumnType, target: ColumnType) -> bool:
 def _text_misfit(source: ColumnType, target: ColumnType) -> bool:
     if target.name not in _MYSQL_TEXT:
         return True
-    if source.length is None:  # unbounded text fits only the long text types
-        return target.name not in {"mediumtext", "longtext"}
-    return target.length is None or target.length < source.length
+    if source.length is None or target.length is None:
+        # No declared length (PostgreSQL text, a view's computed column): nothing to
+        # compare; strict SQL mode still fails a chunk whose value does not fit.
+        return False
+    return target.length < source.length
 
 
 def _number_misfit(source: ColumnType, target: ColumnType) -> bool:
@@ -168,9 +172,10 @@ def _number_misfit(source: ColumnType, target: ColumnType) -> bool:
         if target.name in _MYSQL_INTEGER_BITS:
             return _MYSQL_INTEGER_BITS[target.name] < bits
         return not _decimal_holds(target, _INTEGER_DIGITS[bits], 0)
-    precision = source.precision or 38
+    if source.precision is None:  # numeric without a declared precision: see above
+        return target.name != "decimal" and target.name not in _MYSQL_INTEGER_BITS
     scale = source.scale or 0
-    return not _decimal_holds(target, precision - scale, scale)
+    return not _decimal_holds(target, source.precision - scale, scale)
 
 
 def _decimal_holds(target: ColumnType, integer_digits: int, scale: int) -> bool:
