@@ -124,6 +124,10 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServer]:
         )
     root = tmp_path_factory.mktemp("mariadb-tls")
     datadir = root / "data"
+    # A temporary directory of its own: with the shared /tmp, bootstrap failed in CI
+    # ("Error on delete of '/tmp/#sql-temptable-…MAI'") when another process touched it.
+    server_tmpdir = root / "tmp"
+    server_tmpdir.mkdir()
     ca_file, cert_file, key_file, other_ca_file = _write_certificates(root)
     as_root = ["--user=root"] if os.geteuid() == 0 else []
     install = subprocess.run(
@@ -131,6 +135,7 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServer]:
             install_binary,
             "--no-defaults",
             f"--datadir={datadir}",
+            f"--tmpdir={server_tmpdir}",
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
             *as_root,
@@ -154,6 +159,7 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServer]:
             server_binary,
             "--no-defaults",
             f"--datadir={datadir}",
+            f"--tmpdir={server_tmpdir}",
             f"--socket={root / 'server.sock'}",
             f"--pid-file={root / 'server.pid'}",
             f"--port={port}",
