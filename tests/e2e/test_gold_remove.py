@@ -120,6 +120,18 @@ def test_removed_customers_leave_every_gold_copy_and_after_a_reset_training_too(
     assert report["rows_removed"] == expected_rows
     assert report["customers_removed"] == 3 and report["customers_not_present"] == 1
     assert report["not_present_sample"] == [NOT_IN_GOLD]
+    # And its privacy section lists every column of every gold table with its treatment,
+    # nothing scanned (a removal writes no value)
+    privacy = {table["table"]: table for table in report["privacy"]["tables"]}
+    assert set(privacy) == {spec.training_table for spec in SPECS}
+    for spec in SPECS:
+        columns = {column["column"]: column for column in privacy[spec.training_table]["columns"]}
+        assert list(columns) == list(spec.columns)
+        for name, column in columns.items():
+            masked = name in spec.masked_columns
+            assert column["treatment"] == ("masked" if masked else "kept")
+            assert column["status"] == ("protected" if masked else "kept")
+            assert column["values_scanned"] == 0 and column["findings"] == {}
     out = capsys.readouterr().out
     assert "3 removed, 1 not in the gold copies" in out and str(NOT_IN_GOLD) in out
     # And no build table is left behind

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from training_refresh.adapters.mysql import Connection, connected
 from training_refresh.adapters.object_store import ObjectStore, put_json
 from training_refresh.errors import bad_input_error_names
+from training_refresh.gold_load.privacy_gate import privacy_section
 from training_refresh.lease import release_gold_load_lease
 from training_refresh.messages.common import CaughtError, ErrorDetail
 from training_refresh.messages.gold_remove import (
@@ -27,6 +28,7 @@ from training_refresh.messages.gold_undo import (
     GoldUndoReportEvent,
 )
 from training_refresh.run_files import now_iso, report_location, seconds_between
+from training_refresh.table_groups import TableGroupSet
 
 UNDO_WORKFLOW = "gold-undo"
 
@@ -140,6 +142,7 @@ def build_gold_remove_report(
     store: ObjectStore,
     work_bucket: str,
     connect_mysql: Callable[[], Connection] | None,
+    table_groups: TableGroupSet,
 ) -> GoldRemoveOutcome:
     run_id = event.execution.name
     removed = event.state.removed.result if event.state.removed else None
@@ -159,6 +162,7 @@ def build_gold_remove_report(
         started_at=started_at,
         finished_at=finished_at,
         duration_seconds=seconds_between(started_at, finished_at),
+        privacy=privacy_section(table_groups.groups, {}),
         **(
             removed.model_dump(
                 include={

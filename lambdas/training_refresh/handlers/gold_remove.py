@@ -57,6 +57,7 @@ def report(
         store=dependencies.object_store(),
         work_bucket=WorkFilesSettings.load().work_bucket,
         connect_mysql=dependencies.connect_mysql,
+        table_groups=dependencies.table_groups(),
     )
     logger.info("gold remove finished", extra={"status": outcome.status})
     metrics.add_metric("GoldRemoveFailed", MetricUnit.Count, int(outcome.status != "succeeded"))

@@ -18,6 +18,7 @@ from training_refresh.messages.common import (
     Message,
 )
 from training_refresh.messages.gold_undo import GoldOpStatus
+from training_refresh.privacy.report import PrivacySection
 
 
 class GoldRemoveRequest(Lenient):
@@ -86,6 +87,10 @@ class GoldRemoveReport(Lenient):
     locked_seconds: float = 0.0
     lease_released: bool = False
     leftovers_dropped: list[str] = Field(default_factory=list)
+    privacy: PrivacySection = Field(default_factory=PrivacySection)
+    """Every column of every gold table with its treatment. A removal only deletes rows,
+    so it writes no value and scans none: every count is 0 (empty in reports of earlier
+    versions)."""
     warnings: list[str] = Field(default_factory=list)
     errors: list[ErrorDetail] = Field(default_factory=list)
     started_at: str | None = None
