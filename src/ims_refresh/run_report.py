@@ -70,6 +70,8 @@ def _print_gold_load(report: GoldLoadReport, out: TextIO) -> None:
             print(f"    {table:<22} {counts.rows_read:>9} read {written}", file=out)
     _print_publication(report, out)
     _print_privacy(report, out)
+    for line in report.data_quality.nonzero_lines():
+        print(f"data quality: {line}", file=out)
     for error in report.errors:
         where = error.config or error.step or "input"
         print(f"error [{where}] {error.name}: {error.message}", file=out)
