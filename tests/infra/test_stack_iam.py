@@ -66,6 +66,7 @@ RUN_FILES = {
     "training_refresh.handlers.reset.report": (set(), {"/reports/*"}),
     "training_refresh.handlers.gold_undo.report": (set(), {"/reports/*"}),
     "training_refresh.handlers.gold_remove.report": (set(), {"/reports/*"}),
+    "training_refresh.handlers.restore.report": (set(), {"/reports/*"}),
 }
 """(reads, writes) in the reports bucket by handler, from the code paths; the reset's
 prepare, copy and swap touch no S3 object."""
