@@ -60,9 +60,9 @@ class CustomersRestored(Message):
     not_in_gold_sample: list[int]
     """The first customers of the file that no gold copy holds (left untouched)."""
     tables: list[TableRestored]
+    gold_generation: int
+    """The published gold state the restored rows come from (0: before any publication)."""
     transaction_seconds: float
-    waited_for_gold_loads_seconds: float
-    waited_for_gold_loads: list[str]
     superseded_resets: list[str]
 
 
@@ -105,9 +105,8 @@ class RestoreReport(Lenient):
     tables: list[RestoreTableReport] = Field(default_factory=list)
     rows_deleted: int = 0
     rows_inserted: int = 0
+    gold_generation: int | None = None
     transaction_seconds: float = 0.0
-    waited_for_gold_loads_seconds: float = 0.0
-    waited_for_gold_loads: list[str] = Field(default_factory=list)
     superseded_resets: list[str] = Field(default_factory=list)
     lease_released: bool = False
     warnings: list[str] = Field(default_factory=list)

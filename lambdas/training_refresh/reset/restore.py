@@ -6,14 +6,18 @@ state machine with the input ``{"customers": "s3://bucket/key"}`` (a scenario fi
 a list in the payload) come here. The step
 
 1. reads the file (ScenarioFileError: bad input, nothing touched);
-2. takes the reset lease (a restore is a reset's turn: no gold load publishes and no
-   other reset runs meanwhile; it takes over an older reset's lease like a reset does);
+2. takes the reset lease (a restore is a reset's turn: no other reset runs meanwhile; it
+   takes over an older reset's lease like a reset does);
 3. finds which of the customers a gold copy holds (directly, by the customer column):
    the others are reported and left untouched; when none is, CustomersNotInGoldError
    (bad input, nothing changed);
-4. in **one transaction** on its own connection runs ``restore_sql.restore_statements``
-   (deletes, then inserts of the gold rows) and, after checking it still holds the
-   lease, commits. InnoDB makes the change visible at the commit only, so a reader sees
+4. holding the gold publish lock (``gold_state.store.publish_instant``: no gold
+   publication renames a gold copy meanwhile, so every row comes from one published gold
+   state, whose generation the result names), in **one transaction** on its own
+   connection runs ``restore_sql.restore_statements`` (deletes, then inserts of the gold
+   rows) and, after checking it still holds the reset lease, commits. The lock is held
+   for the transaction only (well under a second for a class, ``docs/benchmarks.md``).
+   InnoDB makes the change visible at the commit only, so a reader sees
    each restored customer entirely before or entirely after, never half.
 
 The trainees' other rows are never read for writing, so they stay exactly as they were.
@@ -35,6 +39,7 @@ from training_refresh.adapters.mysql import (
 from training_refresh.adapters.object_store import ObjectStore
 from training_refresh.errors import BadInputError, CustomersNotInGoldError
 from training_refresh.gold_ops.remove import read_customers
+from training_refresh.gold_state.store import current_generation, publish_instant
 from training_refresh.hooks import OnStep, ignore_step
 from training_refresh.lease import (
     DEFAULT_RESET_TIMES,
@@ -88,7 +93,7 @@ def restore_customers(
                     f"none of the {len(customers)} customer(s) of {location.uri} is in the "
                     "gold copies; nothing was changed"
                 )
-            restored, seconds = _restore(
+            restored, seconds, generation = _restore(
                 connection,
                 specs,
                 sorted(present),
@@ -105,9 +110,8 @@ def restore_customers(
         customers_not_in_gold=len(not_in_gold),
         not_in_gold_sample=not_in_gold[:NOT_IN_GOLD_SAMPLE_SIZE],
         tables=restored,
+        gold_generation=generation,
         transaction_seconds=seconds,
-        waited_for_gold_loads_seconds=lease.waited_seconds,
-        waited_for_gold_loads=list(lease.waited_for),
         superseded_resets=list(lease.superseded_runs),
     )
 
@@ -138,26 +142,30 @@ def _restore(
     *,
     check_lease: Callable[[], None],
     on_step: OnStep,
-) -> tuple[list[TableRestored], float]:
-    """Run every statement in one transaction; commit after ``check_lease``."""
+) -> tuple[list[TableRestored], float, int]:
+    """Run every statement in one transaction, holding the gold publish lock; commit
+    after ``check_lease``. Returns the tables, the transaction's seconds and the gold
+    generation the rows came from."""
     deleted = {spec.training_table: 0 for spec in specs}
     inserted = dict(deleted)
-    started = time.monotonic()
-    with translated_errors("restoring customers"):
-        connection.begin()
-    try:
-        with connection.cursor() as cursor, translated_errors("restoring customers"):
-            for statement in restore_statements(specs):
-                text, parameters = statement.bound(customers)
-                rows = cursor.execute(text, parameters)
-                counts = deleted if statement.kind == "delete" else inserted
-                counts[statement.table] += rows
-            on_step("restore-before-commit")
-            check_lease()
-            connection.commit()
-    except BaseException:
-        rollback_quietly(connection)
-        raise
+    with connection.cursor() as cursor, publish_instant(cursor):
+        started = time.monotonic()
+        with translated_errors("restoring customers"):
+            generation = current_generation(cursor)
+            connection.begin()
+        try:
+            with translated_errors("restoring customers"):
+                for statement in restore_statements(specs):
+                    text, parameters = statement.bound(customers)
+                    rows = cursor.execute(text, parameters)
+                    counts = deleted if statement.kind == "delete" else inserted
+                    counts[statement.table] += rows
+                on_step("restore-before-commit")
+                check_lease()
+                connection.commit()
+        except BaseException:
+            rollback_quietly(connection)
+            raise
     seconds = round(time.monotonic() - started, 3)
     tables = [
         TableRestored(
@@ -167,4 +175,4 @@ def _restore(
         )
         for spec in specs
     ]
-    return tables, seconds
+    return tables, seconds, generation

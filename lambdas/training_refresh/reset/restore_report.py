@@ -83,8 +83,7 @@ def _restored_fields(restored: CustomersRestored) -> dict[str, object]:
             "customers_not_in_gold",
             "not_in_gold_sample",
             "transaction_seconds",
-            "waited_for_gold_loads_seconds",
-            "waited_for_gold_loads",
+            "gold_generation",
             "superseded_resets",
         }
     )
