@@ -214,6 +214,32 @@ TASKS: Final[tuple[Task, ...]] = (
         ),
     ),
     Task(
+        name="restore-customers",
+        workflow=RESET,
+        handler="training_refresh.handlers.restore.restore",
+        profile=FunctionProfile(
+            memory_mb=512,
+            timeout_seconds=900,
+            access=frozenset({Access.SCENARIOS, Access.TRAINING_DB}),
+            why=(
+                "reads the customers' scenario file, takes the reset lease (waiting up to 5 min"
+                " for a gold load) and restores their rows in one transaction"
+            )
+            + _RESET_DB_TASK,
+        ),
+    ),
+    Task(
+        name="write-restore-report",
+        workflow=RESET,
+        handler="training_refresh.handlers.restore.report",
+        profile=FunctionProfile(
+            memory_mb=256,
+            timeout_seconds=120,
+            access=frozenset({Access.TRAINING_DB, Access.WRITE_REPORTS}),
+            why="writes the restore's run report to S3 and releases the reset lease: small",
+        ),
+    ),
+    Task(
         name="undo-gold",
         workflow=GOLD_UNDO,
         handler="training_refresh.handlers.gold_undo.undo",
