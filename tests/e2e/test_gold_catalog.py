@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from support import (
     gold_load_arguments,
@@ -27,7 +28,10 @@ from training_refresh.gold_state import names
 from training_refresh.table_groups import load_table_groups
 
 FIRST_AS_OF = DEMO_AS_OF - timedelta(days=1)
-CATALOG = [names.CATALOG_TABLE]
+GOLD_AND_CATALOG = [
+    *(spec.gold_table for spec in load_table_groups().all_tables()),
+    names.CATALOG_TABLE,
+]
 
 
 @pytest.fixture
@@ -116,15 +120,15 @@ def test_undo_brings_the_catalog_back_and_a_removal_takes_customers_out(
     # Given two loads, the second loading a customer again and a new one
     a, b, c = warehouse_customers(db.warehouse_url, 3)
     load(tmp_path, labelled_scenario(tmp_path / "one.csv", "label", {a: "x", b: "y"}), FIRST_AS_OF)
-    after_first = table_checksums(db.training, CATALOG)
+    after_first = table_checksums(db.training, GOLD_AND_CATALOG)
     load(tmp_path, labelled_scenario(tmp_path / "two.csv", "label", {b: "z", c: "w"}), DEMO_AS_OF)
-    after_second = table_checksums(db.training, CATALOG)
-    assert after_second != after_first
+    after_second = table_checksums(db.training, GOLD_AND_CATALOG)
+    assert after_second[names.CATALOG_TABLE] != after_first[names.CATALOG_TABLE]
     reports = str(tmp_path / "reports")
     # When the second load is undone
     assert main(["--report-dir", reports, "run", "gold-undo"]) == 0
-    # Then the catalog is CHECKSUM-equal to the one after the first load
-    assert table_checksums(db.training, CATALOG) == after_first
+    # Then the gold copies and the catalog are CHECKSUM-equal to those after the first load
+    assert table_checksums(db.training, GOLD_AND_CATALOG) == after_first
     _, document = gold_list(capsys)
     assert sorted(entries(document)) == [a, b]
     assert entries(document)[b]["label"] == "y"
@@ -138,9 +142,9 @@ def test_undo_brings_the_catalog_back_and_a_removal_takes_customers_out(
     assert mysql_query(
         db.training, f"SELECT COUNT(*) FROM `{names.CATALOG_TABLE}` WHERE CUSTOMER_NO = %s", [a]
     ) == [(0,)]
-    # And undoing the removal brings the catalog back (CHECKSUM)
+    # And undoing the removal brings the gold copies and the catalog back (CHECKSUM)
     assert main(["--report-dir", reports, "run", "gold-undo"]) == 0
-    assert table_checksums(db.training, CATALOG) == after_first
+    assert table_checksums(db.training, GOLD_AND_CATALOG) == after_first
 
 
 def test_bad_customers_for_gold_list_exit_2(
@@ -166,3 +170,44 @@ def test_gold_list_before_any_load_is_empty(
     code, document = gold_list(capsys)
     assert code == 0
     assert document["entries"] == [] and document["generation"] == 0
+
+
+@pytest.fixture
+def own_db(
+    training_db: Any, own_warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> LocalDatabases:
+    monkeypatch.setenv(LocalEnvName.TRAINING_DB_URL, mysql_url_text(training_db))
+    monkeypatch.setenv(LocalEnvName.WAREHOUSE_URL, own_warehouse_url)
+    return LocalDatabases(training=training_db, warehouse_url=own_warehouse_url)
+
+
+TWO_CONFIGS = "mason_preferences,mason_crn"
+
+
+def test_a_partly_failed_load_enters_only_customers_a_published_gold_copy_holds(
+    own_db: LocalDatabases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given customers a and b with Mason CRNs, c without any
+    a, b, c = warehouse_customers(own_db.warehouse_url, 3)
+    with psycopg.connect(own_db.warehouse_url, autocommit=True) as warehouse:
+        warehouse.execute("DELETE FROM oframe_cdc_prd_s.ims_mason_crn WHERE customer_no = %s", [c])
+        for customer in (a, b):
+            held = warehouse.execute(
+                "SELECT COUNT(*) FROM oframe_cdc_prd_s.ims_mason_crn WHERE customer_no = %s",
+                [customer],
+            ).fetchone()
+            assert held is not None and held[0] > 0
+        # And a preferences table that has gone, so the mason_preferences config fails
+        warehouse.execute("ALTER TABLE oframe_prd_s.ims_mason_preferences RENAME TO gone")
+    # When a, b and c are loaded with the mason_preferences and mason_crn configs
+    scenario = labelled_scenario(tmp_path / "crn.csv", "label", {a: "x", b: "y", c: "z"})
+    arguments = gold_load_arguments(
+        tmp_path / "reports", scenario, DEMO_AS_OF.isoformat(), "--tables", TWO_CONFIGS
+    )
+    assert main(arguments) == 1
+    # Then only mason_crn published, and the catalog holds the customers it holds: a and b
+    report = json.loads(sorted((tmp_path / "reports").glob("gold-load-*.json"))[-1].read_text())
+    assert report["publication"]["configs_not_published"] == ["mason_preferences"]
+    _, document = gold_list(capsys)
+    assert sorted(entries(document)) == [a, b]
+    assert entries(document)[a]["label"] == "x"
