@@ -443,7 +443,7 @@ def test_long_bad_value_is_cut_short_in_the_message():
 
 # --- properties -------------------------------------------------------------------------
 
-customer_numbers = st.integers(min_value=0, max_value=LARGEST_CUSTOMER_NUMBER)
+customer_numbers = st.integers(min_value=1, max_value=LARGEST_CUSTOMER_NUMBER)
 other_column_names = st.sampled_from(["name", "note", "class", "Customer Name", "cust"])
 # Free text for ignored columns: anything but an accepted header name, or text that reads
 # like the "line N:" of an error message.
