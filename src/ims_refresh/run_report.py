@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from ims_refresh.progress import duration_text
+from ims_refresh.restore_summary import print_restore_summary_if_one
 from training_refresh.messages.common import validation_problems
 from training_refresh.messages.gold_load import ConfigReport, GoldLoadReport
 from training_refresh.messages.gold_remove import GoldRemoveReport
@@ -233,7 +234,9 @@ def parse_report(
 
 
 def print_report_summary(report: Mapping[str, Any], out: TextIO) -> None:
-    """The human summary of either workflow's run report."""
+    """The human summary of any workflow's run report (a restore's: ``restore_summary``)."""
+    if print_restore_summary_if_one(report, out):
+        return
     try:
         parsed = parse_report(report)
     except ValidationError as error:

@@ -35,6 +35,9 @@ class GoldLoadRequest(Lenient):
     tables: JsonValue = None
     """Table config names (a list or a comma-separated string); None: every enabled one."""
     dry_run: JsonValue = False
+    scenario_name: JsonValue = None
+    """The scenario file as the operator named it (a local path that a command uploaded);
+    None: the ``scenarios`` URI. Kept in the gold catalog."""
 
 
 class PlanGoldLoadEvent(Message):
@@ -49,6 +52,8 @@ class GoldLoadPlan(Message):
     run_id: str
     as_of: str
     scenario_file: str
+    scenario_name: str = ""
+    """The scenario file as the operator named it (the catalog's ``scenario_file``)."""
     configs: list[str]
     customers_key: str
     chunk_size: int
@@ -150,6 +155,8 @@ class GoldLoadPublished(Message):
     """How long the publishing RENAME held its locks: the instant readers waited."""
     dropped: list[str] = Field(default_factory=list)
     """Build tables of failed configs, and versions no kept state refers to any more."""
+    catalog_entries: int = 0
+    """Customers this load entered (or updated) in the gold catalog."""
     warnings: list[str] = Field(default_factory=list)
 
     def progress_line(self) -> str:
