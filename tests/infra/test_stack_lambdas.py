@@ -41,6 +41,8 @@ SETTINGS_ACCESS: dict[str, set[Access] | str] = {
     "TrainingDbSettings": {Access.TRAINING_DB},
     "GoldLoadSettings": set(),
     "LeaseSettings": set(),
+    "ResetSettings": set(),
+    "SwapSettings": set(),  # a plain model the swap handler fills from ResetSettings
 }
 """What the variables of each settings model (training_refresh.settings) locate."""
 
