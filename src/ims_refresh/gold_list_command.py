@@ -5,7 +5,8 @@ Locally it reads the live catalog ``IMS_GOLD_CATALOG`` of the training database;
 ``gold/catalog.json`` in the reports bucket, which every publication writes
 (``training_refresh.gold_ops.catalog_file``), so it needs S3 read access only.
 
-``--customers N,N,...`` lists only those customers. Bad numbers, an empty list, or a list
+``--customers N,N,...`` lists only those customers (read like a restore's,
+``restore_customers.parse_customer_list``). Bad numbers, an empty list, or a list
 none of whose customers is in the catalog are bad input (exit 2); customers of the list
 that the catalog lacks are named in the output (``not_in_catalog``).
 """
@@ -13,7 +14,6 @@ that the catalog lacks are named in the output (``not_in_catalog``).
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
@@ -31,6 +31,7 @@ from ims_refresh.aws.targets import (
 from ims_refresh.exit_codes import ExitCode
 from ims_refresh.failures import database_problem, fail, say
 from ims_refresh.output import offer
+from ims_refresh.restore_customers import parse_customer_list
 from ims_refresh.settings import LocalDatabases, SettingsError, local_databases
 from training_refresh.adapters.mysql import connect
 from training_refresh.errors import BadInputError
@@ -39,25 +40,6 @@ from training_refresh.gold_ops.catalog_file import (
     MAX_CATALOG_FILE_BYTES,
     local_document,
 )
-from training_refresh.scenarios import MAX_CUSTOMER_DIGITS
-
-_NUMBER = re.compile(rf"[0-9]{{1,{MAX_CUSTOMER_DIGITS}}}")
-
-
-def parse_customer_list(text: str) -> list[int]:
-    """``N,N,...`` (spaces allowed around each number) as sorted unique numbers;
-    BadInputError naming the bad entries."""
-    parts = [part.strip() for part in text.split(",")]
-    if not any(parts):
-        raise BadInputError("--customers lists no customer numbers")
-    bad = [part for part in parts if not _NUMBER.fullmatch(part)]
-    if bad:
-        shown = ", ".join(repr(part[:20]) for part in bad[:5])
-        raise BadInputError(
-            f"--customers: {shown} is not a customer number (1-{MAX_CUSTOMER_DIGITS} digits, "
-            "comma-separated)"
-        )
-    return sorted({int(part) for part in parts})
 
 
 def _only(document: dict[str, Any], customers: list[int] | None) -> dict[str, Any]:
@@ -161,7 +143,7 @@ def gold_list(
     cannot be read. ``options`` set: the deployed stage's file, else the local catalog."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
-        wanted = parse_customer_list(customers) if customers is not None else None
+        wanted = list(parse_customer_list(customers)) if customers is not None else None
         if options is not None:
             document = _stage_document(options, stack_outputs, environ)
         else:

@@ -49,12 +49,14 @@ def labelled_scenario(path: Path, column: str, labels: dict[int, str]) -> Path:
     return path
 
 
-def load(tmp_path: Path, scenario: Path, as_of: date) -> str:
+def load(tmp_path: Path, scenario: Path, as_of: date, entered: int | None = None) -> str:
     """A real local gold load; returns its run id."""
     reports = tmp_path / "reports"
     assert main(gold_load_arguments(reports, scenario, as_of.isoformat())) == 0
     report = json.loads(sorted(reports.glob("gold-load-*.json"))[-1].read_text("utf-8"))
     assert report["status"] == "succeeded"
+    if entered is not None:
+        assert report["publication"]["catalog_entries"] == entered
     return str(report["run_id"])
 
 
@@ -76,13 +78,13 @@ def test_two_loads_show_first_and_last_loaded_as_of_run_file_and_label_per_custo
     first_file = labelled_scenario(
         tmp_path / "returns.csv", "description", {a: "late return", b: "lost parcel", c: ""}
     )
-    first_run = load(tmp_path, first_file, FIRST_AS_OF)
+    first_run = load(tmp_path, first_file, FIRST_AS_OF, entered=3)
     _, after_first = gold_list(capsys)
     # When b and d are loaded again from another file with a scenario column, other as-of
     second_file = labelled_scenario(
         tmp_path / "billing.csv", "Scenario", {b: "double charge", d: "card declined"}
     )
-    second_run = load(tmp_path, second_file, DEMO_AS_OF)
+    second_run = load(tmp_path, second_file, DEMO_AS_OF, entered=2)
     code, document = gold_list(capsys)
     # Then every customer has one entry with the run, file, as-of and label that loaded it last
     assert code == 0

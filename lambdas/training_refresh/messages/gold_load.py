@@ -250,6 +250,8 @@ class GoldLoadPublication(Lenient):
     configs_published: list[str] = Field(default_factory=list)
     configs_not_published: list[str] = Field(default_factory=list)
     tables_published: list[str] = Field(default_factory=list)
+    catalog_entries: int = 0
+    """Customers this load entered or updated in the gold catalog (``gold list``)."""
     rename_attempts: int = 0
     locked_seconds: float = 0.0
     leftovers_dropped: list[str] = Field(default_factory=list)
