@@ -154,6 +154,14 @@ def test_restoring_some_customers_makes_exactly_their_rows_gold_and_leaves_the_r
     restored, others = customers[:3], customers[3:]
     # Given trainees changed, deleted and added rows for restored and other customers
     break_customers(db.training, restored, others)
+    # and added a customer of their own (not in gold), named in the restore below
+    own = f"INSERT INTO IMS_CUSTOMER (CUSTOMER_NO, CITY) VALUES ({NOT_IN_GOLD}, 'Own')"
+    execute(db.training, own)
+    execute(
+        db.training,
+        "INSERT INTO IMS_ORDER (ORDER_NO, CUSTOMER_NO, ORDER_STATUS) VALUES (%s, %s, 'NEW')",
+        (NEW_ORDER + 100, NOT_IN_GOLD),
+    )
     assert customer_rows(db.training, lambda s: s.training_table, restored) != customer_rows(
         db.training, lambda s: s.gold_table, restored
     )
@@ -171,7 +179,8 @@ def test_restoring_some_customers_makes_exactly_their_rows_gold_and_leaves_the_r
     )
     assert mysql_query(db.training, f"SELECT 1 FROM IMS_ORDER WHERE ORDER_NO = {NEW_ORDER}") == []
     assert mysql_query(db.training, f"SELECT 1 FROM IMS_AUTH WHERE AUTH_ID = {NEW_AUTH}") == []
-    # And every other row is exactly as the trainees left it (their additions too)
+    # And every other row is exactly as the trainees left it (their additions too, and the
+    # customer not in gold: left as it is)
     assert rest_rows(db.training, restored) == rest_before
     added = f"SELECT CUSTOMER_NO FROM IMS_ORDER WHERE ORDER_NO = {NEW_ORDER + 10}"
     assert mysql_query(db.training, added) == [(others[1],)]
@@ -187,6 +196,7 @@ def test_restoring_some_customers_makes_exactly_their_rows_gold_and_leaves_the_r
     assert inserted == {table: len(rows) for table, rows in gold_rows.items()}
     out = capsys.readouterr().out
     assert "3 restored, 1 not in the gold copies" in out and str(NOT_IN_GOLD) in out
+    assert "restored 3 customer(s) from gold generation 1 in one transaction" in out
 
 
 @pytest.mark.parametrize(
