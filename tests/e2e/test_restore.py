@@ -25,6 +25,7 @@ from ims_refresh.cli import main
 from ims_refresh.restore_command import run_restore
 from ims_refresh.settings import LocalDatabases, LocalEnvName, MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
+from training_refresh.lease import acquire_reset_lease
 from training_refresh.table_groups import GOLD_SUFFIX, TableSpec, load_table_groups
 
 SPECS = load_table_groups().enabled_tables()
@@ -320,3 +321,37 @@ def test_a_reader_never_sees_a_restored_customer_half_restored(
     assert code == 0
     assert "half" not in seen
     assert seen[0] == "before" and seen[-1] == "after"
+
+
+def test_a_reset_taking_the_turn_before_the_commit_stops_the_restore_with_nothing_changed(
+    classroom: tuple[LocalDatabases, list[int]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, customers = classroom
+    break_customers(db.training, customers[:2], customers[2:4])
+    before = table_checksums(db.training, TRAINING_TABLES)
+
+    def on_step(point: str) -> None:
+        # A full reset takes the reset lease while the restore's statements are uncommitted
+        if point == "restore-before-commit":
+            with connect(db.training) as connection:
+                acquire_reset_lease(connection, "reset-started-meanwhile")
+
+    capsys.readouterr()
+    # When the restore reaches its commit
+    code = run_restore(
+        customers=",".join(map(str, customers[:2])),
+        scenarios=None,
+        report_dir=tmp_path / "reports",
+        timeout=300,
+        databases=db,
+        on_step=on_step,
+    )
+    # Then it fails (exit 1) saying the reset took over, and rolled everything back
+    assert code == 1
+    report = latest_report(tmp_path)
+    assert report["status"] == "failed"
+    assert report["errors"][0]["name"] == "ResetSupersededError"
+    assert table_checksums(db.training, TRAINING_TABLES) == before
+    # And the newer reset's lease is left to it
+    holders = mysql_query(db.training, "SELECT RUN_ID FROM IMS_REFRESH_LEASE")
+    assert holders == [("reset-started-meanwhile",)]
