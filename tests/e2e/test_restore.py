@@ -25,6 +25,7 @@ from ims_refresh.cli import main
 from ims_refresh.restore_command import run_restore
 from ims_refresh.settings import LocalDatabases, LocalEnvName, MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
+from training_refresh.lease import acquire_reset_lease
 from training_refresh.table_groups import GOLD_SUFFIX, TableSpec, load_table_groups
 
 SPECS = load_table_groups().enabled_tables()
@@ -154,6 +155,14 @@ def test_restoring_some_customers_makes_exactly_their_rows_gold_and_leaves_the_r
     restored, others = customers[:3], customers[3:]
     # Given trainees changed, deleted and added rows for restored and other customers
     break_customers(db.training, restored, others)
+    # and added a customer of their own (not in gold), named in the restore below
+    own = f"INSERT INTO IMS_CUSTOMER (CUSTOMER_NO, CITY) VALUES ({NOT_IN_GOLD}, 'Own')"
+    execute(db.training, own)
+    execute(
+        db.training,
+        "INSERT INTO IMS_ORDER (ORDER_NO, CUSTOMER_NO, ORDER_STATUS) VALUES (%s, %s, 'NEW')",
+        (NEW_ORDER + 100, NOT_IN_GOLD),
+    )
     assert customer_rows(db.training, lambda s: s.training_table, restored) != customer_rows(
         db.training, lambda s: s.gold_table, restored
     )
@@ -171,7 +180,8 @@ def test_restoring_some_customers_makes_exactly_their_rows_gold_and_leaves_the_r
     )
     assert mysql_query(db.training, f"SELECT 1 FROM IMS_ORDER WHERE ORDER_NO = {NEW_ORDER}") == []
     assert mysql_query(db.training, f"SELECT 1 FROM IMS_AUTH WHERE AUTH_ID = {NEW_AUTH}") == []
-    # And every other row is exactly as the trainees left it (their additions too)
+    # And every other row is exactly as the trainees left it (their additions too, and the
+    # customer not in gold: left as it is)
     assert rest_rows(db.training, restored) == rest_before
     added = f"SELECT CUSTOMER_NO FROM IMS_ORDER WHERE ORDER_NO = {NEW_ORDER + 10}"
     assert mysql_query(db.training, added) == [(others[1],)]
@@ -187,6 +197,7 @@ def test_restoring_some_customers_makes_exactly_their_rows_gold_and_leaves_the_r
     assert inserted == {table: len(rows) for table, rows in gold_rows.items()}
     out = capsys.readouterr().out
     assert "3 restored, 1 not in the gold copies" in out and str(NOT_IN_GOLD) in out
+    assert "restored 3 customer(s) from gold generation 1 in one transaction" in out
 
 
 @pytest.mark.parametrize(
@@ -310,3 +321,37 @@ def test_a_reader_never_sees_a_restored_customer_half_restored(
     assert code == 0
     assert "half" not in seen
     assert seen[0] == "before" and seen[-1] == "after"
+
+
+def test_a_reset_taking_the_turn_before_the_commit_stops_the_restore_with_nothing_changed(
+    classroom: tuple[LocalDatabases, list[int]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, customers = classroom
+    break_customers(db.training, customers[:2], customers[2:4])
+    before = table_checksums(db.training, TRAINING_TABLES)
+
+    def on_step(point: str) -> None:
+        # A full reset takes the reset lease while the restore's statements are uncommitted
+        if point == "restore-before-commit":
+            with connect(db.training) as connection:
+                acquire_reset_lease(connection, "reset-started-meanwhile")
+
+    capsys.readouterr()
+    # When the restore reaches its commit
+    code = run_restore(
+        customers=",".join(map(str, customers[:2])),
+        scenarios=None,
+        report_dir=tmp_path / "reports",
+        timeout=300,
+        databases=db,
+        on_step=on_step,
+    )
+    # Then it fails (exit 1) saying the reset took over, and rolled everything back
+    assert code == 1
+    report = latest_report(tmp_path)
+    assert report["status"] == "failed"
+    assert report["errors"][0]["name"] == "ResetSupersededError"
+    assert table_checksums(db.training, TRAINING_TABLES) == before
+    # And the newer reset's lease is left to it
+    holders = mysql_query(db.training, "SELECT RUN_ID FROM IMS_REFRESH_LEASE")
+    assert holders == [("reset-started-meanwhile",)]

@@ -65,6 +65,14 @@ class CustomersRestored(Message):
     transaction_seconds: float
     superseded_resets: list[str]
 
+    def progress_line(self) -> str:
+        rows = sum(table.rows_inserted for table in self.tables)
+        return (
+            f"restored {self.customers_restored} customer(s) from gold generation "
+            f"{self.gold_generation} in one transaction ({rows} gold rows, "
+            f"{self.transaction_seconds:.3f} s)"
+        )
+
 
 class RestoredStep(Message):
     result: CustomersRestored
