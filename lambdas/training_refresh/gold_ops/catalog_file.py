@@ -10,12 +10,16 @@ the step's result carries a warning, and the next publication writes the file ag
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from training_refresh.adapters.mysql import Connection
-from training_refresh.adapters.object_store import ObjectStore, S3Location, put_json
+from training_refresh.adapters.mysql import Connection, quote_identifier
+from training_refresh.adapters.object_store import ObjectStore, S3Location
+from training_refresh.gold_ops import catalog
 from training_refresh.gold_ops.catalog import CatalogEntry, read_entries
+from training_refresh.gold_state import names
 from training_refresh.gold_state.store import read_manifest
 from training_refresh.run_files import now_iso
 
@@ -23,6 +27,8 @@ CATALOG_KEY = "gold/catalog.json"
 CATALOG_PREFIX = "gold/"
 """The key prefix the publishing steps may write (their IAM grant)."""
 MAX_CATALOG_FILE_BYTES = 512 * 1024 * 1024
+ENTRY_FIELDS = tuple(CatalogEntry.model_fields)
+"""The entry's JSON keys, in the order of ``catalog.COLUMNS``."""
 
 
 def catalog_location(bucket: str) -> S3Location:
@@ -50,6 +56,33 @@ def local_document(connection: Connection, customers: list[int] | None = None) -
     return catalog_document(entries, generation=current.generation, run_id=current.run_id)
 
 
+def _entry_json(row: Sequence[Any]) -> str:
+    values = [value.isoformat() if isinstance(value, date) else value for value in row]
+    return json.dumps(dict(zip(ENTRY_FIELDS, values, strict=True)), separators=(",", ":"))
+
+
+def file_body(connection: Connection) -> bytes:
+    """The file's JSON, compact and built from the rows as they come (no model per entry):
+    a Lambda of 256 MB writes a catalog of 100,000 customers (about 25 MB) comfortably."""
+    with connection.cursor() as cursor:
+        current = read_manifest(cursor).current
+        rows: Sequence[Sequence[Any]] = []
+        if catalog.exists(cursor):
+            cursor.execute(
+                f"SELECT {', '.join(catalog.COLUMNS)} FROM "
+                f"{quote_identifier(names.CATALOG_TABLE)} ORDER BY CUSTOMER_NO"
+            )
+            rows = cursor.fetchall()
+    head = {
+        "generation": current.generation,
+        "run_id": current.run_id,
+        "written_at": now_iso(),
+        "customers": len(rows),
+    }
+    text = json.dumps(head)[:-1] + ', "entries": [' + ",\n".join(map(_entry_json, rows)) + "]}"
+    return text.encode("utf-8")
+
+
 def write_catalog_file(
     store: ObjectStore | None, bucket: str | None, connection: Connection
 ) -> list[str]:
@@ -57,7 +90,7 @@ def write_catalog_file(
     if store is None or not bucket:
         return []
     try:
-        put_json(store, catalog_location(bucket), local_document(connection))
+        store.put_bytes(bucket, CATALOG_KEY, file_body(connection), "application/json")
     except Exception as error:
         return [
             f"the gold catalog file s3://{bucket}/{CATALOG_KEY} was not written "
