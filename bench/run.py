@@ -284,7 +284,8 @@ def reset_staged_only(
     _add_reset_staged(results, training, configs, arguments.repeats)
     arguments.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_table(results)
-    print(f"\nupdated the reset-staged keys of {arguments.output}")
+    draw_chart(results, arguments.chart)
+    print(f"\nupdated the reset-staged keys of {arguments.output} and drew {arguments.chart}")
     return 0
 
 
