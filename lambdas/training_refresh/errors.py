@@ -80,9 +80,10 @@ class SwapBlockedError(TrainingDatabaseBusyError):
     or open transactions hold them. Nothing was swapped; transient."""
 
 
-class ResetInProgressError(TrainingDatabaseBusyError):
-    """A gold load waited its bounded time for a running reset (its refresh lease) and gave
-    up without writing anything."""
+class GoldChangeInProgressError(TrainingDatabaseBusyError):
+    """A gold-changing run (gold load, removal, undo) waited its bounded time while another
+    one held the gold writer lease and gave up without writing anything; the message names
+    the running one (run id, started at, last seen)."""
 
 
 class RunAbandonedError(TrainingRefreshError):
