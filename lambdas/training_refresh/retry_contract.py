@@ -53,6 +53,7 @@ TRANSIENT_BY_TASK: Final[Mapping[str, _Errors]] = MappingProxyType(
         "write-reset-report": _MYSQL,
         "restore-customers": _MYSQL,
         "write-restore-report": _MYSQL,
+        "stage-reset-copies": _MYSQL,
         "undo-gold": _GOLD_WRITER | {GoldPublishBlockedError},
         "write-gold-undo-report": _MYSQL,
         "remove-gold-customers": _GOLD_WRITER | {GoldPublishBlockedError},
