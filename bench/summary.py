@@ -17,6 +17,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "gold_publish_locked_seconds_max": ("<=", 1.0),
     "restore_10_customers_transaction_seconds": ("<=", 1.0),
     "restore_full_table_scans": ("<=", 0.0),
+    "reset_publish_ratio_to_insert_select": ("<=", 0.2),
 }
 PUBLICATION_KEYS = ("gold_load_ratio_to_limit_over_full_gold", "gold_publish_locked_seconds_max")
 

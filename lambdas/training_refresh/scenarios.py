@@ -15,7 +15,9 @@ The contract is docs/design.md §5. Where it leaves room, this module decides:
   the line's first cell is a customer number, there is no header and the first column is
   used; when it is not, the line is a header without a usable column and is rejected.
 - A customer number is 1-15 ASCII digits, leading zeros allowed and counted, with spaces
-  or tabs around it; quotes around the cell are CSV quoting and allowed.
+  or tabs around it; quotes around the cell are CSV quoting and allowed. Its value is at
+  least 1: ``0`` (or ``000``) is a bad line, since IMS numbers customers from 1 (design
+  §5, issue 12).
 - CSV quoting is read strictly: a stray quote (``"12"3``) or a quoted cell that is never
   closed makes that line bad instead of being guessed at.
 - Every bad line is collected before the file is rejected, so one error lists the first
@@ -221,7 +223,10 @@ def _customer_number_in(row: _Row, column: int) -> int:
             f"{_quoted(cell)} has {len(digits)} digits; a customer number has at most "
             f"{MAX_CUSTOMER_DIGITS}"
         )
-    return int(digits)
+    number = int(digits)
+    if number == 0:
+        raise _BadLineError(f"{_quoted(cell)} is not a customer number (they start at 1)")
+    return number
 
 
 def _is_customer_number(cell: str) -> bool:

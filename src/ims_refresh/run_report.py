@@ -72,6 +72,7 @@ def _print_gold_load(report: GoldLoadReport, out: TextIO) -> None:
             print(f"    {table:<22} {counts.rows_read:>9} read {written}", file=out)
     _print_publication(report, out)
     _print_privacy(report, out)
+    out.writelines(f"data quality: {line}\n" for line in report.data_quality.nonzero_lines())
     for error in report.errors:
         where = error.config or error.step or "input"
         print(f"error [{where}] {error.name}: {error.message}", file=out)
@@ -122,8 +123,7 @@ def _print_privacy(report: GoldLoadReport, out: TextIO) -> None:
     if blocked and report.dry_run:
         verdict = f"{len(blocked)} column(s) would be blocked"
     print(f"privacy: {scanned} kept value(s) scanned in {len(kept)} column(s), {verdict}", file=out)
-    for line in blocked:
-        print(f"  {line}", file=out)
+    out.writelines(f"  {line}\n" for line in blocked)
 
 
 def print_gold_undo_summary(report: Mapping[str, Any], out: TextIO) -> None:

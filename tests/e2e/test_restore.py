@@ -355,3 +355,46 @@ def test_a_reset_taking_the_turn_before_the_commit_stops_the_restore_with_nothin
     # And the newer reset's lease is left to it
     holders = mysql_query(db.training, "SELECT RUN_ID FROM IMS_REFRESH_LEASE")
     assert holders == [("reset-started-meanwhile",)]
+
+
+def test_a_trainee_transaction_on_a_restored_customer_is_waited_for_then_overwritten(
+    classroom: tuple[LocalDatabases, list[int]], tmp_path: Path
+) -> None:
+    db, customers = classroom
+    restored = customers[:2]
+    codes: list[int] = []
+    # Given a trainee's open transaction that changed a restored customer (row locked)
+    with connect(db.training, autocommit=False) as trainee, trainee.cursor() as cursor:
+        cursor.execute(
+            "UPDATE IMS_CUSTOMER SET CITY = 'Open Town' WHERE CUSTOMER_NO = %s", (restored[0],)
+        )
+        # When a restore of that customer starts
+        thread = threading.Thread(
+            target=lambda: codes.append(
+                run_restore(
+                    customers=",".join(map(str, restored)),
+                    scenarios=None,
+                    report_dir=tmp_path / "reports",
+                    timeout=300,
+                    databases=db,
+                )
+            )
+        )
+        thread.start()
+        # Then it waits for the row lock (its DELETE stays in the server's process list) ...
+        waiting = (
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+            "WHERE INFO LIKE 'DELETE FROM `IMS_CUSTOMER` WHERE%'"
+        )
+        for _ in range(600):
+            if mysql_query(db.training, waiting)[0][0] > 0 or not thread.is_alive():
+                break
+            threading.Event().wait(0.05)
+        assert thread.is_alive()
+        # ... and once the trainee commits, it restores the customer over that change
+        trainee.commit()
+        thread.join()
+    assert codes == [0]
+    assert customer_rows(db.training, lambda s: s.training_table, restored) == customer_rows(
+        db.training, lambda s: s.gold_table, restored
+    )

@@ -190,6 +190,28 @@ def test_fifteen_digits_with_leading_zeros_are_accepted():
 # --- rejected files ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("zero", ["0", "000", " 000000000000000 ", '"0"'])
+def test_customer_number_zero_is_rejected_naming_the_file_and_line(zero: str):
+    # Given a file whose third line is customer number 0, however it is spelled
+    data = f"customer_number\n7\n{zero}\n".encode()
+
+    # When it is parsed
+    message = rejection(data, "s3://bucket/zero.csv")
+
+    # Then the file and the line are named: IMS numbers customers from 1 (design §5)
+    assert message.startswith("s3://bucket/zero.csv: ")
+    assert named_lines(message) == [3]
+    assert "is not a customer number (they start at 1)" in message
+
+
+def test_customer_number_zero_without_header_is_a_bad_line_not_a_header():
+    # Given a file without header whose first line is 0
+    data = b"0\n5\n"
+
+    # When it is parsed, Then line 1 is the bad one
+    assert named_lines(rejection(data)) == [1]
+
+
 def test_sixteen_digits_are_rejected_naming_the_line():
     # Given a sixteen-digit number on line 3 (leading zeros count as digits)
     data = b"customer_number\n1\n0000000000000001\n"
@@ -421,7 +443,7 @@ def test_long_bad_value_is_cut_short_in_the_message():
 
 # --- properties -------------------------------------------------------------------------
 
-customer_numbers = st.integers(min_value=0, max_value=LARGEST_CUSTOMER_NUMBER)
+customer_numbers = st.integers(min_value=1, max_value=LARGEST_CUSTOMER_NUMBER)
 other_column_names = st.sampled_from(["name", "note", "class", "Customer Name", "cust"])
 # Free text for ignored columns: anything but an accepted header name, or text that reads
 # like the "line N:" of an error message.

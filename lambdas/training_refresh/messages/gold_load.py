@@ -20,6 +20,7 @@ from training_refresh.messages.common import (
     Lenient,
     Message,
 )
+from training_refresh.messages.data_quality import DataQualityCounts, DataQualitySection
 from training_refresh.privacy.report import PrivacySection
 from training_refresh.privacy.scanner import TableScan
 
@@ -79,12 +80,17 @@ class TableCounts(Message):
     rows_read: int = 0
     rows_written: int = 0
     rows_replaced: int = 0
+    data_quality: DataQualityCounts = Field(default_factory=DataQualityCounts)
+    """What the source looked like (design §3.2): rows collapsed, resolved, rejected..."""
 
-    def plus(self, read: int, written: int, replaced: int) -> TableCounts:
+    def plus(
+        self, read: int, written: int, replaced: int, quality: DataQualityCounts | None = None
+    ) -> TableCounts:
         return TableCounts(
             rows_read=self.rows_read + read,
             rows_written=self.rows_written + written,
             rows_replaced=self.rows_replaced + replaced,
+            data_quality=self.data_quality.plus(quality) if quality else self.data_quality,
         )
 
 
@@ -286,6 +292,8 @@ class GoldLoadReport(Lenient):
     """Schema drift the plan saw: source columns the configs do not extract."""
     privacy: PrivacySection = Field(default_factory=PrivacySection)
     """The privacy gate, per table and column (empty in reports of earlier versions)."""
+    data_quality: DataQualitySection = Field(default_factory=DataQualitySection)
+    """What the source looked like, per table (design §3.2; empty in earlier versions)."""
     lease_wait_seconds: float = 0.0
     started_at: str | None = None
     finished_at: str | None = None
