@@ -77,6 +77,8 @@ def plan_gold_load(
     chosen = table_groups.select_groups(requested_names(request.tables, "table config"))
     scenario = S3Location.parse("" if request.scenarios is None else request.scenarios)
     requested = _read_scenario_file(store, scenario)
+    work = WorkLocations(work_bucket, run_id)
+    put_json(store, work.requested, {"customers_requested": len(requested)})
     specs = [spec for group in chosen for spec in group.tables]
     source = source_columns(warehouse, specs)
     lease_wait = 0.0
@@ -102,7 +104,6 @@ def plan_gold_load(
     on_step("check-customers")
     found = _existing_customers(warehouse, requested)
     missing = sorted(set(requested) - set(found))
-    work = WorkLocations(work_bucket, run_id)
     put_json(store, work.customers, {"as_of": as_of.isoformat(), "customers": found})
     if len(missing) > MISSING_SAMPLE_SIZE:
         put_json(store, work.missing, {"missing": missing})
