@@ -87,11 +87,6 @@ class SwapBlockedError(TrainingDatabaseBusyError):
     or open transactions hold them. Nothing was swapped; transient."""
 
 
-class GoldLoadInProgressError(TrainingDatabaseBusyError):
-    """A reset waited its bounded time for running gold loads (their refresh leases) and gave
-    up without copying anything."""
-
-
 class ResetInProgressError(TrainingDatabaseBusyError):
     """A gold load waited its bounded time for a running reset (its refresh lease) and gave
     up without writing anything."""
@@ -108,8 +103,8 @@ class EmptyGoldCopyError(TrainingRefreshError):
 
 
 class ResetLeaseLostError(TrainingRefreshError):
-    """A reset step no longer holds the reset lease (it expired or was released), so a gold
-    load may have run since the copies were made: the reset stops without swapping."""
+    """A reset step no longer holds the reset lease (it expired or was released), so another
+    reset may have dropped its copies: the reset stops without swapping."""
 
 
 class ResetSupersededError(ResetLeaseLostError):
@@ -132,6 +127,13 @@ class CustomersNotInGoldError(BadInputError):
 class GoldPublishBlockedError(TrainingDatabaseBusyError):
     """Publishing waited its bounded time for statements reading the gold copies (a
     reset's copy, a restore) and gave up; nothing was published. Transient."""
+
+
+class GoldChangedDuringResetError(TrainingRefreshError):
+    """Gold was published again every time the reset copied it (more often than
+    ``IMS_RESET_GOLD_RECOPIES`` allows): the reset stops without swapping, the training
+    tables are unchanged. Not retried by the workflow: run the reset again when the gold
+    loads have settled."""
 
 
 class StaleGoldBuildError(TrainingRefreshError):

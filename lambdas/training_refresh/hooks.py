@@ -17,7 +17,10 @@ function of the production code. The points:
 * ``gold-load-lease-wait`` / ``reset-lease-wait`` - a run waits for the other side of the
   refresh lease and pauses before asking again;
 * ``copy-created:<table>`` / ``copy-filled:<table>`` - a reset created / filled a staging copy;
-* ``swap-before-rename`` / ``swap-renamed`` - a reset is about to swap / has swapped.
+* ``swap-before-rename`` / ``swap-renamed`` - a reset is about to swap (holding the lease
+  and gold publish locks, before it re-reads the gold generation) / has swapped;
+* ``swap-recopy:<n>`` - a reset's swap found gold published since its copies and copies
+  the changed tables again, the n-th time.
 """
 
 from collections.abc import Callable

@@ -14,8 +14,9 @@ Where the errors come from: every task that touches MySQL can meet a lock wait, 
 lost connection (``TrainingDatabaseBusyError``, adapters/mysql.py); the Data API throttles
 (``WarehouseThrottledError``), a statement outlives our wait (``WarehouseTimeoutError``) or
 loses its connection or node (``WarehouseConnectionLostError``);
-the refresh lease's bounded waits end in ``ResetInProgressError`` (gold-changing runs) or
-``GoldLoadInProgressError`` (resets); a publication or the reset's swap that could not get
+the refresh lease's bounded waits end in ``ResetInProgressError`` (gold-changing runs; a
+reset never waits for them, nor they for a reset, so nothing raises it now: issue 11 item 2
+replaces it with the gold writer's own error); a publication or the reset's swap that could not get
 its tables in time raises ``GoldPublishBlockedError`` / ``SwapBlockedError``.
 """
 
@@ -26,7 +27,6 @@ from types import MappingProxyType
 from typing import Final
 
 from training_refresh.errors import (
-    GoldLoadInProgressError,
     GoldPublishBlockedError,
     ResetInProgressError,
     SwapBlockedError,
@@ -51,7 +51,7 @@ TRANSIENT_BY_TASK: Final[Mapping[str, _Errors]] = MappingProxyType(
         "load-config": _WAREHOUSE | _GOLD_WRITER,
         "publish-gold-load": _GOLD_WRITER | {GoldPublishBlockedError},
         "write-gold-load-report": _MYSQL,
-        "prepare-reset": _MYSQL | {GoldLoadInProgressError},
+        "prepare-reset": _MYSQL,
         "copy-reset-table": _MYSQL,
         "swap-reset-tables": _MYSQL | {SwapBlockedError},
         "write-reset-report": _MYSQL,

@@ -24,6 +24,7 @@ from training_refresh.errors import ConfigurationError
 from training_refresh.gold_load.work import CUSTOMERS_PER_CHUNK
 from training_refresh.lease.times import DEFAULT_GOLD_LOAD_TIMES, DEFAULT_RESET_TIMES, LeaseTimes
 from training_refresh.messages.common import validation_problems
+from training_refresh.reset.swap import DEFAULT_GOLD_RECOPIES
 
 SECRET_MAX_AGE_SECONDS = 300
 """How long a warm Lambda reuses the MySQL secret it read; an authentication failure reads
@@ -173,3 +174,12 @@ class LeaseSettings(_Settings):
 
     def reset_times(self) -> LeaseTimes:
         return LeaseTimes(self.reset_lease_seconds, self.reset_wait_seconds, self.poll_seconds)
+
+
+class ResetSettings(_Settings):
+    """How often a reset copies the gold copies again when a publication changed them while
+    it copied (``reset.swap``), before it fails with GoldChangedDuringResetError."""
+
+    gold_recopies: int = Field(
+        default=DEFAULT_GOLD_RECOPIES, ge=0, le=100, alias=EnvName.RESET_GOLD_RECOPIES
+    )

@@ -261,12 +261,10 @@ class ExecutionProgress:
         self.total = len(plan.tables)
         for name in plan.tables:
             self.units.setdefault(name, Unit(name))
-        line = f"reset lease taken; {len(plan.tables)} table(s) to copy"
-        if plan.waited_for_gold_loads:
-            line += (
-                f"; waited {plan.waited_for_gold_loads_seconds:.0f} s for "
-                f"gold load(s) {', '.join(plan.waited_for_gold_loads)}"
-            )
+        line = (
+            f"reset lease taken; {len(plan.tables)} table(s) to copy "
+            f"from gold generation {plan.gold_generation}"
+        )
         if plan.superseded_resets:
             line += f"; took over from reset(s) {', '.join(plan.superseded_resets)}"
         if plan.leftovers_dropped:
@@ -285,9 +283,11 @@ class ExecutionProgress:
         for name in swap.tables:
             if name in self.units:
                 self.units[name].status = "swapped"
+        again = f", copied again {swap.recopies} time(s) (gold published meanwhile)"
         return (
             f"swapped {len(swap.tables)} training table(s) in one RENAME "
-            f"({swap.attempts} attempt(s))"
+            f"({swap.attempts} attempt(s)); they hold gold generation {swap.gold_generation}"
+            f"{again if swap.recopies else ''}"
         )
 
     # ----------------------------------------------------------------------- failures

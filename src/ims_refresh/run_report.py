@@ -136,12 +136,6 @@ def _print_reset(report: ResetReport, out: TextIO) -> None:
         file=out,
     )
     lease = report.lease
-    if lease.waited_for_gold_loads:
-        print(
-            f"  waited {lease.waited_for_gold_loads_seconds:.1f} s for gold load(s) "
-            f"{', '.join(lease.waited_for_gold_loads)}",
-            file=out,
-        )
     if lease.superseded_resets:
         print(f"  took over from reset(s) {', '.join(lease.superseded_resets)}", file=out)
     if report.leftovers_dropped:
@@ -158,7 +152,14 @@ def _print_reset(report: ResetReport, out: TextIO) -> None:
     if report.swap.status == "swapped":
         print(
             f"  all tables swapped in one RENAME ({report.swap.attempts} attempt(s), "
-            f"{report.swap.duration_seconds:.2f} s)",
+            f"{report.swap.duration_seconds:.2f} s); training holds gold generation "
+            f"{report.swap.gold_generation}",
+            file=out,
+        )
+    if report.swap.recopies:
+        print(
+            f"  gold was published while the reset copied it: copied again "
+            f"{report.swap.recopies} time(s) ({', '.join(report.swap.recopied_tables)})",
             file=out,
         )
     for warning in report.warnings:

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,6 @@ from typing import Any
 import psycopg
 import pymysql
 import pytest
-from fakes.hooks import StepHooks
 from reset_support import (
     EXPECTED_TABLES,
     GOLD_TABLES,
@@ -45,7 +43,6 @@ from ims_refresh.reset_command import (
 from ims_refresh.settings import LocalDatabases, LocalEnvName, MySqlUrl
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
 from training_refresh.env_names import EnvName
-from training_refresh.errors import ResetInProgressError
 from training_refresh.hooks import OnStep, ignore_step
 from training_refresh.lease import (
     LEASE_TABLE,
@@ -238,71 +235,41 @@ def test_a_value_mysql_rejects_reaches_neither_the_report_nor_the_summary(
 # --- gold loads --------------------------------------------------------------------------
 
 
-def test_a_reset_during_a_gold_load_fails_clearly_after_its_wait(
-    db: LocalDatabases, tmp_path: Path
-) -> None:
-    # Given a gold load in progress (it holds its lease)
-    with connect(db.training) as connection:
-        acquire_gold_load_lease(connection, "gold-load-running", NO_WAIT)
-    before = checksums(db.training, TRAINING_TABLES)
-    # When a reset starts (allowed to wait 1 s here), Then it fails naming the gold load
-    assert reset(tmp_path, db) == ExitCode.FAILED
-    report = latest_report(tmp_path)
-    [error] = report["errors"]
-    assert error["name"] == "GoldLoadInProgressError"
-    assert "gold-load run gold-load-running" in error["message"]
-    # And it copied nothing and left nothing behind
-    assert checksums(db.training, TRAINING_TABLES) == before
-    assert all_tables(db.training) == EXPECTED_TABLES
-    assert live(db.training) == [("gold-load", "gold-load-running")]
-
-
-def test_a_reset_during_a_gold_load_waits_for_it(
+def test_a_reset_during_a_gold_load_runs_at_once_and_copies_the_published_gold(
     db: LocalDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a gold load that holds its lease until it sees the reset waiting for it
+    # Given a gold load in progress (it holds its lease) and resets that would wait a minute
     monkeypatch.setenv(EnvName.RESET_WAIT_SECONDS, "60")
     with connect(db.training) as connection:
         acquire_gold_load_lease(connection, "gold-load-running", NO_WAIT)
-    reset_is_waiting = threading.Event()
-    hooks = StepHooks()
-    hooks.at("reset-lease-wait", reset_is_waiting.set)
-
-    def finish_gold_load() -> None:
-        assert reset_is_waiting.wait(timeout=60)
-        fill(db.training, "B")  # its last chunk
-        with connect(db.training) as connection:
-            release_gold_load_lease(connection, "gold-load-running")
-
-    finisher = threading.Thread(target=finish_gold_load)
-    finisher.start()
-    # When the reset runs
-    try:
-        assert reset(tmp_path, db, on_step=hooks) == ExitCode.SUCCESS
-    finally:
-        finisher.join()
-    # Then it waited for the gold load and copied the finished gold state
+    gold = checksums(db.training, GOLD_TABLES)
+    # When a reset runs, Then it succeeds without waiting for the gold load
+    assert reset(tmp_path, db) == ExitCode.SUCCESS
     report = latest_report(tmp_path)
-    assert report["lease"]["waited_for_gold_loads"] == ["gold-load-running"]
-    assert report["lease"]["waited_for_gold_loads_seconds"] > 0
-    assert set(table_states(db.training).values()) == {"B"}
+    assert report["lease"]["waited_for_gold_loads"] == []
+    # And it copied the published gold state (generation 0: nothing published yet)
+    assert report["swap"]["gold_generation"] == 0
+    assert report["swap"]["recopies"] == 0
     assert_training_equals_gold(db.training)
+    assert checksums(db.training, GOLD_TABLES) == gold
+    # And the gold load still holds its lease
+    assert live(db.training) == [("gold-load", "gold-load-running")]
 
 
 GOLD_LOAD_RUNNER = '''
-"""A real local gold load whose chunks wait (a minute at most) until the reset waits too."""
+"""A real local gold load whose chunks wait (a minute at most) until the reset is done."""
 import sys, time
 from pathlib import Path
 
 from ims_refresh.gold_load_command import run_gold_load
 
-scenario, report_dir, reset_waits = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+scenario, report_dir, reset_done = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 
 
 def hold_merges(name):
     if name.startswith("merge-chunk:"):
         deadline = time.monotonic() + 60
-        while not reset_waits.exists() and time.monotonic() < deadline:
+        while not reset_done.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
 
 
@@ -331,13 +298,12 @@ def live_gold_load_runs(url: MySqlUrl) -> list[str]:
 
 
 @pytest.mark.slow
-def test_a_reset_started_during_a_real_gold_load_waits_and_copies_the_complete_gold_state(
-    databases: LocalDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_reset_started_during_a_real_gold_load_does_not_wait_for_its_work(
+    db: LocalDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given empty gold copies and a real gold load of every warehouse customer running,
-    # whose chunks wait until a reset waits for the gold load
-    create_tables(databases.training)
-    with psycopg.connect(databases.warehouse_url) as warehouse:
+    # Given gold copies in state A and a real gold load of every warehouse customer
+    # running, whose chunks wait until the reset is done
+    with psycopg.connect(db.warehouse_url) as warehouse:
         customers = [
             r[0]
             for r in warehouse.execute(
@@ -348,44 +314,49 @@ def test_a_reset_started_during_a_real_gold_load_waits_and_copies_the_complete_g
     scenario.write_text("customer_number\n" + "".join(f"{c}\n" for c in customers), "utf-8")
     runner = tmp_path / "gold_load_runner.py"
     runner.write_text(GOLD_LOAD_RUNNER, "utf-8")
+    gold_before = checksums(db.training, GOLD_TABLES)
     gold_load = subprocess.Popen(
         [
             sys.executable,
             str(runner),
             str(scenario),
             str(tmp_path / "gold"),
-            str(tmp_path / "reset-waits"),
+            str(tmp_path / "reset-done"),
             DEMO_AS_OF.isoformat(),
         ],
-        env=cli_env(databases),
+        env=cli_env(db),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60
-        while not live_gold_load_runs(databases.training):
+        while not live_gold_load_runs(db.training):
             assert gold_load.poll() is None, gold_load.stderr.read() if gold_load.stderr else ""
             assert time.monotonic() < deadline, "the gold load never took its lease"
             time.sleep(0.1)
-        [gold_run] = live_gold_load_runs(databases.training)
-        # When a reset starts while the gold load runs
-        hooks = StepHooks()
-        hooks.at("reset-lease-wait", (tmp_path / "reset-waits").touch)
+        # When a reset (that would wait two minutes for gold loads) starts meanwhile
         monkeypatch.setenv(EnvName.RESET_WAIT_SECONDS, "120")
-        assert reset(tmp_path, databases, on_step=hooks) == ExitCode.SUCCESS
-        # Then the gold load had finished when the reset copied (it waited for it)
+        assert reset(tmp_path, db) == ExitCode.SUCCESS
+        # Then it succeeded while the gold load was still held in its merges
+        assert gold_load.poll() is None
+        (tmp_path / "reset-done").touch()
         assert gold_load.wait(timeout=120) == 0
     finally:
         if gold_load.poll() is None:
             gold_load.kill()
             gold_load.wait()
     report = latest_report(tmp_path)
-    assert report["lease"]["waited_for_gold_loads"] == [gold_run]
-    # And the training tables hold the complete gold state, every customer of the load
-    assert_training_equals_gold(databases.training)
-    with connect(databases.training) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM IMS_CUSTOMER")
-        assert cursor.fetchone()[0] == len(customers)
+    assert report["lease"]["waited_for_gold_loads"] == []
+    assert report["swap"]["gold_generation"] == 0
+    # And the training tables hold the gold state from before the load, which then published
+    assert {f"{t}_GOLD": v for t, v in checksums(db.training, TRAINING_TABLES).items()} == (
+        gold_before
+    )
+    assert checksums(db.training, GOLD_TABLES) != gold_before
+    # And the next reset copies the load's published state
+    assert reset(tmp_path, db) == ExitCode.SUCCESS
+    assert latest_report(tmp_path)["swap"]["gold_generation"] == 1
+    assert_training_equals_gold(db.training)
 
 
 # --- killed resets -----------------------------------------------------------------------
@@ -464,9 +435,10 @@ def test_a_reset_killed_mid_copy_or_mid_swap_leaves_consistent_tables_and_the_ne
     assert {name[name.index("__") :] for name in leftovers} >= leftover_suffixes
     [(holder, killed_run)] = live(db.training)
     assert holder == "reset"
-    # And a gold load meanwhile is told clearly why it must wait
-    with connect(db.training) as connection, pytest.raises(ResetInProgressError, match="killed"):
-        acquire_gold_load_lease(connection, "gold-load-1", NO_WAIT)
+    # And a gold load meanwhile is not held up by it
+    with connect(db.training) as connection:
+        assert acquire_gold_load_lease(connection, "gold-load-1", NO_WAIT).waited_for == ()
+        release_gold_load_lease(connection, "gold-load-1")
     # When the next reset runs
     assert reset(tmp_path, db) == ExitCode.SUCCESS
     # Then it took over the killed run's lease, dropped its leftovers and reset everything

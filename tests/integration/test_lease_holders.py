@@ -16,7 +16,7 @@ from reset_support import connect
 
 from ims_refresh.settings import MySqlUrl
 from training_refresh.adapters.step_functions import StepFunctionsExecutions
-from training_refresh.errors import ResetInProgressError, RunAbandonedError
+from training_refresh.errors import RunAbandonedError
 from training_refresh.lease import (
     LEASE_TABLE,
     LeaseTimes,
@@ -26,6 +26,14 @@ from training_refresh.lease import (
     release_run,
 )
 from training_refresh.lease.holder import LeaseHolder, lease_holder
+from training_refresh.lease.table import (
+    GOLD_LOAD,
+    LeaseRow,
+    StillBlocked,
+    live_rows,
+    upsert,
+    wait_until,
+)
 
 REGION = "us-east-1"
 WAITING = LeaseTimes(ttl_seconds=120, wait_seconds=30, poll_seconds=0.05)
@@ -64,6 +72,23 @@ def checked_by(sfn: Any, execution_arn: str | None = None) -> LeaseHolder:
     )
 
 
+def wait_for_others(conn: Any, run_id: str, times: LeaseTimes) -> tuple[str, ...]:
+    """A run waiting (``lease.table.wait_until``) while any other run holds a live lease
+    row: the waiting every exclusive side does. Returns the runs taken over."""
+
+    def attempt(cursor: Any) -> list[LeaseRow] | None:
+        others = [row for row in live_rows(cursor) if row.run_id != run_id]
+        if others:
+            return others
+        upsert(cursor, GOLD_LOAD, run_id, times.ttl_seconds)
+        return None
+
+    _waited, _waited_for, taken_over = wait_until(
+        conn, attempt, times, sleep=time.sleep, on_wait=lambda: None
+    )
+    return taken_over
+
+
 def test_a_holder_whose_execution_ended_is_taken_over_at_once(conn: Any, sfn: Any) -> None:
     # Given a reset lease held by an execution that was then stopped (killed, timed out)
     arn = start_execution(sfn, "reset-killed")
@@ -71,13 +96,13 @@ def test_a_holder_whose_execution_ended_is_taken_over_at_once(conn: Any, sfn: An
         acquire_reset_lease(conn, "reset-killed", WAITING)
     sfn.stop_execution(executionArn=arn)
     assert StepFunctionsExecutions(lambda: sfn).still_running(arn) is False
-    # When a gold load that would wait up to 30 s asks for its lease
+    # When a run that would wait up to 30 s for it asks for its lease
     started = time.monotonic()
     with lease_holder(checked_by(sfn)):
-        lease = acquire_gold_load_lease(conn, "gold-load-next", WAITING)
+        taken_over = wait_for_others(conn, "gold-load-next", WAITING)
     # Then it takes over at once, without waiting for the TTL
     assert time.monotonic() - started < 5
-    assert lease.waited_for == ()
+    assert taken_over == ("reset-killed",)
     assert [(row.holder, row.run_id) for row in live_leases(conn)] == [
         ("gold-load", "gold-load-next")
     ]
@@ -90,14 +115,10 @@ def test_a_holder_whose_execution_runs_is_waited_for_and_named(conn: Any, sfn: A
         acquire_reset_lease(conn, "reset-running", WAITING)
     (row,) = live_leases(conn)
     assert row.execution_arn == arn
-    # When a gold load waits for it for a short time
-    with lease_holder(checked_by(sfn)), pytest.raises(ResetInProgressError) as raised:
-        acquire_gold_load_lease(conn, "gold-load-waits", SHORT_WAIT)
-    # Then it gives up naming the running one: run id, started at, last seen
-    message = str(raised.value)
-    assert "reset run reset-running" in message
-    assert f"started {row.acquired_at:%Y-%m-%d %H:%M:%S} UTC" in message
-    assert f"last seen {row.renewed_at:%Y-%m-%d %H:%M:%S} UTC" in message
+    # When a run waits for it for a short time, Then it gives up with the holder's row
+    with lease_holder(checked_by(sfn)), pytest.raises(StillBlocked) as raised:
+        wait_for_others(conn, "gold-load-waits", SHORT_WAIT)
+    assert [r.run_id for r in raised.value.rows] == ["reset-running"]
     assert [r.run_id for r in live_leases(conn)] == ["reset-running"]
 
 
@@ -114,9 +135,9 @@ def test_a_holder_that_cannot_be_checked_keeps_its_lease_until_the_ttl(
     )
     with lease_holder(checked_by(sfn, arn)):
         acquire_reset_lease(conn, "reset-unchecked", WAITING)
-    # Then a gold load waits for it and gives up: only the TTL frees such a lease
-    with lease_holder(checked_by(sfn)), pytest.raises(ResetInProgressError):
-        acquire_gold_load_lease(conn, "gold-load-waits", SHORT_WAIT)
+    # Then a run waits for it and gives up: only the TTL frees such a lease
+    with lease_holder(checked_by(sfn)), pytest.raises(StillBlocked):
+        wait_for_others(conn, "gold-load-waits", SHORT_WAIT)
     assert [r.run_id for r in live_leases(conn)] == ["reset-unchecked"]
 
 

@@ -40,8 +40,6 @@ from reset_support import (
 
 from ims_refresh.settings import MySqlUrl
 from training_refresh.errors import (
-    GoldLoadInProgressError,
-    ResetInProgressError,
     ResetLeaseLostError,
     ResetSupersededError,
     SchemaMismatchError,
@@ -407,89 +405,27 @@ def test_readers_never_see_a_mix_a_missing_or_an_empty_table_during_50_resets(
 SHORT = LeaseTimes(ttl_seconds=60, wait_seconds=0.3, poll_seconds=0.05)
 
 
-def test_a_reset_does_not_start_while_a_gold_load_holds_its_lease(conn: Any, db: MySqlUrl) -> None:
-    # Given a gold load that took its lease (and renewed it for a chunk)
-    acquire_gold_load_lease(conn, "gold-load-1", SHORT)
-    renew_gold_load_lease(conn, "gold-load-1", SHORT)
-    before = checksums(db, TRAINING_TABLES)
-    # When a reset starts, Then it waits its bounded time and fails naming the gold load
-    started = time.monotonic()
-    with pytest.raises(GoldLoadInProgressError, match="gold-load run gold-load-1"):
-        prepare_reset(
-            prepare_event("reset-1"),
-            connect_mysql=connector(db),
-            table_groups=CONFIGS,
-            lease_times=SHORT,
-        )
-    assert 0.3 <= time.monotonic() - started < 5
-    # And it changed nothing
-    assert checksums(db, TRAINING_TABLES) == before
-    assert live_leases_of(db) == [("gold-load", "gold-load-1")]
-    # When the gold load releases its lease, Then the reset runs
-    assert release_gold_load_lease(conn, "gold-load-1")
-    reset_in_process(db, "reset-2")
-    assert_training_equals_gold(db)
-
-
-def test_a_reset_waits_for_a_gold_load_that_finishes_within_its_wait(
-    conn: Any, db: MySqlUrl
-) -> None:
-    # Given a gold load that finishes half a second later
-    acquire_gold_load_lease(conn, "gold-load-1", SHORT)
-    releaser = threading.Timer(0.5, lambda: release_gold_load_lease(connect(db), "gold-load-1"))
-    releaser.start()
-    # When a reset that may wait 10 s starts
-    waiting = LeaseTimes(ttl_seconds=60, wait_seconds=10, poll_seconds=0.05)
-    result = reset_in_process(db, "reset-1", lease_times=waiting)
-    releaser.join()
-    # Then it waited for that gold load and then reset everything
-    assert result["plan"]["waited_for_gold_loads"] == ["gold-load-1"]
-    assert 0.4 <= result["plan"]["waited_for_gold_loads_seconds"] < 5
-    assert_training_equals_gold(db)
-
-
-def test_an_expired_gold_load_lease_no_longer_blocks_a_reset(conn: Any, db: MySqlUrl) -> None:
-    # Given a gold load that was killed: its lease (1 s TTL here) was never released
-    acquire_gold_load_lease(conn, "killed-gold-load", LeaseTimes(ttl_seconds=0.5, wait_seconds=0))
-    # When its lease has expired, Then a reset runs
-    time.sleep(0.7)
-    reset_in_process(db, "reset-1")
-    assert_training_equals_gold(db)
-
-
-def test_gold_loads_share_the_lease_and_a_reset_excludes_them(conn: Any, db: MySqlUrl) -> None:
+def test_gold_loads_and_a_reset_hold_their_leases_side_by_side(conn: Any, db: MySqlUrl) -> None:
     # Given two gold loads at once: both get a lease
     acquire_gold_load_lease(conn, "gold-a", SHORT)
     acquire_gold_load_lease(conn, "gold-b", SHORT)
     assert sorted(live_leases_of(db)) == [("gold-load", "gold-a"), ("gold-load", "gold-b")]
-    # When one finishes, a reset is still blocked by the other
-    release_gold_load_lease(conn, "gold-a")
-    with pytest.raises(GoldLoadInProgressError, match="gold-b"):
-        acquire_reset_lease(conn, "reset-1", SHORT)
-    release_gold_load_lease(conn, "gold-b")
-    # When a reset holds the lease, Then a gold load can neither start nor write a chunk
-    acquire_reset_lease(conn, "reset-1", SHORT)
-    with pytest.raises(ResetInProgressError, match="reset run reset-1"):
-        acquire_gold_load_lease(conn, "gold-c", SHORT)
-    with pytest.raises(ResetInProgressError):
-        renew_gold_load_lease(conn, "gold-a", SHORT)
-    # When the reset releases it, Then gold loads proceed
-    assert release_reset_lease(conn, "reset-1")
-    acquire_gold_load_lease(conn, "gold-c", SHORT)
-    assert not release_reset_lease(conn, "reset-1")  # idempotent
-
-
-def test_a_gold_load_waits_for_a_reset_that_finishes_within_its_wait(
-    conn: Any, db: MySqlUrl
-) -> None:
-    acquire_reset_lease(conn, "reset-1", SHORT)
-    releaser = threading.Timer(0.4, lambda: release_reset_lease(connect(db), "reset-1"))
-    releaser.start()
-    lease = acquire_gold_load_lease(
-        conn, "gold-1", LeaseTimes(ttl_seconds=60, wait_seconds=10, poll_seconds=0.05)
-    )
-    releaser.join()
-    assert lease.waited_for == ("reset-1",)
+    # When a reset takes its lease, Then it does so at once, waiting for neither
+    lease = acquire_reset_lease(conn, "reset-1", SHORT)
+    assert lease.waited_for == ()
+    # And the gold loads go on renewing theirs, and a new one starts, while the reset runs
+    renew_gold_load_lease(conn, "gold-a", SHORT)
+    assert acquire_gold_load_lease(conn, "gold-c", SHORT).waited_for == ()
+    # And a reset run meanwhile resets everything
+    reset_in_process(db, "reset-2")
+    assert_training_equals_gold(db)
+    assert sorted(live_leases_of(db)) == [
+        ("gold-load", "gold-a"),
+        ("gold-load", "gold-b"),
+        ("gold-load", "gold-c"),
+    ]
+    assert release_gold_load_lease(conn, "gold-a")
+    assert not release_reset_lease(conn, "reset-1")  # reset-2 took it over and released it
 
 
 def test_a_newer_reset_takes_over_and_the_older_one_cannot_swap(db: MySqlUrl) -> None:

@@ -238,7 +238,7 @@ def test_reset_lines_tell_the_lease_each_copy_and_the_swap() -> None:
         "Validate input and take the reset lease",
         {},
         None,
-        failures=[("GoldLoadInProgressError", "gold load(s) gold-load-7 still hold the lease")],
+        failures=[("TrainingDatabaseBusyError", "the refresh lease lock was not free")],
     )
     history.task(
         "Validate input and take the reset lease",
@@ -247,10 +247,9 @@ def test_reset_lines_tell_the_lease_each_copy_and_the_swap() -> None:
             run_id="reset-1",
             tables=["IMS_ORDER", "IMS_AUTH"],
             started_at="2025-04-01T06:30:00.000+00:00",
-            waited_for_gold_loads=["gold-load-7"],
-            waited_for_gold_loads_seconds=42.0,
             superseded_resets=[],
             leftovers_dropped=[],
+            gold_generation=4,
         ).model_dump(mode="json"),
     )
     history.task(
@@ -272,6 +271,9 @@ def test_reset_lines_tell_the_lease_each_copy_and_the_swap() -> None:
             duration_seconds=0.5,
             old_tables_dropped=[],
             warnings=[],
+            gold_generation=5,
+            recopies=1,
+            recopied_rows={"IMS_ORDER": 31},
         ).model_dump(mode="json"),
     )
     history.task(
@@ -288,12 +290,13 @@ def test_reset_lines_tell_the_lease_each_copy_and_the_swap() -> None:
     progress = ExecutionProgress("reset")
     lines = [line.text for line in progress.apply(history.events)]
     assert lines == [
-        "Validate input and take the reset lease attempt failed: GoldLoadInProgressError: "
-        "gold load(s) gold-load-7 still hold the lease (transient: the workflow may retry it)",
-        "reset lease taken; 2 table(s) to copy; waited 42 s for gold load(s) gold-load-7",
+        "Validate input and take the reset lease attempt failed: TrainingDatabaseBusyError: "
+        "the refresh lease lock was not free (transient: the workflow may retry it)",
+        "reset lease taken; 2 table(s) to copy from gold generation 4",
         "IMS_ORDER copied to staging: 30 rows - 1 of 2 table(s) done, 30 rows copied so far",
         "IMS_AUTH copied to staging: 45 rows - 2 of 2 table(s) done, 75 rows copied so far",
-        "swapped 2 training table(s) in one RENAME (2 attempt(s))",
+        "swapped 2 training table(s) in one RENAME (2 attempt(s)); they hold gold generation 5, "
+        "copied again 1 time(s) (gold published meanwhile)",
         "run report written: s3://b/reports/reset/reset-1.json",
     ]
     assert progress.outcome is not None
@@ -335,14 +338,16 @@ def test_transient_means_the_asl_retries_that_exact_name_in_that_state() -> None
     plan, prepare = "Validate input and plan", "Validate input and take the reset lease"
     assert is_transient("WarehouseThrottledError", "gold-load", plan)
     assert is_transient("ResetInProgressError", "gold-load", plan)
-    assert is_transient("GoldLoadInProgressError", "reset", prepare)
+    assert is_transient("TrainingDatabaseBusyError", "reset", prepare)
     # A TrainingDatabaseBusyError subclass that this state does not name is not retried
     assert not is_transient("SwapBlockedError", "reset", prepare)
-    assert not is_transient("GoldLoadInProgressError", "gold-load", plan)
+    swap = "Swap all training tables at once"
+    assert not is_transient("GoldChangedDuringResetError", "reset", swap)
+    assert not is_transient("SwapBlockedError", "gold-load", plan)
     assert is_transient("Lambda.TooManyRequestsException", "reset", prepare)
     # Unknown workflow or state: any task of any workflow
     assert is_transient("SwapBlockedError")
-    assert is_transient("GoldLoadInProgressError", None, "a step")
+    assert is_transient("ResetInProgressError", None, "a step")
     assert not is_transient("WarehouseQueryError")
     assert not is_transient("ResetSupersededError", "reset")
 

@@ -1,11 +1,10 @@
 """Holding the gold writer's side of the lease while a gold-changing run publishes.
 
-Until the dedicated gold writer lease lands (issue 11), a removal or an undo takes the
-gold-load side of the refresh lease (``lease.gold_load``): no reset can copy the gold
-copies while it is held, and a reset that is copying makes the run wait and then fail with
-ResetInProgressError before anything changed. Two gold-changing runs cannot publish over
-each other either way: a publication refuses a build of an older generation
-(StaleGoldBuildError) and an undo reads the manifest inside the same RENAME.
+Until the dedicated gold writer lease lands (issue 11 item 2), a removal or an undo takes
+the gold-load side of the refresh lease (``lease.gold_load``). Resets never wait for it
+(they re-check the gold generation at their swap, ``reset.swap``). Two gold-changing runs
+cannot publish over each other either way: a publication refuses a build of an older
+generation (StaleGoldBuildError) and an undo reads the manifest inside the same RENAME.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ def managed_tables(groups: TableGroupSet) -> list[str]:
 def take_gold_writer(
     connection: Connection, run_id: str, times: LeaseTimes, on_step: OnStep = ignore_step
 ) -> None:
-    """Take the writer's side for ``run_id`` (ResetInProgressError while a reset copies)."""
+    """Take the writer's side for ``run_id``."""
     acquire_gold_load_lease(connection, run_id, times, on_step=on_step)
 
 

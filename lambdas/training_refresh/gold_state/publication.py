@@ -55,6 +55,7 @@ from training_refresh.gold_state.manifest import (
 )
 from training_refresh.gold_state.store import (
     existing_tables,
+    publish_instant,
     read_manifest,
     tables_with_prefix,
     write_manifest,
@@ -176,7 +177,34 @@ def _publish(
     sleep: Callable[[float], None],
     on_step: OnStep = ignore_step,
 ) -> PublishOutcome:
-    with guard, connection.cursor() as cursor, translated_errors("publishing gold copies"):
+    with guard, connection.cursor() as cursor, publish_instant(cursor):
+        return _publish_locked(
+            connection,
+            cursor,
+            tag=tag,
+            next_manifest=next_manifest,
+            pairs_for=pairs_for,
+            managed_tables=managed_tables,
+            settings=settings,
+            sleep=sleep,
+            on_step=on_step,
+        )
+
+
+def _publish_locked(
+    connection: Connection,
+    cursor: Cursor,
+    *,
+    tag: str,
+    next_manifest: Callable[[GoldManifest, datetime], GoldManifest],
+    pairs_for: Callable[[GoldManifest, GoldManifest], list[tuple[str, str]]],
+    managed_tables: Sequence[str],
+    settings: RenameSettings,
+    sleep: Callable[[float], None],
+    on_step: OnStep,
+) -> PublishOutcome:
+    """``_publish`` holding the gold publish lock: read, write the manifest, RENAME."""
+    with translated_errors("publishing gold copies"):
         before = read_manifest(cursor)
         after = next_manifest(before, _server_now(cursor))
         pairs = pairs_for(before, after)

@@ -8,10 +8,18 @@ than half-understood.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from training_refresh.adapters.mysql import Connection, Cursor, quote_identifier
+from training_refresh.adapters.mysql import (
+    Connection,
+    Cursor,
+    database_lock_name,
+    named_lock,
+    quote_identifier,
+    translated_errors,
+)
 from training_refresh.errors import TrainingDatabaseError
 from training_refresh.gold_state import names
 from training_refresh.gold_state.manifest import (
@@ -20,6 +28,10 @@ from training_refresh.gold_state.manifest import (
     PublicationSummary,
     initial_manifest,
 )
+
+PUBLISH_LOCK_WAIT_SECONDS = 60
+"""How long a publication or a reset's swap waits for the other to finish its instant (a
+RENAME with its few bounded attempts) before TrainingDatabaseBusyError."""
 
 _STATE_DDL = """CREATE TABLE {table} (
     GENERATION          BIGINT       NOT NULL,
@@ -100,6 +112,25 @@ def current_generation(cursor: Cursor) -> int:
     cursor.execute(f"SELECT MAX(GENERATION) FROM {quote_identifier(names.STATE_TABLE)}")
     rows = cursor.fetchall()
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+@contextmanager
+def publish_instant(cursor: Cursor) -> Iterator[None]:
+    """The gold publish lock (``GET_LOCK`` on a name derived from the database) for the
+    body: every gold publication holds it from reading the manifest to its RENAME, and a
+    reset's swap holds it from re-reading the gold generation to its RENAME, so a swap
+    never renames training tables copied from a gold state that was replaced meanwhile.
+    Held for one RENAME's bounded attempts, never for a run's work."""
+    with translated_errors("the gold publish lock"):
+        name = database_lock_name(cursor, "ims_gold_publish")
+    busy = (
+        f"the gold publish lock {name!r} was not free within {PUBLISH_LOCK_WAIT_SECONDS} s "
+        "(a gold publication or a reset's swap holds it)"
+    )
+    with named_lock(
+        cursor, name, PUBLISH_LOCK_WAIT_SECONDS, busy=busy, doing="the gold publish lock"
+    ):
+        yield
 
 
 def write_manifest(

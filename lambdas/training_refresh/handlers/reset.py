@@ -20,8 +20,8 @@ from training_refresh.messages.reset import (
 from training_refresh.reset.copy import copy_table
 from training_refresh.reset.prepare import prepare_reset
 from training_refresh.reset.report import build_reset_report
-from training_refresh.reset.swap import swap_tables
-from training_refresh.settings import LeaseSettings, WorkFilesSettings
+from training_refresh.reset.swap import SwapSettings, swap_tables
+from training_refresh.settings import LeaseSettings, ResetSettings, WorkFilesSettings
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
@@ -95,10 +95,17 @@ def swap(
         connect_mysql=dependencies.connect_mysql,
         table_groups=dependencies.table_groups(),
         lease_times=LeaseSettings.load().reset_times(),
+        settings=SwapSettings(gold_recopies=ResetSettings.load().gold_recopies),
         on_step=dependencies.on_step,
     )
     logger.info(
-        "training tables swapped", extra={"tables": result.tables, "attempts": result.attempts}
+        "training tables swapped",
+        extra={
+            "tables": result.tables,
+            "attempts": result.attempts,
+            "gold_generation": result.gold_generation,
+            "recopies": result.recopies,
+        },
     )
     metrics.add_metric("ResetSwapAttempts", MetricUnit.Count, result.attempts)
     return result.model_dump(mode="json")

@@ -1,4 +1,4 @@
-"""The exclusive side of the refresh lease: one reset at a time, and no gold load meanwhile.
+"""The reset's side of the refresh lease: one reset at a time (gold loads run meanwhile).
 
 A reset row of another run is taken over at once (see the package docstring); every later
 step re-checks, inside the critical section, that its own row is still there and live.
@@ -19,18 +19,15 @@ from training_refresh.adapters.mysql import (
     translated_errors,
 )
 from training_refresh.errors import (
-    GoldLoadInProgressError,
     ResetLeaseLostError,
     ResetSupersededError,
 )
 from training_refresh.hooks import OnStep, ignore_step
 from training_refresh.lease.table import (
     DOING,
-    GOLD_LOAD,
     LEASE_TABLE,
     RESET,
     LeaseRow,
-    StillBlocked,
     check_run_id,
     critical_section,
     delete_row,
@@ -59,12 +56,12 @@ def acquire_reset_lease(
     sleep: Callable[[float], None] = time.sleep,
     on_step: OnStep = ignore_step,
 ) -> ResetLease:
-    """Take the exclusive reset lease for ``run_id``.
+    """Take the exclusive reset lease for ``run_id``, at once.
 
-    Waits up to ``times.wait_seconds`` while any live gold-load lease exists (``on_step``
-    sees ``reset-lease-wait`` before every pause), then raises GoldLoadInProgressError
-    (nothing touched). Another reset's lease is taken over; its run ids are returned in
-    ``superseded_runs``.
+    Gold loads never make it wait (the reset copies one published gold state and checks
+    the gold generation inside its swap, ``reset.swap``). Another reset's lease is taken
+    over; its run ids are returned in ``superseded_runs``. ``times.wait_seconds`` is not
+    used (nothing blocks a reset's lease); ``sleep``/``on_step`` stay for the signature.
     """
     check_run_id(run_id)
     superseded: list[str] = []
@@ -72,9 +69,6 @@ def acquire_reset_lease(
     def attempt(cursor: Cursor) -> list[LeaseRow] | None:
         purge_expired(cursor)
         live = live_rows(cursor)
-        gold_loads = [row for row in live if row.holder == GOLD_LOAD]
-        if gold_loads:
-            return gold_loads
         others = [row.run_id for row in live if row.holder == RESET and row.run_id != run_id]
         cursor.execute(
             f"DELETE FROM {quote_identifier(LEASE_TABLE)} WHERE HOLDER = %s AND RUN_ID <> %s",
@@ -84,18 +78,9 @@ def acquire_reset_lease(
         superseded[:] = others
         return None
 
-    try:
-        waited, waited_for, _taken_over = wait_until(
-            connection, attempt, times, sleep=sleep, on_wait=lambda: on_step("reset-lease-wait")
-        )
-    except StillBlocked as blocked:
-        holders = "; ".join(row.describe() for row in blocked.rows)
-        raise GoldLoadInProgressError(
-            f"reset {run_id} waited {blocked.waited:.0f} s for gold loads to finish and gave up "
-            f"without copying anything: {holders}. A gold load whose execution has ended is "
-            "taken over at once, so that one is running (or cannot be checked: a local "
-            "run holds its lease until it expires). Run the reset again when it has finished."
-        ) from None
+    waited, waited_for, _taken_over = wait_until(
+        connection, attempt, times, sleep=sleep, on_wait=lambda: on_step("reset-lease-wait")
+    )
     return ResetLease(run_id, tuple(superseded), waited, waited_for)
 
 
@@ -120,9 +105,9 @@ def _verify_reset_lease(cursor: Cursor, run_id: str, ttl_seconds: float) -> None
         )
     if not own[0][1]:
         raise ResetLeaseLostError(
-            f"the reset lease of {run_id} expired at {own[0][2]:%Y-%m-%d %H:%M:%S} UTC, so a "
-            "gold load may have changed the gold copies since they were copied; it stops "
-            "without swapping. Start the reset again."
+            f"the reset lease of {run_id} expired at {own[0][2]:%Y-%m-%d %H:%M:%S} UTC, so "
+            "another reset may have started and dropped its copies; it stops without "
+            "swapping. Start the reset again."
         )
     upsert(cursor, RESET, run_id, ttl_seconds)
 

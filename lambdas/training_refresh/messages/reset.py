@@ -57,10 +57,14 @@ class ResetPlan(Message):
     run_id: str
     tables: list[str]
     started_at: str
-    waited_for_gold_loads_seconds: float
-    waited_for_gold_loads: list[str]
+    waited_for_gold_loads_seconds: float = 0.0
+    """Always 0 since resets no longer wait for gold loads (kept for older reports)."""
+    waited_for_gold_loads: list[str] = Field(default_factory=list)
     superseded_resets: list[str]
     leftovers_dropped: list[str]
+    gold_generation: int = Field(default=0, ge=0)
+    """The published gold generation (IMS_GOLD_STATE; 0 before the first publication)
+    when the reset started copying; the swap re-checks it."""
 
 
 class CopyTask(Message):
@@ -90,6 +94,8 @@ CopyResult = Annotated[TableCopied | CopyFailure, Field(discriminator="status")]
 class SwapTask(Message):
     run_id: RunId
     tables: list[str] = Field(min_length=1)
+    gold_generation: int = Field(default=0, ge=0)
+    """The gold generation the copies were made from (the plan's)."""
 
 
 class SwapOutcome(Message):
@@ -100,6 +106,12 @@ class SwapOutcome(Message):
     duration_seconds: float
     old_tables_dropped: list[str]
     warnings: list[str]
+    gold_generation: int = 0
+    """The gold generation the training tables now hold."""
+    recopies: int = 0
+    """How often the swap copied gold again because a publication replaced it meanwhile."""
+    recopied_rows: dict[str, int] = Field(default_factory=dict)
+    """Table -> rows of its last copy, for the tables the swap copied again."""
 
 
 class PreparedStep(Message):
@@ -144,6 +156,10 @@ class SwapReport(Lenient):
     attempts: int = 0
     duration_seconds: float = 0.0
     old_tables_dropped: list[str] = Field(default_factory=list)
+    gold_generation: int | None = None
+    """The gold generation the training tables hold after the swap (None: not swapped)."""
+    recopies: int = 0
+    recopied_tables: list[str] = Field(default_factory=list)
 
 
 class LeaseReport(Lenient):

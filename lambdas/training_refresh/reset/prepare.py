@@ -8,6 +8,7 @@ from pydantic import JsonValue
 
 from training_refresh.adapters.mysql import Connection, connected
 from training_refresh.errors import BadInputError, EmptyGoldCopyError
+from training_refresh.gold_state.store import current_generation
 from training_refresh.hooks import OnStep, ignore_step
 from training_refresh.lease import DEFAULT_RESET_TIMES, LeaseTimes, acquire_reset_lease
 from training_refresh.messages.common import requested_names
@@ -27,9 +28,9 @@ def prepare_reset(
     on_step: OnStep = ignore_step,
 ) -> ResetPlan:
     """Validate the request (BadInputError before touching anything), take the reset lease
-    (waiting a bounded time for gold loads), drop what crashed resets left behind, and
-    refuse empty gold copies unless the request allows them (EmptyGoldCopyError: checked
-    under the lease, so no gold load can fill or empty a gold copy after the check)."""
+    (at once: gold loads never make a reset wait), drop what crashed resets left behind,
+    refuse empty gold copies unless the request allows them (EmptyGoldCopyError), and
+    record the published gold generation the copies start from (the swap re-checks it)."""
     run_id = event.execution.name
     specs = select_tables(table_groups, requested_names(event.request.tables, "training table"))
     allow_empty = _allow_empty(event.request.allow_empty)
@@ -47,6 +48,7 @@ def prepare_reset(
                     "allow_empty: true) to publish them empty"
                 )
             in_copy_order = largest_first(cursor, specs)
+            gold_generation = current_generation(cursor)
     return ResetPlan(
         run_id=run_id,
         tables=[spec.training_table for spec in in_copy_order],
@@ -55,6 +57,7 @@ def prepare_reset(
         waited_for_gold_loads=list(lease.waited_for),
         superseded_resets=list(lease.superseded_runs),
         leftovers_dropped=dropped,
+        gold_generation=gold_generation,
     )
 
 

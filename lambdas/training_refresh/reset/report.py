@@ -125,10 +125,11 @@ def _release_lease(
 
 def _tables(plan: ResetPlan | None, state: ResetState, *, swapped: bool) -> list[ResetTableReport]:
     copied = {c.table: c for c in state.copies if isinstance(c, TableCopied)}
+    recopied = state.swapped.result.recopied_rows if state.swapped else {}
     reports = []
     for name in plan.tables if plan else []:
         copy = copied.get(name)
-        rows = copy.rows if copy else 0
+        rows = recopied.get(name, copy.rows if copy else 0)
         reports.append(
             ResetTableReport(
                 table=name,
@@ -149,6 +150,9 @@ def _swap_report(swap: SwapOutcome | None) -> SwapReport:
         attempts=swap.attempts,
         duration_seconds=swap.duration_seconds,
         old_tables_dropped=swap.old_tables_dropped,
+        gold_generation=swap.gold_generation,
+        recopies=swap.recopies,
+        recopied_tables=sorted(swap.recopied_rows),
     )
 
 

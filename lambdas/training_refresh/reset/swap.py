@@ -24,7 +24,13 @@ from training_refresh.adapters.mysql import (
     quote_identifier,
     translated_errors,
 )
-from training_refresh.errors import SchemaMismatchError, SwapBlockedError
+from training_refresh.env_names import EnvName
+from training_refresh.errors import (
+    GoldChangedDuringResetError,
+    SchemaMismatchError,
+    SwapBlockedError,
+)
+from training_refresh.gold_state.store import current_generation, publish_instant, read_manifest
 from training_refresh.hooks import OnStep, ignore_step
 from training_refresh.lease import (
     DEFAULT_RESET_TIMES,
@@ -34,6 +40,7 @@ from training_refresh.lease import (
     renew_reset_lease,
 )
 from training_refresh.messages.reset import SwapOutcome, SwapTask
+from training_refresh.reset.copy import build_staging_copy
 from training_refresh.reset.tables import (
     DDL_LOCK_WAIT_SECONDS,
     ResetTables,
@@ -44,6 +51,9 @@ from training_refresh.reset.tables import (
 )
 from training_refresh.table_groups import TableGroupSet, TableSpec
 
+DEFAULT_GOLD_RECOPIES = 3
+"""How often a swap copies gold again (``IMS_RESET_GOLD_RECOPIES``) before it gives up."""
+
 
 @dataclass(frozen=True)
 class SwapSettings:
@@ -53,6 +63,9 @@ class SwapSettings:
     attempts: int = 5
     pause_seconds: float = 2.0
     """Pause between attempts, letting queued trainee statements through."""
+    gold_recopies: int = DEFAULT_GOLD_RECOPIES
+    """How often the swap copies again the tables a publication changed since they were
+    copied, before it fails with GoldChangedDuringResetError."""
 
 
 @dataclass
@@ -62,6 +75,10 @@ class SwapResult:
     seconds: float
     old_tables_dropped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    gold_generation: int | None = None
+    """The gold generation the training tables now hold (None: not checked)."""
+    recopies: int = 0
+    recopied_rows: dict[str, int] = field(default_factory=dict)
 
 
 def swap_tables(
@@ -80,6 +97,7 @@ def swap_tables(
             connection,
             specs,
             task.run_id,
+            gold_generation=task.gold_generation,
             settings=settings,
             lease_times=lease_times,
             on_step=on_step,
@@ -91,7 +109,31 @@ def swap_tables(
         duration_seconds=result.seconds,
         old_tables_dropped=result.old_tables_dropped,
         warnings=result.warnings,
+        gold_generation=result.gold_generation or 0,
+        recopies=result.recopies,
+        recopied_rows=result.recopied_rows,
     )
+
+
+@dataclass
+class _Swap:
+    """One swap under way: what it swaps, and the gold generation its copies hold."""
+
+    connection: Connection
+    cursor: Cursor
+    specs: Sequence[TableSpec]
+    run_id: str | None
+    lease_times: LeaseTimes
+    settings: SwapSettings
+    on_step: OnStep
+    copied_from: int | None
+    attempts: int = 0
+    recopies: int = 0
+    recopied_rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[ResetTables]:
+        return [ResetTables.of(spec) for spec in self.specs]
 
 
 def swap_all(
@@ -99,6 +141,7 @@ def swap_all(
     specs: Sequence[TableSpec],
     run_id: str | None = None,
     *,
+    gold_generation: int | None = None,
     settings: SwapSettings | None = None,
     lease_times: LeaseTimes = DEFAULT_RESET_TIMES,
     sleep: Callable[[float], None] = time.sleep,
@@ -107,10 +150,16 @@ def swap_all(
     """Swap every training table with its NEW copy in one atomic RENAME, then drop the olds.
 
     With a ``run_id`` every attempt runs inside the reset lease's critical section after
-    verifying the run still holds it (see ``lease``). Raises SwapBlockedError when the
-    tables stay busy through every attempt (nothing swapped), SchemaMismatchError when a
-    staging copy is missing. ``on_step`` sees ``swap-before-rename`` (every attempt) and
-    ``swap-renamed``.
+    verifying the run still holds it (see ``lease``). With a ``gold_generation`` (the one
+    the copies were made from) every attempt also holds the gold publish lock
+    (``gold_state.store.publish_instant``) and re-reads the published generation first:
+    when a publication replaced gold meanwhile, the tables it changed are copied again
+    (outside both locks) and the swap retried, at most ``settings.gold_recopies`` times,
+    then GoldChangedDuringResetError (nothing swapped). So the training tables always hold
+    exactly one published gold state. Raises SwapBlockedError when the tables stay busy
+    through every attempt (nothing swapped), SchemaMismatchError when a staging copy is
+    missing. ``on_step`` sees ``swap-before-rename`` (every attempt), ``swap-recopy:<n>``
+    and ``swap-renamed``.
     """
     chosen = settings or SwapSettings()
     started = time.monotonic()
@@ -123,19 +172,11 @@ def swap_all(
         prepare_session(cursor)
         _check_staging_copies(cursor, names)
         drop_tables(cursor, [n.old for n in names])
-        attempt = 0
-        while True:
-            attempt += 1
-            guard: AbstractContextManager[None] = (
-                holding_reset_lease(connection, run_id, lease_times)
-                if run_id is not None
-                else nullcontext()
-            )
-            with guard:
-                on_step("swap-before-rename")
-                if _rename(cursor, names, chosen.lock_wait_seconds):
-                    break
-            if attempt >= chosen.attempts:
+        swap = _Swap(
+            connection, cursor, specs, run_id, lease_times, chosen, on_step, gold_generation
+        )
+        while not _attempt(swap):
+            if swap.attempts >= chosen.attempts:
                 raise SwapBlockedError(
                     f"the swap of {', '.join(n.training for n in names)} waited {chosen.attempts} "
                     f"times {chosen.lock_wait_seconds} s for the training tables: a long trainee "
@@ -144,10 +185,75 @@ def swap_all(
                 )
             sleep(chosen.pause_seconds)
         on_step("swap-renamed")
-        result = SwapResult([n.training for n in names], attempt, 0.0)
+        result = SwapResult([n.training for n in names], swap.attempts, 0.0)
+        result.gold_generation = swap.copied_from
+        result.recopies = swap.recopies
+        result.recopied_rows = swap.recopied_rows
         _drop_old_tables(cursor, names, result)
     result.seconds = round(time.monotonic() - started, 3)
     return result
+
+
+def _attempt(swap: _Swap) -> bool:
+    """One RENAME attempt; True once renamed. When gold was published since the copies
+    were made, the changed tables are copied again first (then it tries at once)."""
+    while True:
+        guard: AbstractContextManager[None] = (
+            holding_reset_lease(swap.connection, swap.run_id, swap.lease_times)
+            if swap.run_id is not None
+            else nullcontext()
+        )
+        with guard, publish_instant(swap.cursor):
+            swap.on_step("swap-before-rename")
+            published = current_generation(swap.cursor)
+            if swap.copied_from is None or published == swap.copied_from:
+                swap.attempts += 1
+                return _rename(swap.cursor, swap.names, swap.settings.lock_wait_seconds)
+        _copy_again(swap, published)
+
+
+def _copy_again(swap: _Swap, published: int) -> None:
+    """Copy again the tables that publications since ``swap.copied_from`` changed (all of
+    them when a state in between is no longer kept), or raise GoldChangedDuringResetError
+    when the recopies allowed are used up. Runs outside the locks: publications go on."""
+    since = swap.copied_from if swap.copied_from is not None else published
+    changed = _changed_since(swap.cursor, swap.specs, since, published)
+    swap.copied_from = published
+    if not changed:
+        return
+    if swap.recopies >= swap.settings.gold_recopies:
+        raise GoldChangedDuringResetError(
+            f"gold was published again while the reset copied it, {swap.recopies + 1} "
+            f"time(s) (now generation {published}; {EnvName.RESET_GOLD_RECOPIES} allows "
+            f"{swap.settings.gold_recopies} copies again). Nothing was swapped; the training "
+            "tables are unchanged. Run the reset again when the gold loads have settled."
+        )
+    swap.recopies += 1
+    swap.on_step(f"swap-recopy:{swap.recopies}")
+    for spec in changed:
+        copied = build_staging_copy(
+            swap.connection, spec, swap.run_id, lease_times=swap.lease_times, on_step=swap.on_step
+        )
+        swap.recopied_rows[spec.training_table] = copied.rows
+    prepare_session(swap.cursor)
+
+
+def _changed_since(
+    cursor: Cursor, specs: Sequence[TableSpec], since: int, published: int
+) -> list[TableSpec]:
+    """The tables whose gold copy a publication after generation ``since`` (up to
+    ``published``) changed; every table when one of those states is no longer kept (an
+    undo forgets the state it undid) or the generation went backwards."""
+    if published < since:
+        return list(specs)
+    manifest = read_manifest(cursor)
+    changed: set[str] = set()
+    for generation in range(since + 1, published + 1):
+        state = manifest.state(generation)
+        if state is None:
+            return list(specs)
+        changed.update(state.summary.tables_changed)
+    return [spec for spec in specs if spec.gold_table in changed]
 
 
 def _check_staging_copies(cursor: Cursor, names: Sequence[ResetTables]) -> None:
