@@ -35,6 +35,8 @@ CUSTOM_METRICS: Final[dict[str, tuple[str, ...]]] = {
         "ResetSwapAttempts",
         "ResetFailedTables",
         "ResetWaitedForGoldLoadSeconds",
+        "CustomersRestored",
+        "RestoreFailed",
     ),
     "gold-undo": ("GoldUndoTablesSwitched", "GoldUndoFailed"),
     "gold-remove": ("GoldCustomersRemoved", "GoldRemoveFailed"),

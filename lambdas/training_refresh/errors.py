@@ -147,6 +147,14 @@ class PiiDetectedError(TrainingRefreshError):
     column, rules, counts and customer numbers, never a value. Not transient."""
 
 
+class DataQualityError(TrainingRefreshError):
+    """The source broke a data-quality rule of design §3.2 that has no safe reading (a CDC
+    change whose operation is not I, U or D after trimming and upper-casing, a NULL
+    operation or a NULL timestamp): the chunk rolls back and the config publishes nothing.
+    The message names the table, the count, the business keys and the operation values
+    found, never another value. Not transient: the source must be corrected."""
+
+
 class SourceSchemaError(TrainingRefreshError):
     """A column the configs extract is gone from the source, or a kept column's source type
     no longer fits its MySQL column: the gold load's plan refuses before anything is

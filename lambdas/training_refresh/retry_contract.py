@@ -55,6 +55,8 @@ TRANSIENT_BY_TASK: Final[Mapping[str, _Errors]] = MappingProxyType(
         "copy-reset-table": _MYSQL,
         "swap-reset-tables": _MYSQL | {SwapBlockedError},
         "write-reset-report": _MYSQL,
+        "restore-customers": _MYSQL,
+        "write-restore-report": _MYSQL,
         "undo-gold": _GOLD_WRITER | {GoldPublishBlockedError},
         "write-gold-undo-report": _MYSQL,
         "remove-gold-customers": _GOLD_WRITER | {GoldPublishBlockedError},

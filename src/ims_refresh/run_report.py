@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from ims_refresh.progress import duration_text
+from ims_refresh.restore_summary import print_restore_summary_if_one
 from training_refresh.messages.common import validation_problems
 from training_refresh.messages.gold_load import ConfigReport, GoldLoadReport
 from training_refresh.messages.gold_remove import GoldRemoveReport
@@ -70,6 +71,7 @@ def _print_gold_load(report: GoldLoadReport, out: TextIO) -> None:
             print(f"    {table:<22} {counts.rows_read:>9} read {written}", file=out)
     _print_publication(report, out)
     _print_privacy(report, out)
+    out.writelines(f"data quality: {line}\n" for line in report.data_quality.nonzero_lines())
     for error in report.errors:
         where = error.config or error.step or "input"
         print(f"error [{where}] {error.name}: {error.message}", file=out)
@@ -120,8 +122,7 @@ def _print_privacy(report: GoldLoadReport, out: TextIO) -> None:
     if blocked and report.dry_run:
         verdict = f"{len(blocked)} column(s) would be blocked"
     print(f"privacy: {scanned} kept value(s) scanned in {len(kept)} column(s), {verdict}", file=out)
-    for line in blocked:
-        print(f"  {line}", file=out)
+    out.writelines(f"  {line}\n" for line in blocked)
 
 
 def print_reset_summary(report: Mapping[str, Any], out: TextIO) -> None:
@@ -233,7 +234,9 @@ def parse_report(
 
 
 def print_report_summary(report: Mapping[str, Any], out: TextIO) -> None:
-    """The human summary of either workflow's run report."""
+    """The human summary of any workflow's run report (a restore's: ``restore_summary``)."""
+    if print_restore_summary_if_one(report, out):
+        return
     try:
         parsed = parse_report(report)
     except ValidationError as error:

@@ -644,8 +644,9 @@ def test_mason_crn_extract_is_the_change_log_as_of_the_end_of_the_day(
     result = warehouse.fetch_all(sql, {"as_of": AS_OF})
 
     # Then each business key shows its state at the end of that day
-    assert result.columns == ("customer_no", "crn", "crn_status", "brand_code", "effective_date")
-    assert result.rows == [
+    columns = ("customer_no", "crn", "crn_status", "brand_code", "effective_date")
+    assert result.columns[:5] == columns
+    assert [row[:5] for row in result.rows if row[5] == "kept"] == [
         (101, "DEL-LATER", "A", "BR4", date(2024, 1, 4)),
         (101, "NEXT-DAY", "A", "BR2", date(2024, 1, 2)),
         (101, "ON-TIME", "B", "BR1", date(2024, 1, 1)),
@@ -687,7 +688,7 @@ def test_order_and_auth_extracts_stop_at_the_end_of_the_day(
 
     # Then only the order placed on the date and its authorisation before midnight remain
     assert [row[0] for row in orders.rows] == [1]
-    assert auths.rows == [
+    assert [row[:8] for row in auths.rows] == [
         (11, 1, Decimal("10.00"), "OK", "A1", "VISA", "1234", LAST_SECOND_OF_AS_OF)
     ]
 

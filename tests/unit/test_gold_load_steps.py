@@ -53,16 +53,22 @@ def plan(
 
 
 def test_plan_stores_found_customers_in_s3_and_keeps_the_payload_small() -> None:
-    # Given a scenario with known, unknown and duplicate customers
-    store = MemoryObjectStore({("in", "s.csv"): b"customer_number\n5\n3\n3\n100000\n1\n"})
+    # Given a scenario with known, unknown and duplicate customers, some with a label
+    store = MemoryObjectStore(
+        {("in", "s.csv"): b"customer_number,label\n5,late\n3\n3,x\n100000,gone\n1\n"}
+    )
     warehouse = CustomerMaster()
     # When a preview is planned (a real load also takes its lease: see the e2e tests)
     result = plan(
         {"scenarios": "s3://in/s.csv", "as_of": "2026-06-30", "dry_run": True}, store, warehouse
     )
-    # Then found customers go to S3, not into the state, and are chunked
+    # Then found customers go to S3 with their labels, not into the state, and are chunked
     stored = json.loads(store.objects[("work", result.customers_key)])
-    assert stored == {"as_of": "2026-06-30", "customers": [1, 3, 5]}
+    assert stored == {
+        "as_of": "2026-06-30",
+        "customers": [1, 3, 5],
+        "labels": {"3": "x", "5": "late"},
+    }
     assert result.customers_requested == 4
     assert result.customers_missing == 1
     assert result.missing_sample == [100000]

@@ -21,11 +21,13 @@ from training_refresh.adapters.object_store import (
 )
 from training_refresh.errors import PiiDetectedError, bad_input_error_names
 from training_refresh.gold_load.build import drop_run_builds
+from training_refresh.gold_load.extract import rejected_in
 from training_refresh.gold_load.failure_place import place_of
 from training_refresh.gold_load.privacy_gate import privacy_section
 from training_refresh.gold_load.work import WorkLocations
 from training_refresh.lease import release_gold_load_lease
 from training_refresh.messages.common import CaughtError
+from training_refresh.messages.data_quality import DataQualityCounts, DataQualitySection
 from training_refresh.messages.gold_load import (
     PREVIEWED,
     ConfigFailure,
@@ -90,6 +92,7 @@ def build_report(
         customers=_customers(plan, store, work),
         notices=plan.notices if plan else [],
         configs=configs,
+        data_quality=_data_quality(configs),
         privacy=_privacy(state.config_results, table_groups or load_table_groups(), store, work),
         errors=errors,
         warnings=[*(published.warnings if published else []), *warnings],
@@ -139,6 +142,23 @@ def _config_report(
         duration_seconds=result.duration_seconds,
         published=is_published,
     )
+
+
+def _data_quality(configs: list[ConfigReport]) -> DataQualitySection:
+    """Every table's data-quality counts; a config that failed on rejected CDC changes
+    adds the count its DataQualityError names (its totals are where its failing call
+    started)."""
+    tables: dict[str, DataQualityCounts] = {}
+    for config in configs:
+        for table, counts in config.tables.items():
+            tables[table] = counts.data_quality
+        rejected = rejected_in(config.error.message) if config.error else None
+        if rejected:
+            table, count = rejected
+            tables[table] = tables.get(table, DataQualityCounts()).plus(
+                DataQualityCounts(rows_rejected=count)
+            )
+    return DataQualitySection.of(tables.items())
 
 
 def _privacy(
