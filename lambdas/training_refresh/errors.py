@@ -48,6 +48,12 @@ class WarehouseTimeoutError(TrainingRefreshError):
     """A statement did not finish within the time we wait for it: transient."""
 
 
+class WarehouseConnectionLostError(TrainingRefreshError):
+    """A statement failed because its connection or a node went away (a node restart, a
+    leader failover, a terminated session; the Data API's ``DatabaseConnectionException``),
+    not because of its SQL: transient, the same statement is retried."""
+
+
 class ResultTooLargeError(TrainingRefreshError):
     """A statement's result would exceed what the Data API returns: chunk smaller."""
 
@@ -67,6 +73,7 @@ class TrainingDatabaseBusyError(TrainingRefreshError):
 TRANSIENT_ERRORS: tuple[type[TrainingRefreshError], ...] = (
     WarehouseThrottledError,
     WarehouseTimeoutError,
+    WarehouseConnectionLostError,
     TrainingDatabaseBusyError,
 )
 

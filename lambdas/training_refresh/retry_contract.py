@@ -12,7 +12,8 @@ from the ASL files (``ims_refresh.asl_files.retried_errors``), not from class in
 
 Where the errors come from: every task that touches MySQL can meet a lock wait, deadlock or
 lost connection (``TrainingDatabaseBusyError``, adapters/mysql.py); the Data API throttles
-(``WarehouseThrottledError``) or a statement outlives our wait (``WarehouseTimeoutError``);
+(``WarehouseThrottledError``), a statement outlives our wait (``WarehouseTimeoutError``) or
+loses its connection or node (``WarehouseConnectionLostError``);
 the refresh lease's bounded waits end in ``ResetInProgressError`` (gold-changing runs; a
 reset never waits for them, nor they for a reset, so nothing raises it now: issue 11 item 2
 replaces it with the gold writer's own error); a publication or the reset's swap that could not get
@@ -31,13 +32,16 @@ from training_refresh.errors import (
     SwapBlockedError,
     TrainingDatabaseBusyError,
     TrainingRefreshError,
+    WarehouseConnectionLostError,
     WarehouseThrottledError,
     WarehouseTimeoutError,
 )
 
 _Errors = frozenset[type[TrainingRefreshError]]
 _MYSQL: Final[_Errors] = frozenset({TrainingDatabaseBusyError})
-_WAREHOUSE: Final[_Errors] = frozenset({WarehouseThrottledError, WarehouseTimeoutError})
+_WAREHOUSE: Final[_Errors] = frozenset(
+    {WarehouseThrottledError, WarehouseTimeoutError, WarehouseConnectionLostError}
+)
 _GOLD_WRITER: Final[_Errors] = _MYSQL | {ResetInProgressError}
 """A gold-changing step takes or renews the gold side of the refresh lease."""
 
