@@ -37,6 +37,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -57,7 +58,9 @@ from bench.gold_load_phase import gold_load_phase, product_gold_load
 from bench.limit import local_infile_allowed
 from bench.publication_phase import publication_phase
 from bench.reset_phase import reset_phase
-from bench.summary import print_table, summarize, update_publication
+from bench.reset_staged_phase import reset_staged_phase, summarize_reset_staged
+from bench.restore_phase import restore_phase, summarize_restore
+from bench.summary import print_table, summarize, update_publication, update_section
 from ims_refresh.reset_command import compare_training_with_gold
 from ims_refresh.settings import MySqlUrl
 from ims_refresh.synthetic_warehouse import customer_numbers, write_sample_scenario
@@ -79,9 +82,9 @@ def main() -> int:
     parser.add_argument("--chart", type=Path, default=BENCH_DIR / "chart.png")
     parser.add_argument(
         "--phase",
-        choices=("all", "publication"),
+        choices=("all", "publication", "restore", "reset-staged"),
         default="all",
-        help="'publication': only the atomic-publication phase, keeping the other results",
+        help="'publication' / 'restore' / 'reset-staged': only that phase, keeping the others",
     )
     parser.add_argument(
         "--py-spy",
@@ -100,8 +103,13 @@ def main() -> int:
     log("built it" if warehouse["built"] else "reused it (same size, seed and generator)")
     with psycopg.connect(wh.WAREHOUSE_URL) as conn:
         available = customer_numbers(conn)
-    if arguments.phase == "publication":
-        return publication_only(arguments, training, training_url, configs, available)
+    only = {
+        "publication": publication_only,
+        "restore": restore_only,
+        "reset-staged": reset_staged_only,
+    }.get(arguments.phase)
+    if only is not None:
+        return only(arguments, training, training_url, configs, available)
     fresh_training_database(training, configs)
     use_local_infile = local_infile_allowed(training)
 
@@ -164,6 +172,8 @@ def main() -> int:
         "bench_seconds": round(time.perf_counter() - started, 1),
     }
     results = summarize(gold, reset, meta, publication)
+    _add_restore(results, training, configs, arguments.repeats)
+    _add_reset_staged(results, training, configs, arguments.repeats)
     arguments.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     draw_chart(results, arguments.chart)
     print_table(results)
@@ -204,6 +214,77 @@ def publication_only(
     draw_chart(results, arguments.chart)
     print_table(results)
     print(f"\nupdated the publication keys of {arguments.output} and drew {arguments.chart}")
+    return 0
+
+
+def _add_restore(
+    results: dict[str, Any], training: MySqlUrl, configs: TableGroupSet, repeats: int
+) -> None:
+    """Run the restore phase on the gold set left by the phases before; add its keys."""
+    with tempfile.TemporaryDirectory(prefix="ims-bench-") as folder:
+        restore = restore_phase(
+            training=training,
+            warehouse_url=wh.WAREHOUSE_URL,
+            configs=configs,
+            repeats=repeats,
+            work=Path(folder),
+        )
+    figures, section = summarize_restore(restore)
+    update_section(results, figures, "restore", section)
+
+
+def restore_only(
+    arguments: argparse.Namespace,
+    training: MySqlUrl,
+    training_url: str,
+    configs: TableGroupSet,
+    available: list[int],
+) -> int:
+    """``--phase restore``: the restore phase alone (on the gold set a previous run left,
+    or one 10,000-customer load first); its keys replace those of the existing results."""
+    results = json.loads(arguments.output.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory(prefix="ims-bench-") as folder:
+        work = Path(folder)
+        if sum(gold_rows_if_any(training, configs).values()) < MIN_RESET_ROWS:
+            log("no full gold set: one untimed 10,000-customer load first")
+            fresh_training_database(training, configs)
+            scenario = work / "gold-set.csv"
+            write_sample_scenario(scenario, available, max(SIZES))
+            product_gold_load(scenario, work / "reports", training_url, None)
+    _add_restore(results, training, configs, arguments.repeats)
+    arguments.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print_table(results)
+    print(f"\nupdated the restore keys of {arguments.output}")
+    return 0
+
+
+def _add_reset_staged(
+    results: dict[str, Any], training: MySqlUrl, configs: TableGroupSet, repeats: int
+) -> None:
+    """Run the staged reset phase on the gold set left by the phases before; add its keys."""
+    runs = reset_staged_phase(training=training, configs=configs, repeats=repeats)
+    if not all(c.equal for c in compare_training_with_gold(training, configs)):
+        raise RuntimeError("after a staged reset a training table differs from its gold copy")
+    figures, section = summarize_reset_staged(runs)
+    update_section(results, figures, "reset_staged", section)
+
+
+def reset_staged_only(
+    arguments: argparse.Namespace,
+    training: MySqlUrl,
+    training_url: str,
+    configs: TableGroupSet,
+    available: list[int],
+) -> int:
+    """``--phase reset-staged``: staged resets on the gold set a previous run left; its keys
+    replace those of the existing results."""
+    results = json.loads(arguments.output.read_text(encoding="utf-8"))
+    if sum(gold_rows_if_any(training, configs).values()) < MIN_RESET_ROWS:
+        raise RuntimeError("no full gold set: run make bench (or --phase publication) first")
+    _add_reset_staged(results, training, configs, arguments.repeats)
+    arguments.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print_table(results)
+    print(f"\nupdated the reset-staged keys of {arguments.output}")
     return 0
 
 

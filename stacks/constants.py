@@ -35,9 +35,12 @@ CUSTOM_METRICS: Final[dict[str, tuple[str, ...]]] = {
         "ResetSwapAttempts",
         "ResetFailedTables",
         "ResetWaitedForGoldLoadSeconds",
+        "CustomersRestored",
+        "RestoreFailed",
     ),
     "gold-undo": ("GoldUndoTablesSwitched", "GoldUndoFailed"),
     "gold-remove": ("GoldCustomersRemoved", "GoldRemoveFailed"),
+    "reset-stage": ("ResetStagedRows",),
 }
 """Metrics the Lambdas publish (Powertools EMF), by workflow, for the dashboard.
 

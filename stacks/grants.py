@@ -22,12 +22,15 @@ from training_refresh.registry import Access
 
 WORK_PREFIX = "work/"
 REPORTS_PREFIX = "reports/"
-"""Key prefixes the Lambdas write in the reports bucket (work files, run reports)."""
+GOLD_PREFIX = "gold/"
+"""Key prefixes the Lambdas write in the reports bucket (work files, run reports, the
+gold catalog file, which never expires)."""
 
 RUN_FILES = {
     Access.WRITE_WORK_FILES: ("WriteRunWorkFiles", "s3:PutObject", WORK_PREFIX),
     Access.READ_WORK_FILES: ("ReadRunWorkFiles", "s3:GetObject", WORK_PREFIX),
     Access.WRITE_REPORTS: ("WriteRunReports", "s3:PutObject", REPORTS_PREFIX),
+    Access.WRITE_GOLD_CATALOG: ("WriteGoldCatalog", "s3:PutObject", GOLD_PREFIX),
 }
 """The one S3 action and prefix behind each kind of run-file access (GetObject also
 covers the HeadObject that checks a work file's size before reading it)."""

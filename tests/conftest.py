@@ -6,6 +6,7 @@ never touch the local defaults (ims_training, ims_warehouse) and can run in any 
 
 from __future__ import annotations
 
+import signal
 import uuid
 from collections.abc import Iterator
 
@@ -27,6 +28,12 @@ settings.register_profile(
     "ims", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
 settings.load_profile("ims")
+
+# A shell starts a background job (`make test &`, nohup) with SIGINT ignored, and every
+# process inherits an ignored signal across exec: the commands the tests start would then
+# never see the Ctrl-C those tests send. Handled again here, it is the default in children.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _mysql_server() -> Connection:

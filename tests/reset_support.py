@@ -10,14 +10,23 @@ matches neither signature.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 from typing import Any
+
+import pymysql
 
 from ims_refresh.local.mysql_setup import ensure_training_tables
 from ims_refresh.settings import MySqlUrl
 from training_refresh.adapters import mysql
+from training_refresh.gold_state import names
+from training_refresh.gold_state.manifest import PublicationSummary
+from training_refresh.gold_state.publication import RenameSettings, publish_change
+from training_refresh.gold_state.store import current_generation
 from training_refresh.lease import LEASE_TABLE, LeaseTimes
 from training_refresh.messages.reset import CopyTask, PrepareResetEvent, SwapTask
 from training_refresh.reset.copy import copy_table
@@ -246,10 +255,15 @@ def _run_steps(
             table_groups=CONFIGS,
             lease_times=lease_times,
         )
-        for table in plan.tables
+        for table in (plan.tables if plan.copy_tables is None else plan.copy_tables)
     ]
     swapped = swap_tables(
-        SwapTask(run_id=run_id, tables=plan.tables),
+        SwapTask(
+            run_id=run_id,
+            tables=plan.tables,
+            gold_generation=plan.gold_generation,
+            staged=plan.staged,
+        ),
         connect_mysql=connect_mysql,
         table_groups=CONFIGS,
         lease_times=lease_times,
@@ -275,3 +289,125 @@ def open_transaction_on(url: MySqlUrl, table: str) -> Iterator[Any]:
     finally:
         connection.rollback()
         connection.close()
+
+
+def read_training_tables(
+    url: MySqlUrl, kind: str, stop: threading.Event, seen: Counter[str], problems: list[str]
+) -> None:
+    """Read all six training tables until told to stop; record what was seen.
+
+    kinds:
+    - "statement": one SELECT over all six tables. RENAME TABLE takes every table's
+      metadata lock before renaming any, so one statement sees all old or all new tables.
+      Asserts: all six in the same state, each exactly complete.
+    - "transaction": START TRANSACTION READ ONLY, six SELECTs, COMMIT. A transaction keeps
+      the metadata lock of every table it read until it ends, so the RENAME cannot happen
+      between its reads. Asserts the same. The RENAME's metadata locks may make such a
+      transaction a deadlock victim (1213) or time out (1205); it is retried and counted.
+    - "autocommit": six separate autocommit SELECTs. Between two statements a whole reset
+      may happen, exactly as between two resets, so only per-table consistency holds.
+      Asserts: every table exists and is exactly one complete state.
+    """
+    connection = connect(url, autocommit=kind != "transaction")
+    statements = [
+        f"SELECT COUNT(*), MIN(`{first_key(s)}`), MAX(`{first_key(s)}`) FROM `{s.training_table}`"
+        for s in SPECS
+    ]
+    try:
+        with connection.cursor() as cursor:
+            while not stop.is_set():
+                try:
+                    if kind == "statement":
+                        cursor.execute(all_states_statement())
+                        row = cursor.fetchone()
+                        observed = [parse_signature(text) for text in row]
+                    else:
+                        if kind == "transaction":
+                            cursor.execute("START TRANSACTION READ ONLY")
+                        observed = []
+                        for statement in statements:
+                            cursor.execute(statement)
+                            observed.append(tuple(cursor.fetchone()))
+                        if kind == "transaction":
+                            cursor.execute("COMMIT")
+                except pymysql.MySQLError as error:
+                    code = error.args[0]
+                    if kind == "transaction" and code in {1205, 1213}:
+                        connection.rollback()
+                        seen[f"{kind}:retried-{code}"] += 1
+                        continue
+                    problems.append(f"{kind}: {error}")
+                    return
+                found = [state_of(i, tuple(o)) for i, o in enumerate(observed)]
+                if None in found:
+                    problems.append(f"{kind}: incomplete or empty table {observed}")
+                elif kind != "autocommit" and len(set(found)) != 1:
+                    problems.append(f"{kind}: mixed states {found}")
+                else:
+                    seen[f"{kind}:{'/'.join(sorted(set(found)))}"] += 1
+                time.sleep(0.002)  # leave the resets some CPU on a small machine
+    finally:
+        connection.close()
+
+
+READER_KINDS = ("statement", "statement", "transaction", "autocommit")
+
+
+@contextmanager
+def readers_running(url: MySqlUrl) -> Iterator[tuple[Counter[str], list[str]]]:
+    """``read_training_tables`` threads of every kind for the body; yields what they saw
+    and the problems they found (filled in as they read; complete after the body)."""
+    stop = threading.Event()
+    seen: Counter[str] = Counter()
+    problems: list[str] = []
+    threads = [
+        threading.Thread(target=read_training_tables, args=(url, kind, stop, seen, problems))
+        for kind in READER_KINDS
+    ]
+    for thread in threads:
+        thread.daemon = True
+        thread.start()
+    try:
+        yield seen, problems
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+
+
+def build_state(url: MySqlUrl, run_id: str, state: str, tables: list[str]) -> dict[str, str]:
+    """Build tables of gold-load run ``run_id`` holding ``state`` for ``tables`` (training
+    names); live gold table -> build table."""
+    built = {}
+    with connect(url) as connection, connection.cursor() as cursor:
+        for index, spec in enumerate(SPECS):
+            if spec.training_table not in tables:
+                continue
+            build = names.build_table(spec.gold_table, names.run_tag(run_id))
+            cursor.execute(f"DROP TABLE IF EXISTS `{build}`")
+            cursor.execute(f"CREATE TABLE `{build}` LIKE `{spec.gold_table}`")
+            columns, rows = state_rows(cursor, spec, index, state)
+            marks = ", ".join(["%s"] * len(rows[0]))
+            cursor.executemany(f"INSERT INTO `{build}` ({columns}) VALUES ({marks})", rows)
+            built[spec.gold_table] = build
+    return built
+
+
+def publish_state(url: MySqlUrl, run_id: str, state: str, tables: list[str]) -> int:
+    """Publish ``state`` for ``tables`` as gold-load run ``run_id``; the new generation."""
+    built = build_state(url, run_id, state, tables)
+    with connect(url) as connection:
+        with connection.cursor() as cursor:
+            based_on = current_generation(cursor)
+        outcome = publish_change(
+            connection,
+            run_id=run_id,
+            workflow="gold-load",
+            built=built,
+            based_on_generation=based_on,
+            summary=PublicationSummary(customers_loaded=1),
+            managed_tables=GOLD_TABLES,
+            guard=nullcontext(),
+            settings=RenameSettings(lock_wait_seconds=5, attempts=3, pause_seconds=0.05),
+        )
+    return outcome.state.generation

@@ -48,6 +48,12 @@ class WarehouseTimeoutError(TrainingRefreshError):
     """A statement did not finish within the time we wait for it: transient."""
 
 
+class WarehouseConnectionLostError(TrainingRefreshError):
+    """A statement failed because its connection or a node went away (a node restart, a
+    leader failover, a terminated session; the Data API's ``DatabaseConnectionException``),
+    not because of its SQL: transient, the same statement is retried."""
+
+
 class ResultTooLargeError(TrainingRefreshError):
     """A statement's result would exceed what the Data API returns: chunk smaller."""
 
@@ -67,6 +73,7 @@ class TrainingDatabaseBusyError(TrainingRefreshError):
 TRANSIENT_ERRORS: tuple[type[TrainingRefreshError], ...] = (
     WarehouseThrottledError,
     WarehouseTimeoutError,
+    WarehouseConnectionLostError,
     TrainingDatabaseBusyError,
 )
 
@@ -139,6 +146,14 @@ class PiiDetectedError(TrainingRefreshError):
     """The privacy gate found personal data in a kept column of a chunk (issue 15): the
     chunk was not committed and the config publishes nothing. The message names table,
     column, rules, counts and customer numbers, never a value. Not transient."""
+
+
+class DataQualityError(TrainingRefreshError):
+    """The source broke a data-quality rule of design §3.2 that has no safe reading (a CDC
+    change whose operation is not I, U or D after trimming and upper-casing, a NULL
+    operation or a NULL timestamp): the chunk rolls back and the config publishes nothing.
+    The message names the table, the count, the business keys and the operation values
+    found, never another value. Not transient: the source must be corrected."""
 
 
 class SourceSchemaError(TrainingRefreshError):

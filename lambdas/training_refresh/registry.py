@@ -32,11 +32,17 @@ class Access(enum.Enum):
     WRITE_WORK_FILES = "write a run's work files (work/) in the reports bucket"
     READ_WORK_FILES = "read a run's work files (work/) in the reports bucket"
     WRITE_REPORTS = "write run reports (reports/) in the reports bucket"
+    WRITE_GOLD_CATALOG = "write the gold catalog file (gold/catalog.json) in the reports bucket"
 
 
 ALL_ACCESS: Final = frozenset(Access)
 RUN_FILE_ACCESS: Final = frozenset(
-    {Access.WRITE_WORK_FILES, Access.READ_WORK_FILES, Access.WRITE_REPORTS}
+    {
+        Access.WRITE_WORK_FILES,
+        Access.READ_WORK_FILES,
+        Access.WRITE_REPORTS,
+        Access.WRITE_GOLD_CATALOG,
+    }
 )
 """Each of these also tells the function its bucket (``IMS_WORK_BUCKET``)."""
 
@@ -70,6 +76,7 @@ GOLD_LOAD: Final = "gold-load"
 RESET: Final = "reset"
 GOLD_UNDO: Final = "gold-undo"
 GOLD_REMOVE: Final = "gold-remove"
+RESET_STAGE: Final = "reset-stage"
 
 WORKFLOWS: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -77,6 +84,7 @@ WORKFLOWS: Final[Mapping[str, str]] = MappingProxyType(
         RESET: "reset.asl.json",
         GOLD_UNDO: "gold_undo.asl.json",
         GOLD_REMOVE: "gold_remove.asl.json",
+        RESET_STAGE: "reset_stage.asl.json",
     }
 )
 """Workflow name -> its ASL file in ``statemachines/``."""
@@ -137,11 +145,14 @@ TASKS: Final[tuple[Task, ...]] = (
         profile=FunctionProfile(
             memory_mb=256,
             timeout_seconds=300,
-            access=frozenset({Access.TRAINING_DB}),
+            access=frozenset(
+                {Access.TRAINING_DB, Access.READ_WORK_FILES, Access.WRITE_GOLD_CATALOG}
+            ),
             why=(
-                "publishes the loaded configs' build tables with one RENAME inside MySQL (it"
-                " waits at most 5 x 2 s for readers of the gold copies, then drops version"
-                " tables no kept state needs): little memory, minutes at most"
+                "publishes the loaded configs' build tables and the catalog with one RENAME"
+                " inside MySQL (it waits at most 5 x 2 s for readers of the gold copies, then"
+                " drops version tables no kept state needs) and writes the catalog file:"
+                " little memory, minutes at most"
             ),
         ),
     ),
@@ -205,13 +216,53 @@ TASKS: Final[tuple[Task, ...]] = (
         ),
     ),
     Task(
+        name="restore-customers",
+        workflow=RESET,
+        handler="training_refresh.handlers.restore.restore",
+        profile=FunctionProfile(
+            memory_mb=512,
+            timeout_seconds=900,
+            access=frozenset({Access.SCENARIOS, Access.TRAINING_DB}),
+            why=(
+                "reads the customers' scenario file, takes the reset lease (waiting up to 5 min"
+                " for a gold load) and restores their rows in one transaction"
+            )
+            + _RESET_DB_TASK,
+        ),
+    ),
+    Task(
+        name="write-restore-report",
+        workflow=RESET,
+        handler="training_refresh.handlers.restore.report",
+        profile=FunctionProfile(
+            memory_mb=256,
+            timeout_seconds=120,
+            access=frozenset({Access.TRAINING_DB, Access.WRITE_REPORTS}),
+            why="writes the restore's run report to S3 and releases the reset lease: small",
+        ),
+    ),
+    Task(
+        name="stage-reset-copies",
+        workflow=RESET_STAGE,
+        handler="training_refresh.handlers.reset_stage.stage",
+        profile=FunctionProfile(
+            memory_mb=512,
+            timeout_seconds=900,
+            access=frozenset({Access.TRAINING_DB, Access.WRITE_REPORTS}),
+            why=(
+                "copies every gold table into its staged copy for the next reset, one after"
+                " the other" + _RESET_DB_TASK + " (the sum of all copies must fit: reset.md)"
+            ),
+        ),
+    ),
+    Task(
         name="undo-gold",
         workflow=GOLD_UNDO,
         handler="training_refresh.handlers.gold_undo.undo",
         profile=FunctionProfile(
             memory_mb=512,
             timeout_seconds=900,
-            access=frozenset({Access.TRAINING_DB}),
+            access=frozenset({Access.TRAINING_DB, Access.WRITE_GOLD_CATALOG}),
             why=(
                 "takes the lease (waiting up to 5 min for a reset) and publishes the previous"
                 " gold state by one RENAME, which copies nothing: 512 MB; the 15-minute"
@@ -232,7 +283,7 @@ TASKS: Final[tuple[Task, ...]] = (
         profile=FunctionProfile(
             memory_mb=512,
             timeout_seconds=900,
-            access=frozenset({Access.SCENARIOS, Access.TRAINING_DB}),
+            access=frozenset({Access.SCENARIOS, Access.TRAINING_DB, Access.WRITE_GOLD_CATALOG}),
             why=(
                 "reads a scenario file of up to 20 MB, takes the lease (waiting up to 5 min"
                 " for a reset) and builds a copy of every gold table without those customers"

@@ -12,7 +12,8 @@ from the ASL files (``ims_refresh.asl_files.retried_errors``), not from class in
 
 Where the errors come from: every task that touches MySQL can meet a lock wait, deadlock or
 lost connection (``TrainingDatabaseBusyError``, adapters/mysql.py); the Data API throttles
-(``WarehouseThrottledError``) or a statement outlives our wait (``WarehouseTimeoutError``);
+(``WarehouseThrottledError``), a statement outlives our wait (``WarehouseTimeoutError``) or
+loses its connection or node (``WarehouseConnectionLostError``);
 a gold-changing run's bounded wait for another one (the gold writer lease) ends in
 ``GoldChangeInProgressError`` (a reset waits for no gold-changing run, nor they for a
 reset); a publication or the reset's swap that could not get
@@ -31,13 +32,16 @@ from training_refresh.errors import (
     SwapBlockedError,
     TrainingDatabaseBusyError,
     TrainingRefreshError,
+    WarehouseConnectionLostError,
     WarehouseThrottledError,
     WarehouseTimeoutError,
 )
 
 _Errors = frozenset[type[TrainingRefreshError]]
 _MYSQL: Final[_Errors] = frozenset({TrainingDatabaseBusyError})
-_WAREHOUSE: Final[_Errors] = frozenset({WarehouseThrottledError, WarehouseTimeoutError})
+_WAREHOUSE: Final[_Errors] = frozenset(
+    {WarehouseThrottledError, WarehouseTimeoutError, WarehouseConnectionLostError}
+)
 _GOLD_WRITER: Final[_Errors] = _MYSQL | {GoldChangeInProgressError}
 """A gold-changing step takes or renews the gold writer lease (one such run at a time)."""
 
@@ -51,6 +55,9 @@ TRANSIENT_BY_TASK: Final[Mapping[str, _Errors]] = MappingProxyType(
         "copy-reset-table": _MYSQL,
         "swap-reset-tables": _MYSQL | {SwapBlockedError},
         "write-reset-report": _MYSQL,
+        "restore-customers": _MYSQL,
+        "write-restore-report": _MYSQL,
+        "stage-reset-copies": _MYSQL,
         "undo-gold": _GOLD_WRITER | {GoldPublishBlockedError},
         "write-gold-undo-report": _MYSQL,
         "remove-gold-customers": _GOLD_WRITER | {GoldPublishBlockedError},

@@ -15,18 +15,27 @@ The contract is docs/design.md §5. Where it leaves room, this module decides:
   the line's first cell is a customer number, there is no header and the first column is
   used; when it is not, the line is a header without a usable column and is rejected.
 - A customer number is 1-15 ASCII digits, leading zeros allowed and counted, with spaces
-  or tabs around it; quotes around the cell are CSV quoting and allowed.
+  or tabs around it; quotes around the cell are CSV quoting and allowed. Its value is at
+  least 1: ``0`` (or ``000``) is a bad line, since IMS numbers customers from 1 (design
+  §5, issue 12).
 - CSV quoting is read strictly: a stray quote (``"12"3``) or a quoted cell that is never
   closed makes that line bad instead of being guessed at.
 - Every bad line is collected before the file is rejected, so one error lists the first
   20 of them; nothing else from the file is used then.
+- Scenario label (kept in the gold catalog): with a header, the column named
+  ``scenario``, ``label`` or ``description`` (trimmed, any case; when several are present
+  the first name in that order wins, the same name twice is rejected like the customer
+  column). A label is the cell trimmed, cut to ``MAX_LABEL_CHARS`` characters; an empty
+  cell or a missing one is no label. A customer listed twice keeps the first non-empty
+  label. Without a header there are no labels.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 from training_refresh.errors import ScenarioFileError
 
@@ -34,6 +43,10 @@ MAX_CUSTOMER_DIGITS = 15
 MAX_REPORTED_LINES = 20
 HEADER_NAMES = ("customer_number", "customer_no", "customer")
 """Accepted names of the customer column, in order of preference."""
+LABEL_NAMES = ("scenario", "label", "description")
+"""Accepted names of the label column, in order of preference."""
+MAX_LABEL_CHARS = 500
+"""A label's length in the catalog (``IMS_GOLD_CATALOG.LABEL``); longer ones are cut."""
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _SPACES = " \t"
@@ -42,28 +55,71 @@ _MAX_QUOTED_CHARS = 40
 _MAX_QUOTED_HEADER_CELLS = 10
 
 
+@dataclass(frozen=True)
+class ScenarioFile:
+    customers: tuple[int, ...]
+    """The unique customer numbers, sorted ascending."""
+    labels: Mapping[int, str]
+    """Customer number -> scenario label, for the customers that have one."""
+
+
 def parse_scenario_file(data: bytes, source: str = "scenario file") -> tuple[int, ...]:
     """The unique customer numbers of a scenario file, sorted ascending.
 
     ``source`` names the file in error messages (an S3 URI or a path). Raises
     ScenarioFileError, whose message starts with ``source`` and names the bad lines.
     """
+    return read_scenario_file(data, source).customers
+
+
+def read_scenario_file(data: bytes, source: str = "scenario file") -> ScenarioFile:
+    """The customers of a scenario file and their scenario labels (ScenarioFileError as
+    :func:`parse_scenario_file`)."""
     rows = _csv_rows(_decoded_lines(data, source))
     records = [(line, row) for line, row in rows if not _is_blank(row)]
     if not records:
         raise ScenarioFileError(f"{source}: the file is empty: it lists no customer numbers")
 
     column, data_records = _customer_column_and_data(records, source)
+    # Labels come from a header only; without one, data_records is records itself.
+    label_column = _label_column(records[0], source) if data_records is not records else None
     customers: set[int] = set()
+    labels: dict[int, str] = {}
     problems: list[tuple[int, str]] = []
     for line, row in data_records:
         try:
-            customers.add(_customer_number_in(row, column))
+            customer = _customer_number_in(row, column)
         except _BadLineError as bad:
             problems.append((line, str(bad)))
+            continue
+        customers.add(customer)
+        label = _label_in(row, label_column)
+        if label and customer not in labels:
+            labels[customer] = label
     if problems:
         raise _rejection(source, problems)
-    return tuple(sorted(customers))
+    return ScenarioFile(customers=tuple(sorted(customers)), labels=labels)
+
+
+def _label_column(header: tuple[int, _Row], source: str) -> int | None:
+    line, row = header
+    if isinstance(row, str):
+        return None
+    names = [cell.strip().lower() for cell in row]
+    for wanted in LABEL_NAMES:
+        if names.count(wanted) > 1:
+            raise ScenarioFileError(
+                f"{source}: line {line}: the header names column {wanted!r} more than once"
+            )
+        if wanted in names:
+            return names.index(wanted)
+    return None
+
+
+def _label_in(row: _Row, column: int | None) -> str | None:
+    if column is None or isinstance(row, str) or column >= len(row):
+        return None
+    return row[column].strip()[:MAX_LABEL_CHARS] or None
 
 
 class _BadLineError(Exception):
@@ -167,7 +223,10 @@ def _customer_number_in(row: _Row, column: int) -> int:
             f"{_quoted(cell)} has {len(digits)} digits; a customer number has at most "
             f"{MAX_CUSTOMER_DIGITS}"
         )
-    return int(digits)
+    number = int(digits)
+    if number == 0:
+        raise _BadLineError(f"{_quoted(cell)} is not a customer number (they start at 1)")
+    return number
 
 
 def _is_customer_number(cell: str) -> bool:

@@ -55,7 +55,11 @@ def run_gold_load(
 
     def payload(runtime: LocalRuntime) -> dict[str, Any]:
         given["scenario_upload"] = runtime.upload_scenario_file(scenarios)
-        request: dict[str, Any] = {"scenarios": given["scenario_upload"], "as_of": as_of}
+        request: dict[str, Any] = {
+            "scenarios": given["scenario_upload"],
+            "as_of": as_of,
+            "scenario_name": str(scenarios),
+        }
         if chosen is not None:
             request["tables"] = chosen
         if dry_run:

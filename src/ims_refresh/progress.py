@@ -42,6 +42,7 @@ from training_refresh.messages.reset import (
     SwapOutcome,
     TableCopied,
 )
+from training_refresh.messages.restore import CustomersRestored
 from training_refresh.messages.results import (
     MAP_ITEM,
     RECORDED_FAILURE,
@@ -196,6 +197,7 @@ class ExecutionProgress:
             ResetPlan: self._prepared,
             TableCopied: self._table_copied,
             SwapOutcome: self._swapped,
+            CustomersRestored: CustomersRestored.progress_line,
         }
         handler = handlers.get(type(result))
         if handler is not None:

@@ -127,6 +127,7 @@ def test_missing_customers_are_reported_not_failed(
         (b"customer_number\n12\n\xff\xfe9\n", None, "line 3"),
         (b"customer_number\n1234567890123456\n", None, "line 2"),
         (b"customer_number\n-12\n", None, "line 2"),
+        (b"customer_number\n7\n0\n", None, "bad.csv: line 3: '0' is not a customer number"),
         (b"customer_number\n12\n", "2999-01-01", "future"),
         (b"customer_number\n12\n", "2026-02-30", "2026-02-30"),
         (b"customer_number\n12\n", "yesterday", "yesterday"),

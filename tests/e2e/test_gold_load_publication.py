@@ -86,16 +86,16 @@ def test_a_load_publishes_every_config_in_one_generation_and_leaves_no_build_tab
     # Then one publication holds every gold copy, and nothing of the run is left beside them
     state = manifest(env).current
     assert (state.generation, state.workflow, state.undo_target) == (1, "gold-load", 0)
-    assert sorted(state.versions) == sorted(GOLD_TABLES)
+    assert sorted(state.versions) == sorted([*GOLD_TABLES, names.CATALOG_TABLE])
     assert build_tables(env) == set()
     assert mysql_query(env.training, "SELECT COUNT(*) FROM IMS_CUSTOMER_GOLD") == [(12,)]
     # And the report and the summary say what was published and how long readers waited
     report = latest_report(tmp_path)
     publication = report["publication"]
     assert publication["published"] is True and publication["generation"] == 1
-    assert sorted(publication["tables_published"]) == sorted(GOLD_TABLES)
+    assert sorted(publication["tables_published"]) == sorted([*GOLD_TABLES, names.CATALOG_TABLE])
     assert publication["rename_attempts"] == 1 and publication["locked_seconds"] >= 0
-    assert "published: gold generation 1, 6 table(s) in one RENAME" in summary(report)
+    assert "published: gold generation 1, 7 table(s) in one RENAME" in summary(report)
     # And the state it replaced is kept: an undo brings back the empty gold copies
     assert main(["--report-dir", str(tmp_path / "reports"), "run", "gold-undo"]) == 0
     assert mysql_query(env.training, "SELECT COUNT(*) FROM IMS_CUSTOMER_GOLD") == [(0,)]

@@ -100,6 +100,7 @@ def test_removed_customers_leave_every_gold_copy_and_after_a_reset_training_too(
     db, customers = loaded
     retired = customers[2:5]
     before = table_checksums(db.training, GOLD_TABLES)
+    catalog_before = table_checksums(db.training, [names.CATALOG_TABLE])
     expected_rest = rest_checksums(db, retired)
     expected_rows = {
         spec.gold_table: len(mysql_query(db.training, rows_of(spec, spec.gold_table, retired)))
@@ -114,10 +115,14 @@ def test_removed_customers_leave_every_gold_copy_and_after_a_reset_training_too(
     for spec in SPECS:
         assert mysql_query(db.training, rows_of(spec, spec.gold_table, retired)) == []
     assert table_checksums(db.training, GOLD_TABLES) == expected_rest
+    # And they are gone from the gold catalog, which keeps every other customer
+    entries = mysql_query(db.training, "SELECT CUSTOMER_NO FROM IMS_GOLD_CATALOG")
+    catalog = {int(row[0]) for row in entries}
+    assert catalog == set(customers) - set(retired)
     # And the report counts rows per table and names the customer that was not there
     report = latest_report(tmp_path)
     assert report["status"] == "succeeded"
-    assert report["rows_removed"] == expected_rows
+    assert report["rows_removed"] == {**expected_rows, names.CATALOG_TABLE: len(retired)}
     assert report["customers_removed"] == 3 and report["customers_not_present"] == 1
     assert report["not_present_sample"] == [NOT_IN_GOLD]
     # And its privacy section lists every column of every gold table with its treatment,
@@ -147,6 +152,7 @@ def test_removed_customers_leave_every_gold_copy_and_after_a_reset_training_too(
     # When the removal is undone, Then the gold copies are CHECKSUM-equal to before it
     assert main(["--report-dir", str(tmp_path / "reports"), "run", "gold-undo"]) == 0
     assert table_checksums(db.training, GOLD_TABLES) == before
+    assert table_checksums(db.training, [names.CATALOG_TABLE]) == catalog_before
 
 
 @pytest.mark.parametrize(
@@ -166,7 +172,7 @@ def test_a_bad_scenario_file_is_refused_before_anything_runs(
     message: str,
 ) -> None:
     db, _customers = loaded
-    before = table_checksums(db.training, GOLD_TABLES)
+    before = table_checksums(db.training, [*GOLD_TABLES, names.CATALOG_TABLE])
     scenario = tmp_path / "bad.csv"
     scenario.write_text(content, "utf-8")
     capsys.readouterr()
@@ -174,7 +180,7 @@ def test_a_bad_scenario_file_is_refused_before_anything_runs(
     err = capsys.readouterr().err
     assert err.startswith("ims-refresh: bad input:") and message in err
     assert len(err.strip().splitlines()) == 1
-    assert table_checksums(db.training, GOLD_TABLES) == before
+    assert table_checksums(db.training, [*GOLD_TABLES, names.CATALOG_TABLE]) == before
     assert not list((tmp_path / "reports").glob("gold-remove-*.json"))
 
 
@@ -182,7 +188,7 @@ def test_only_unknown_customers_is_bad_input_and_changes_nothing(
     loaded: tuple[LocalDatabases, list[int]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db, _customers = loaded
-    before = table_checksums(db.training, GOLD_TABLES)
+    before = table_checksums(db.training, [*GOLD_TABLES, names.CATALOG_TABLE])
     scenario = write_scenario(tmp_path / "unknown.csv", [NOT_IN_GOLD, NOT_IN_GOLD - 1])
     capsys.readouterr()
     assert remove(tmp_path, scenario, "--json") == 2
@@ -190,7 +196,7 @@ def test_only_unknown_customers_is_bad_input_and_changes_nothing(
     assert document["status"] == "bad_input"
     assert document["errors"][0]["name"] == "CustomersNotInGoldError"
     assert "none of the 2 customer(s)" in document["errors"][0]["message"]
-    assert table_checksums(db.training, GOLD_TABLES) == before
+    assert table_checksums(db.training, [*GOLD_TABLES, names.CATALOG_TABLE]) == before
     tables = {str(r[0]) for r in mysql_query(db.training, "SHOW TABLES")}
     # the only published state is the load's (generation 1): the removal published nothing
     assert mysql_query(db.training, f"SELECT MAX(GENERATION) FROM {names.STATE_TABLE}") == [(1,)]

@@ -106,6 +106,7 @@ def test_load_is_called_again_with_its_own_result_until_done(
         "rows_read",
         "rows_written",
         "rows_replaced",
+        "data_quality",
     }
 
 

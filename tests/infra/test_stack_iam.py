@@ -66,6 +66,13 @@ RUN_FILES = {
     "training_refresh.handlers.reset.report": (set(), {"/reports/*"}),
     "training_refresh.handlers.gold_undo.report": (set(), {"/reports/*"}),
     "training_refresh.handlers.gold_remove.report": (set(), {"/reports/*"}),
+    "training_refresh.handlers.restore.report": (set(), {"/reports/*"}),
+    "training_refresh.handlers.reset_stage.stage": (set(), {"/reports/*"}),
+    # the steps that publish a gold state write the live catalog to gold/catalog.json; the
+    # load's publish step reads the plan's customers.json (their labels) first
+    "training_refresh.handlers.gold_load.publish": ({"/work/*"}, {"/gold/*"}),
+    "training_refresh.handlers.gold_undo.undo": (set(), {"/gold/*"}),
+    "training_refresh.handlers.gold_remove.remove": (set(), {"/gold/*"}),
 }
 """(reads, writes) in the reports bucket by handler, from the code paths; the reset's
 prepare, copy and swap touch no S3 object."""

@@ -41,6 +41,8 @@ SETTINGS_ACCESS: dict[str, set[Access] | str] = {
     "TrainingDbSettings": {Access.TRAINING_DB},
     "GoldLoadSettings": set(),
     "LeaseSettings": set(),
+    "ResetSettings": set(),
+    "SwapSettings": set(),  # a plain model the swap handler fills from ResetSettings
 }
 """What the variables of each settings model (training_refresh.settings) locate."""
 
@@ -306,9 +308,11 @@ def test_function_profiles_grant_what_the_handler_code_uses(handler: str):
 
 
 def test_only_the_tasks_given_a_scenario_file_read_scenario_files():
-    # Given the profiles, Then scenario access is the gold load's plan's and the removal's
+    # Given the profiles, Then scenario access is the gold load's plan's, the removal's
+    # and the restore's (its customers file)
     readers = {t.handler for t in TASKS if Access.SCENARIOS in t.profile.access}
     assert readers == {
         "training_refresh.handlers.gold_load.plan",
         "training_refresh.handlers.gold_remove.remove",
+        "training_refresh.handlers.restore.restore",
     }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from contextlib import nullcontext
 from typing import Any
 
 import pytest
@@ -19,24 +18,20 @@ from reset_support import (
     CONFIGS,
     FAST_SWAP,
     GOLD_TABLES,
-    SPECS,
     TRAINING_TABLES,
+    build_state,
     checksums,
     connect,
     connector,
     create_tables,
     fill,
     prepare_event,
-    state_rows,
+    publish_state,
     table_states,
 )
 
 from ims_refresh.settings import MySqlUrl
 from training_refresh.errors import GoldChangedDuringResetError
-from training_refresh.gold_state import names
-from training_refresh.gold_state.manifest import PublicationSummary
-from training_refresh.gold_state.publication import RenameSettings, publish_change
-from training_refresh.gold_state.store import current_generation
 from training_refresh.lease import LeaseTimes, acquire_gold_load_lease, live_leases
 from training_refresh.messages.reset import CopyTask, SwapTask
 from training_refresh.reset.copy import copy_table
@@ -54,44 +49,6 @@ def db(training_db: MySqlUrl) -> MySqlUrl:
     fill(training_db, "A")
     fill(training_db, "T", gold=False)
     return training_db
-
-
-def build_state(url: MySqlUrl, run_id: str, state: str, tables: list[str]) -> dict[str, str]:
-    """Build tables of gold-load run ``run_id`` holding ``state`` for ``tables`` (training
-    names); live gold table -> build table."""
-    built = {}
-    with connect(url) as connection, connection.cursor() as cursor:
-        for index, spec in enumerate(SPECS):
-            if spec.training_table not in tables:
-                continue
-            build = names.build_table(spec.gold_table, names.run_tag(run_id))
-            cursor.execute(f"DROP TABLE IF EXISTS `{build}`")
-            cursor.execute(f"CREATE TABLE `{build}` LIKE `{spec.gold_table}`")
-            columns, rows = state_rows(cursor, spec, index, state)
-            marks = ", ".join(["%s"] * len(rows[0]))
-            cursor.executemany(f"INSERT INTO `{build}` ({columns}) VALUES ({marks})", rows)
-            built[spec.gold_table] = build
-    return built
-
-
-def publish_state(url: MySqlUrl, run_id: str, state: str, tables: list[str]) -> int:
-    """Publish ``state`` for ``tables`` as gold-load run ``run_id``; the new generation."""
-    built = build_state(url, run_id, state, tables)
-    with connect(url) as connection:
-        with connection.cursor() as cursor:
-            based_on = current_generation(cursor)
-        outcome = publish_change(
-            connection,
-            run_id=run_id,
-            workflow="gold-load",
-            built=built,
-            based_on_generation=based_on,
-            summary=PublicationSummary(customers_loaded=1),
-            managed_tables=GOLD_TABLES,
-            guard=nullcontext(),
-            settings=RenameSettings(lock_wait_seconds=5, attempts=3, pause_seconds=0.05),
-        )
-    return outcome.state.generation
 
 
 def run_reset(

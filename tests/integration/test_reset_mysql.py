@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-import pymysql
 import pytest
 from reset_support import (
     CONFIGS,
@@ -21,7 +19,6 @@ from reset_support import (
     GOLD_TABLES,
     SPECS,
     TRAINING_TABLES,
-    all_states_statement,
     all_tables,
     assert_training_equals_gold,
     checksums,
@@ -29,12 +26,10 @@ from reset_support import (
     connector,
     create_tables,
     fill,
-    first_key,
     open_transaction_on,
-    parse_signature,
     prepare_event,
+    readers_running,
     reset_in_process,
-    state_of,
     table_states,
 )
 
@@ -305,81 +300,13 @@ def test_a_long_trainee_transaction_blocks_the_swap_which_reports_it(db: MySqlUr
     assert_training_equals_gold(db)
 
 
-def _reader(
-    url: MySqlUrl, kind: str, stop: threading.Event, seen: Counter[str], problems: list[str]
-) -> None:
-    """Read all six training tables until told to stop; record what was seen.
-
-    kinds:
-    - "statement": one SELECT over all six tables. RENAME TABLE takes every table's
-      metadata lock before renaming any, so one statement sees all old or all new tables.
-      Asserts: all six in the same state, each exactly complete.
-    - "transaction": START TRANSACTION READ ONLY, six SELECTs, COMMIT. A transaction keeps
-      the metadata lock of every table it read until it ends, so the RENAME cannot happen
-      between its reads. Asserts the same. The RENAME's metadata locks may make such a
-      transaction a deadlock victim (1213) or time out (1205); it is retried and counted.
-    - "autocommit": six separate autocommit SELECTs. Between two statements a whole reset
-      may happen, exactly as between two resets, so only per-table consistency holds.
-      Asserts: every table exists and is exactly one complete state.
-    """
-    connection = connect(url, autocommit=kind != "transaction")
-    statements = [
-        f"SELECT COUNT(*), MIN(`{first_key(s)}`), MAX(`{first_key(s)}`) FROM `{s.training_table}`"
-        for s in SPECS
-    ]
-    try:
-        with connection.cursor() as cursor:
-            while not stop.is_set():
-                try:
-                    if kind == "statement":
-                        cursor.execute(all_states_statement())
-                        row = cursor.fetchone()
-                        observed = [parse_signature(text) for text in row]
-                    else:
-                        if kind == "transaction":
-                            cursor.execute("START TRANSACTION READ ONLY")
-                        observed = []
-                        for statement in statements:
-                            cursor.execute(statement)
-                            observed.append(tuple(cursor.fetchone()))
-                        if kind == "transaction":
-                            cursor.execute("COMMIT")
-                except pymysql.MySQLError as error:
-                    code = error.args[0]
-                    if kind == "transaction" and code in {1205, 1213}:
-                        connection.rollback()
-                        seen[f"{kind}:retried-{code}"] += 1
-                        continue
-                    problems.append(f"{kind}: {error}")
-                    return
-                found = [state_of(i, tuple(o)) for i, o in enumerate(observed)]
-                if None in found:
-                    problems.append(f"{kind}: incomplete or empty table {observed}")
-                elif kind != "autocommit" and len(set(found)) != 1:
-                    problems.append(f"{kind}: mixed states {found}")
-                else:
-                    seen[f"{kind}:{'/'.join(sorted(set(found)))}"] += 1
-                time.sleep(0.002)  # leave the resets some CPU on a small machine
-    finally:
-        connection.close()
-
-
 @pytest.mark.slow
 def test_readers_never_see_a_mix_a_missing_or_an_empty_table_during_50_resets(
     db: MySqlUrl,
 ) -> None:
     # Given reset training tables in state A and readers of three kinds hammering them
     reset_in_process(db, "reset-0")
-    stop = threading.Event()
-    seen: Counter[str] = Counter()
-    problems: list[str] = []
-    readers = [
-        threading.Thread(target=_reader, args=(db, kind, stop, seen, problems), daemon=True)
-        for kind in ("statement", "statement", "transaction", "autocommit")
-    ]
-    for reader in readers:
-        reader.start()
-    try:
+    with readers_running(db) as (seen, problems):
         # When 50 resets run back to back, the gold state flipping between A and B each time
         for number in range(1, 51):
             state = "B" if number % 2 else "A"
@@ -388,10 +315,6 @@ def test_readers_never_see_a_mix_a_missing_or_an_empty_table_during_50_resets(
             assert states(db) == {state}
             if problems:
                 break
-    finally:
-        stop.set()
-        for reader in readers:
-            reader.join(timeout=30)
     # Then no reader ever saw a mix of states, a missing table or an empty/partial table
     assert problems == []
     # And the readers really read both states while the resets ran

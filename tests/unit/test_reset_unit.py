@@ -117,6 +117,8 @@ def test_every_placeholder_of_the_reset_asl_has_a_handler() -> None:
         "CopyResetTableFunctionArn",
         "SwapResetTablesFunctionArn",
         "WriteResetReportFunctionArn",
+        "RestoreCustomersFunctionArn",
+        "WriteRestoreReportFunctionArn",
     }
     assert placeholders <= set(HANDLERS)
 

@@ -12,8 +12,11 @@ from hypothesis import strategies as st
 
 from training_refresh.errors import ScenarioFileError
 from training_refresh.scenarios import (
+    LABEL_NAMES,
     MAX_CUSTOMER_DIGITS,
+    MAX_LABEL_CHARS,
     parse_scenario_file,
+    read_scenario_file,
 )
 
 BOM = b"\xef\xbb\xbf"
@@ -185,6 +188,28 @@ def test_fifteen_digits_with_leading_zeros_are_accepted():
 
 
 # --- rejected files ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("zero", ["0", "000", " 000000000000000 ", '"0"'])
+def test_customer_number_zero_is_rejected_naming_the_file_and_line(zero: str):
+    # Given a file whose third line is customer number 0, however it is spelled
+    data = f"customer_number\n7\n{zero}\n".encode()
+
+    # When it is parsed
+    message = rejection(data, "s3://bucket/zero.csv")
+
+    # Then the file and the line are named: IMS numbers customers from 1 (design §5)
+    assert message.startswith("s3://bucket/zero.csv: ")
+    assert named_lines(message) == [3]
+    assert "is not a customer number (they start at 1)" in message
+
+
+def test_customer_number_zero_without_header_is_a_bad_line_not_a_header():
+    # Given a file without header whose first line is 0
+    data = b"0\n5\n"
+
+    # When it is parsed, Then line 1 is the bad one
+    assert named_lines(rejection(data)) == [1]
 
 
 def test_sixteen_digits_are_rejected_naming_the_line():
@@ -418,7 +443,7 @@ def test_long_bad_value_is_cut_short_in_the_message():
 
 # --- properties -------------------------------------------------------------------------
 
-customer_numbers = st.integers(min_value=0, max_value=LARGEST_CUSTOMER_NUMBER)
+customer_numbers = st.integers(min_value=1, max_value=LARGEST_CUSTOMER_NUMBER)
 other_column_names = st.sampled_from(["name", "note", "class", "Customer Name", "cust"])
 # Free text for ignored columns: anything but an accepted header name, or text that reads
 # like the "line N:" of an error message.
@@ -558,3 +583,63 @@ def test_a_plain_list_of_numbers_round_trips(numbers):
     parsed = parse_scenario_file(data)
     # Then the same customers come back, sorted and unique
     assert parsed == tuple(sorted(set(numbers)))
+
+
+# --- scenario labels --------------------------------------------------------------------
+
+
+def test_the_label_column_is_kept_per_customer():
+    # Given a header with a description column; one empty label, one customer twice
+    data = (
+        b'Region,Customer_No, Description \nn,5,"late return, refund"\nn,3,\nn,5,other\nn,7, x \n'
+    )
+    # When it is read
+    scenario = read_scenario_file(data)
+    # Then each customer has the first non-empty label, trimmed; an empty cell is none
+    assert scenario.customers == (3, 5, 7)
+    assert scenario.labels == {5: "late return, refund", 7: "x"}
+
+
+def test_scenario_wins_over_label_over_description():
+    data = b"description,label,customer,scenario\nd,l,1,s\nd,l,2,\n"
+    assert read_scenario_file(data).labels == {1: "s"}
+
+
+def test_without_a_header_or_a_label_column_there_are_no_labels():
+    assert read_scenario_file(b"1,late\n2,lost\n").labels == {}
+    assert read_scenario_file(b"customer,note\n1,late\n").labels == {}
+
+
+def test_a_long_label_is_cut_and_a_short_row_has_none():
+    long_label = "y" * (MAX_LABEL_CHARS + 50)
+    data = f"customer,label\n1,{long_label}\n2\n".encode()
+    assert read_scenario_file(data).labels == {1: "y" * MAX_LABEL_CHARS}
+
+
+def test_a_header_naming_the_label_column_twice_is_rejected():
+    with pytest.raises(ScenarioFileError, match="'label' more than once"):
+        read_scenario_file(b"customer,label,LABEL\n1,a,b\n")
+
+
+label_cells = st.text(alphabet=st.characters(exclude_categories=["Cs", "Cc"]), max_size=30).filter(
+    lambda cell: "line" not in cell.lower()
+)
+
+
+@given(st.data())
+def test_labels_round_trip_in_any_layout(data):
+    # Given customers with labels (some empty) under any accepted label column name
+    numbers = data.draw(st.lists(customer_numbers, min_size=1, max_size=15, unique=True))
+    labels = [data.draw(label_cells) for _ in numbers]
+    name = data.draw(header_spelling(data.draw(st.sampled_from(LABEL_NAMES))))
+    quoting = data.draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+    layout = {"quoting": quoting, "line_break": data.draw(st.sampled_from(["\n", "\r\n"]))}
+    lines = [csv_line(["customer_number", "note", name], layout)]
+    rows = zip(numbers, labels, strict=True)
+    lines += [csv_line([str(n), "x", label], layout) for n, label in rows]
+    # When it is read
+    scenario = read_scenario_file("".join(lines).encode("utf-8"))
+    # Then every customer is there, with its trimmed label when it has one
+    assert scenario.customers == tuple(sorted(numbers))
+    expected = {n: label.strip() for n, label in zip(numbers, labels, strict=True) if label.strip()}
+    assert scenario.labels == expected

@@ -1,16 +1,33 @@
 """Extracting one chunk of customers: one Data API statement per table of the group,
-submitted at once, read page by page and anonymized as the merge consumes the rows."""
+submitted at once, read page by page and anonymized as the merge consumes the rows.
+
+Each extraction statement returns the table's columns followed by :data:`QUALITY_COLUMNS`
+(design §3.2, ``sql/extract``): whether the row is kept, a CDC delete or a rejected change,
+and what was collapsed, resolved or tied for its key. Only kept rows go on, without those
+columns; the counts add up per table in :attr:`ChunkExtraction.quality`; rejected changes
+fail the table with :class:`DataQualityError` once all its rows are read (the merge's
+transaction then rolls back).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from training_refresh.adapters.data_api import StartedQuery, Warehouse, customer_in_list
 from training_refresh.anonymize import ANONYMIZERS
-from training_refresh.errors import TableConfigError
+from training_refresh.errors import DataQualityError, TableConfigError
 from training_refresh.gold_load.merge import TableRows
+from training_refresh.messages.data_quality import DataQualityCounts
 from training_refresh.table_groups import TableSpec
+
+QUALITY_COLUMNS = ("dq_row", "dq_copies", "dq_resolved", "dq_tied", "dq_operation")
+"""The trailing columns of every extraction statement (never loaded)."""
+KEYS_NAMED = 20
+"""At most this many business keys are named in a DataQualityError."""
+_REJECTED = re.compile(r"\b(?P<table>[A-Z][A-Z0-9_]*): (?P<count>\d+) CDC change\(s\) rejected")
 
 
 def _anonymized(spec: TableSpec, rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
@@ -23,17 +40,91 @@ def _anonymized(spec: TableSpec, rows: Sequence[Sequence[Any]]) -> Sequence[Sequ
     ]
 
 
+def _operation(value: object) -> str:
+    """A rejected operation as the error shows it: quoted (at most 8 characters), or NULL."""
+    return "NULL" if value is None else repr(str(value)[:8])
+
+
+@dataclass
+class _TableQuality:
+    """One table's counts and rejected changes, as its pages are read."""
+
+    spec: TableSpec
+    counts: DataQualityCounts = field(default_factory=DataQualityCounts)
+    rejected_keys: list[str] = field(default_factory=list)
+    rejected_operations: set[str] = field(default_factory=set)
+    rejected: int = 0
+
+    def kept(self, rows: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
+        width = len(self.spec.columns)
+        kept: list[Sequence[Any]] = []
+        collapsed = resolved = tied = rejected = 0
+        for row in rows:
+            state, copies, differing, ties, operation = row[width:]
+            if state == "rejected":
+                self._reject(row, operation)
+                rejected += 1
+                continue
+            collapsed += int(copies)
+            resolved += int(differing) > 0
+            tied += int(ties) > 0
+            if state == "kept":
+                kept.append(row[:width])
+        self.counts = self.counts.plus(
+            DataQualityCounts(
+                duplicates_collapsed=collapsed,
+                duplicates_resolved=resolved,
+                ties_broken=tied,
+                rows_rejected=rejected,
+            )
+        )
+        return kept
+
+    def _reject(self, row: Sequence[Any], operation: object) -> None:
+        self.rejected += 1
+        self.rejected_operations.add(_operation(operation))
+        key = ", ".join(
+            f"{column}={row[self.spec.columns.index(column)]}" for column in self.spec.primary_key
+        )
+        if len(self.rejected_keys) < KEYS_NAMED and f"({key})" not in self.rejected_keys:
+            self.rejected_keys.append(f"({key})")
+
+    def check(self) -> None:
+        if not self.rejected:
+            return
+        raise DataQualityError(
+            f"{self.spec.training_table}: {self.rejected} CDC change(s) rejected "
+            f"(operation not I, U or D after trimming and upper-casing, or NULL operation "
+            f"or cdc_timestamp; operations found: {', '.join(sorted(self.rejected_operations))}"
+            f"); keys {', '.join(self.rejected_keys)}"
+            f"{' and more' if len(self.rejected_keys) >= KEYS_NAMED else ''}: "
+            "correct the source; the config publishes nothing"
+        )
+
+
+def rejected_in(message: str | None) -> tuple[str, int] | None:
+    """The table and count a DataQualityError's message names, if any."""
+    found = _REJECTED.search(message or "")
+    return (found["table"], int(found["count"])) if found else None
+
+
 def _extracted_batches(
-    started: StartedQuery, spec: TableSpec, counter: dict[str, int]
-) -> Iterable[Sequence[Sequence[Any]]]:
+    started: StartedQuery, quality: _TableQuality, counter: dict[str, int]
+) -> Iterator[Sequence[Sequence[Any]]]:
+    spec = quality.spec
+    expected = (*spec.columns, *QUALITY_COLUMNS)
     for page in started.result():
-        if tuple(page.columns) != spec.columns:
+        if tuple(page.columns) != expected:
             raise TableConfigError(
                 f"{spec.extract_sql} returned columns {list(page.columns)} but "
-                f"table_configs.json lists {list(spec.columns)} for {spec.training_table}"
+                f"table_configs.json lists {list(spec.columns)} (then {list(QUALITY_COLUMNS)}) "
+                f"for {spec.training_table}"
             )
-        counter[spec.training_table] = counter.get(spec.training_table, 0) + len(page.rows)
-        yield _anonymized(spec, page.rows)
+        rows = quality.kept(page.rows)
+        counter[spec.training_table] = counter.get(spec.training_table, 0) + len(rows)
+        if rows:
+            yield _anonymized(spec, rows)
+    quality.check()
 
 
 class ChunkExtraction:
@@ -43,6 +134,7 @@ class ChunkExtraction:
         self, warehouse: Warehouse, specs: Sequence[TableSpec], customers: Sequence[int], as_of: str
     ) -> None:
         self._started: list[tuple[TableSpec, StartedQuery]] = []
+        self._quality: dict[str, _TableQuality] = {}
         try:
             for spec in specs:
                 sql = spec.extraction_sql_template().replace(
@@ -54,12 +146,18 @@ class ChunkExtraction:
             self.abandon()
             raise
 
+    @property
+    def quality(self) -> dict[str, DataQualityCounts]:
+        """The data-quality counts of the rows read so far, per training table."""
+        return {table: quality.counts for table, quality in self._quality.items()}
+
     def table_rows(self, counter: dict[str, int]) -> list[TableRows]:
         """The rows of each table, read (and counted in ``counter``) as they are consumed."""
-        return [
-            TableRows(spec, _extracted_batches(started, spec, counter))
-            for spec, started in self._started
-        ]
+        tables = []
+        for spec, started in self._started:
+            quality = self._quality.setdefault(spec.training_table, _TableQuality(spec))
+            tables.append(TableRows(spec, _extracted_batches(started, quality, counter)))
+        return tables
 
     def abandon(self) -> None:
         """Cancel the statements whose results were not collected."""

@@ -25,6 +25,7 @@ from training_refresh.gold_load.privacy_gate import ConfigGate, ScannedChunk
 from training_refresh.gold_load.work import WorkLocations, chunked
 from training_refresh.hooks import CHUNK_LOADED, OnStep, ignore_step
 from training_refresh.lease import DEFAULT_GOLD_LOAD_TIMES, LeaseTimes, renew_gold_load_lease
+from training_refresh.messages.data_quality import DataQualityCounts
 from training_refresh.messages.gold_load import ConfigProgress, ConfigTask, TableCounts
 from training_refresh.table_groups import TableGroup, TableGroupSet
 
@@ -210,12 +211,15 @@ class _GroupLoad:
             self.on_step(f"extract-chunk:{self.group.name}")
             rows = _held(scanned.table_rows(read), in_hand)
             merged = write(self.group, self.chunks[index], rows, scanned.check)
+        quality = scanned.quality
         for spec in self.group.tables:
             table = spec.training_table
+            owners = DataQualityCounts(rows_changed_owner=merged.rows_changed_owner.get(table, 0))
             self.tables[table] = self.tables[table].plus(
                 read.get(table, 0),
                 merged.rows_written.get(table, 0),
                 merged.rows_deleted.get(table, 0),
+                quality.get(table, DataQualityCounts()).plus(owners),
             )
         self.extractions.pop(0)
         self.next_chunk += 1

@@ -6,6 +6,11 @@ names the table each gold copy's rows go to (live gold copy name -> build table 
 
 One transaction per chunk and config: the customers' existing rows are deleted and
 their freshly extracted rows inserted, so a chunk is either fully replaced or untouched.
+Where a table's primary key does not hold the customer number (IMS_ORDER, IMS_AUTH), a
+key can move to another customer (an account merge, design §3.2): before each batch is
+inserted, the gold rows with its keys are deleted too. The customers' own rows are gone
+by then, so what that deletes is another customer's row: counted in
+``rows_changed_owner``, and replaced by the incoming row.
 That makes the load additive across runs (other customers are never touched) and a
 retried chunk idempotent: it simply replaces the chunk again in the build table.
 
@@ -52,6 +57,8 @@ _QUOTE_DOUBLING = str.maketrans({"'": "''"})
 class MergeCounts:
     rows_deleted: dict[str, int] = field(default_factory=dict)
     rows_written: dict[str, int] = field(default_factory=dict)
+    rows_changed_owner: dict[str, int] = field(default_factory=dict)
+    """Rows that replaced a gold row with the same key held by another customer."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,22 @@ def insert_prefix(spec: TableSpec, into: Mapping[str, str]) -> str:
     """``INSERT INTO ... (columns) VALUES``: the multi-row INSERT's head, rows follow."""
     columns = ", ".join(quote_identifier(c) for c in spec.mysql_columns)
     return f"INSERT INTO {_target(into, spec.gold_table)} ({columns}) VALUES "
+
+
+def key_can_change_owner(spec: TableSpec) -> bool:
+    """Whether a row's key can belong to another customer: its primary key does not hold
+    the customer number (the row is a customer's through a parent, or by a plain column)."""
+    scope = spec.customer_scope
+    return scope.through_table is not None or scope.column not in spec.primary_key
+
+
+def delete_by_keys_statement(spec: TableSpec, row_count: int, into: Mapping[str, str]) -> str:
+    """DELETE of the rows whose primary key is one of ``row_count`` keys (parameters)."""
+    columns = [quote_identifier(c.upper()) for c in spec.primary_key]
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")" if len(columns) > 1 else "%s"
+    target = "(" + ", ".join(columns) + ")" if len(columns) > 1 else columns[0]
+    keys = ", ".join([one] * row_count)
+    return f"DELETE FROM {_target(into, spec.gold_table)} WHERE {target} IN ({keys})"
 
 
 def values_list(connection: Connection, rows: Sequence[Sequence[Any]]) -> str:
@@ -187,21 +210,28 @@ def replace_customers(
             )
             counts.rows_deleted[table.spec.training_table] = deleted
         for table in tables:
-            counts.rows_written[table.spec.training_table] = _insert_all(
-                connection, cursor, table, into
-            )
+            written, replaced = _insert_all(connection, cursor, table, into)
+            counts.rows_written[table.spec.training_table] = written
+            counts.rows_changed_owner[table.spec.training_table] = replaced
         before_commit()
     return counts
 
 
 def _insert_all(
     connection: Connection, cursor: Cursor, table: TableRows, into: Mapping[str, str]
-) -> int:
-    prefix = insert_prefix(table.spec, into)
-    written = 0
+) -> tuple[int, int]:
+    """Rows written, and how many of them replaced another customer's row."""
+    spec = table.spec
+    prefix = insert_prefix(spec, into)
+    positions = [spec.columns.index(c) for c in spec.primary_key]
+    by_key = key_can_change_owner(spec)
+    written = replaced = 0
     for batch in table.batches:
         for start in range(0, len(batch), INSERT_BATCH_ROWS):
             part = batch[start : start + INSERT_BATCH_ROWS]
+            if by_key:
+                keys = [row[p] for row in part for p in positions]
+                replaced += cursor.execute(delete_by_keys_statement(spec, len(part), into), keys)
             cursor.execute(prefix + values_list(connection, part))
             written += len(part)
-    return written
+    return written, replaced

@@ -28,11 +28,13 @@ from training_refresh.lease import DEFAULT_GOLD_LOAD_TIMES, LeaseTimes, acquire_
 from training_refresh.messages.common import requested_names
 from training_refresh.messages.gold_load import GoldLoadPlan, PlanGoldLoadEvent
 from training_refresh.run_files import now_iso
-from training_refresh.scenarios import parse_scenario_file
+from training_refresh.scenarios import ScenarioFile, read_scenario_file
 from training_refresh.table_groups import TableGroupSet
 
 MAX_SCENARIO_FILE_BYTES = 20 * 1024 * 1024
 MISSING_SAMPLE_SIZE = 100
+MAX_SCENARIO_NAME_CHARS = 1024
+"""The catalog's ``SCENARIO_FILE`` column."""
 
 EXISTENCE_CHECK_CUSTOMERS = 5_000
 """Customers per existence check: 5,000 numbers of up to 15 digits are at most 85 KB of
@@ -76,7 +78,10 @@ def plan_gold_load(
         raise BadInputError("'dry_run' must be true or false")
     chosen = table_groups.select_groups(requested_names(request.tables, "table config"))
     scenario = S3Location.parse("" if request.scenarios is None else request.scenarios)
-    requested = _read_scenario_file(store, scenario)
+    scenario_file = _read_scenario_file(store, scenario)
+    requested = scenario_file.customers
+    work = WorkLocations(work_bucket, run_id)
+    put_json(store, work.requested, {"customers_requested": len(requested)})
     specs = [spec for group in chosen for spec in group.tables]
     source = source_columns(warehouse, specs)
     lease_wait = 0.0
@@ -102,14 +107,19 @@ def plan_gold_load(
     on_step("check-customers")
     found = _existing_customers(warehouse, requested)
     missing = sorted(set(requested) - set(found))
-    work = WorkLocations(work_bucket, run_id)
-    put_json(store, work.customers, {"as_of": as_of.isoformat(), "customers": found})
+    labels = {str(c): scenario_file.labels[c] for c in found if c in scenario_file.labels}
+    put_json(
+        store,
+        work.customers,
+        {"as_of": as_of.isoformat(), "customers": found, "labels": labels},
+    )
     if len(missing) > MISSING_SAMPLE_SIZE:
         put_json(store, work.missing, {"missing": missing})
     return GoldLoadPlan(
         run_id=run_id,
         as_of=as_of.isoformat(),
         scenario_file=scenario.uri,
+        scenario_name=_operator_name(request.scenario_name, scenario),
         configs=[group.name for group in chosen],
         customers_key=work.customers.key,
         chunk_size=chunk_size,
@@ -127,12 +137,20 @@ def plan_gold_load(
     )
 
 
-def _read_scenario_file(store: ObjectStore, scenario: S3Location) -> tuple[int, ...]:
+def _read_scenario_file(store: ObjectStore, scenario: S3Location) -> ScenarioFile:
     try:
         data = store.get_bytes(scenario.bucket, scenario.key, MAX_SCENARIO_FILE_BYTES)
     except BadInputError as error:
         raise ScenarioFileError(f"scenario file: {error}") from error
-    return parse_scenario_file(data, source=scenario.uri)
+    return read_scenario_file(data, source=scenario.uri)
+
+
+def _operator_name(given: object, scenario: S3Location) -> str:
+    """The scenario file as the operator named it: the local path a command uploaded
+    (``scenario_name``), else the S3 URI the execution was started with."""
+    if isinstance(given, str) and given.strip():
+        return given.strip()[:MAX_SCENARIO_NAME_CHARS]
+    return scenario.uri
 
 
 def _existing_customers(warehouse: Warehouse, requested: Sequence[int]) -> list[int]:

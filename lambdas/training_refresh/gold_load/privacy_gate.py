@@ -33,6 +33,7 @@ from training_refresh.adapters.data_api import StartedQuery, Warehouse, customer
 from training_refresh.errors import PiiDetectedError
 from training_refresh.gold_load.extract import ChunkExtraction
 from training_refresh.gold_load.merge import TableRows
+from training_refresh.messages.data_quality import DataQualityCounts
 from training_refresh.privacy.identity import CustomerIdentity, IdentityIndex
 from training_refresh.privacy.report import ColumnPrivacy, PrivacySection, TablePrivacy
 from training_refresh.privacy.scanner import ColumnScan, TableScan, TableScanner
@@ -187,6 +188,11 @@ class ScannedChunk:
         self._index: IdentityIndex | None = None
         self._parents: dict[str, dict[object, object]] = {}
         self._scans: dict[str, TableScan] = {}
+
+    @property
+    def quality(self) -> dict[str, DataQualityCounts]:
+        """The extraction's data-quality counts so far (``ChunkExtraction.quality``)."""
+        return self._extraction.quality
 
     def table_rows(self, counter: dict[str, int]) -> list[TableRows]:
         """The extraction's rows (``ChunkExtraction.table_rows``), scanned as they pass."""

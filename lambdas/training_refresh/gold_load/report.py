@@ -13,14 +13,21 @@ from collections.abc import Callable
 from contextlib import closing
 
 from training_refresh.adapters.mysql import Connection
-from training_refresh.adapters.object_store import ObjectStore, get_json, put_json
+from training_refresh.adapters.object_store import (
+    ObjectMissingError,
+    ObjectStore,
+    get_json,
+    put_json,
+)
 from training_refresh.errors import PiiDetectedError, bad_input_error_names
 from training_refresh.gold_load.build import drop_run_builds
+from training_refresh.gold_load.extract import rejected_in
 from training_refresh.gold_load.failure_place import place_of
 from training_refresh.gold_load.privacy_gate import privacy_section
 from training_refresh.gold_load.work import WorkLocations
 from training_refresh.lease import release_gold_load_lease
 from training_refresh.messages.common import CaughtError
+from training_refresh.messages.data_quality import DataQualityCounts, DataQualitySection
 from training_refresh.messages.gold_load import (
     PREVIEWED,
     ConfigFailure,
@@ -85,6 +92,7 @@ def build_report(
         customers=_customers(plan, store, work),
         notices=plan.notices if plan else [],
         configs=configs,
+        data_quality=_data_quality(configs),
         privacy=_privacy(state.config_results, table_groups or load_table_groups(), store, work),
         errors=errors,
         warnings=[*(published.warnings if published else []), *warnings],
@@ -136,6 +144,23 @@ def _config_report(
     )
 
 
+def _data_quality(configs: list[ConfigReport]) -> DataQualitySection:
+    """Every table's data-quality counts; a config that failed on rejected CDC changes
+    adds the count its DataQualityError names (its totals are where its failing call
+    started)."""
+    tables: dict[str, DataQualityCounts] = {}
+    for config in configs:
+        for table, counts in config.tables.items():
+            tables[table] = counts.data_quality
+        rejected = rejected_in(config.error.message) if config.error else None
+        if rejected:
+            table, count = rejected
+            tables[table] = tables.get(table, DataQualityCounts()).plus(
+                DataQualityCounts(rows_rejected=count)
+            )
+    return DataQualitySection.of(tables.items())
+
+
 def _privacy(
     results: list[ConfigResult],
     table_groups: TableGroupSet,
@@ -172,7 +197,9 @@ def _publication(
 def _errors(plan_error: CaughtError | None, configs: list[ConfigReport]) -> list[GoldLoadError]:
     errors = [GoldLoadError(config=c.config, **c.error.model_dump()) for c in configs if c.error]
     if plan_error is not None:
-        errors.insert(0, GoldLoadError(config=None, **plan_error.details().model_dump()))
+        details = plan_error.details()
+        step = None if details.name in bad_input_error_names() else "plan"
+        errors.insert(0, GoldLoadError(config=None, step=step, **details.model_dump()))
     return errors
 
 
@@ -187,8 +214,12 @@ def _customers(
 ) -> CustomerCounts:
     """The plan's counts with every missing customer: in the report up to
     :data:`MISSING_LISTED`, else in a file beside it (the plan keeps a long list in S3)."""
-    if plan is None:
-        return CustomerCounts()
+    if plan is None:  # the plan failed: after reading the scenario file, it left the count
+        try:
+            requested = get_json(store, work.requested)["customers_requested"]
+        except ObjectMissingError:
+            return CustomerCounts()
+        return CustomerCounts(requested=int(requested))
     missing = list(plan.missing_sample)
     if plan.customers_missing > len(missing):
         missing = [int(number) for number in get_json(store, work.missing)["missing"]]

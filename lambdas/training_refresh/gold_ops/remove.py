@@ -6,7 +6,8 @@ every row that does not belong to those customers: directly by the customer colu
 through the parent row for a child table such as the auths of an order), and all build
 copies are published in one RENAME (``gold_state.publication.publish_change``), so a
 reset copies the gold copies before or after the removal, never a mix; undo brings the
-customers back. Rows of every other customer are copied unchanged (``CHECKSUM TABLE``
+customers back. The live catalog is then written to S3 (``gold_ops.catalog_file``). Rows
+of every other customer are copied unchanged (``CHECKSUM TABLE``
 equal). A killed run leaves only build tables, which the next gold-changing run drops.
 
 Customers of the file that no gold copy holds are reported; when none is held, the run
@@ -27,6 +28,7 @@ from training_refresh.adapters.mysql import (
 from training_refresh.adapters.object_store import ObjectStore, S3Location
 from training_refresh.errors import CustomersNotInGoldError, ScenarioFileError
 from training_refresh.gold_ops import catalog
+from training_refresh.gold_ops.catalog_file import write_catalog_file
 from training_refresh.gold_ops.writer import managed_tables, take_gold_writer, writer_guard
 from training_refresh.gold_state import names
 from training_refresh.gold_state.manifest import PublicationSummary
@@ -60,6 +62,7 @@ def remove_gold_customers(
     event: GoldRemoveEvent,
     *,
     store: ObjectStore,
+    work_bucket: str | None,
     connect_mysql: Callable[[], Connection],
     table_groups: TableGroupSet,
     lease_times: LeaseTimes,
@@ -107,6 +110,7 @@ def remove_gold_customers(
             )
         finally:
             _drop_own_builds(connection, tag, managed)
+        file_warnings = write_catalog_file(store, work_bucket, connection)
     not_present = sorted(set(customers) - present)
     return GoldRemoved(
         run_id=run_id,
@@ -122,7 +126,7 @@ def remove_gold_customers(
         rename_attempts=outcome.attempts,
         locked_seconds=outcome.locked_seconds,
         leftovers_dropped=leftovers,
-        warnings=list(outcome.warnings),
+        warnings=[*outcome.warnings, *file_warnings],
     )
 
 

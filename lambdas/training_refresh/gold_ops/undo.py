@@ -6,6 +6,7 @@ undo walks one step further back along the runs that changed the gold copies (lo
 load B, undo -> after A, undo -> before A); to get a run's result back after undoing it,
 run that load or removal again. How far back an undo can go is the number of kept states
 (``manifest.DEFAULT_KEEP_STATES``); beyond that StateNoLongerKeptError, nothing changed.
+After the RENAME the live catalog is written to S3 (``gold_ops.catalog_file``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from training_refresh.adapters.mysql import Connection, connected
+from training_refresh.adapters.object_store import ObjectStore
+from training_refresh.gold_ops.catalog_file import write_catalog_file
 from training_refresh.gold_ops.writer import managed_tables, take_gold_writer, writer_guard
 from training_refresh.gold_state.manifest import undone_run
 from training_refresh.gold_state.publication import publish_undo
@@ -28,6 +31,8 @@ def undo_gold(
     event: GoldUndoEvent,
     *,
     connect_mysql: Callable[[], Connection],
+    store: ObjectStore | None,
+    work_bucket: str | None,
     table_groups: TableGroupSet,
     lease_times: LeaseTimes,
     on_step: OnStep = ignore_step,
@@ -47,6 +52,7 @@ def undo_gold(
             managed_tables=managed_tables(table_groups),
             guard=writer_guard(connect_mysql, run_id, lease_times),
         )
+        file_warnings = write_catalog_file(store, work_bucket, connection)
     return GoldUndone(
         run_id=run_id,
         started_at=started_at,
@@ -60,5 +66,5 @@ def undo_gold(
         rename_attempts=outcome.attempts,
         locked_seconds=outcome.locked_seconds,
         dropped=list(outcome.dropped),
-        warnings=list(outcome.warnings),
+        warnings=[*outcome.warnings, *file_warnings],
     )

@@ -29,6 +29,7 @@ def remove(
     result = remove_gold_customers(
         event,
         store=dependencies.object_store(),
+        work_bucket=WorkFilesSettings.load().work_bucket,
         connect_mysql=dependencies.connect_mysql,
         table_groups=dependencies.table_groups(),
         lease_times=LeaseSettings.load().gold_load_times(),

@@ -29,6 +29,8 @@ def undo(
     result = undo_gold(
         event,
         connect_mysql=dependencies.connect_mysql,
+        store=dependencies.object_store(),
+        work_bucket=WorkFilesSettings.load().work_bucket,
         table_groups=dependencies.table_groups(),
         lease_times=LeaseSettings.load().gold_load_times(),
         on_step=dependencies.on_step,

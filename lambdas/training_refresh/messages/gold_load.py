@@ -20,6 +20,7 @@ from training_refresh.messages.common import (
     Lenient,
     Message,
 )
+from training_refresh.messages.data_quality import DataQualityCounts, DataQualitySection
 from training_refresh.privacy.report import PrivacySection
 from training_refresh.privacy.scanner import TableScan
 
@@ -35,6 +36,9 @@ class GoldLoadRequest(Lenient):
     tables: JsonValue = None
     """Table config names (a list or a comma-separated string); None: every enabled one."""
     dry_run: JsonValue = False
+    scenario_name: JsonValue = None
+    """The scenario file as the operator named it (a local path that a command uploaded);
+    None: the ``scenarios`` URI. Kept in the gold catalog."""
 
 
 class PlanGoldLoadEvent(Message):
@@ -49,6 +53,8 @@ class GoldLoadPlan(Message):
     run_id: str
     as_of: str
     scenario_file: str
+    scenario_name: str = ""
+    """The scenario file as the operator named it (the catalog's ``scenario_file``)."""
     configs: list[str]
     customers_key: str
     chunk_size: int
@@ -74,12 +80,17 @@ class TableCounts(Message):
     rows_read: int = 0
     rows_written: int = 0
     rows_replaced: int = 0
+    data_quality: DataQualityCounts = Field(default_factory=DataQualityCounts)
+    """What the source looked like (design §3.2): rows collapsed, resolved, rejected..."""
 
-    def plus(self, read: int, written: int, replaced: int) -> TableCounts:
+    def plus(
+        self, read: int, written: int, replaced: int, quality: DataQualityCounts | None = None
+    ) -> TableCounts:
         return TableCounts(
             rows_read=self.rows_read + read,
             rows_written=self.rows_written + written,
             rows_replaced=self.rows_replaced + replaced,
+            data_quality=self.data_quality.plus(quality) if quality else self.data_quality,
         )
 
 
@@ -150,6 +161,8 @@ class GoldLoadPublished(Message):
     """How long the publishing RENAME held its locks: the instant readers waited."""
     dropped: list[str] = Field(default_factory=list)
     """Build tables of failed configs, and versions no kept state refers to any more."""
+    catalog_entries: int = 0
+    """Customers this load entered (or updated) in the gold catalog."""
     warnings: list[str] = Field(default_factory=list)
 
     def progress_line(self) -> str:
@@ -229,9 +242,11 @@ class ConfigReport(Lenient):
 
 class GoldLoadError(ErrorDetail):
     config: str | None = None
-    """The config that failed; None for the plan (the input) or the publication."""
+    """The config that failed; None for the plan or the publication."""
     step: str | None = Field(default=None, exclude_if=lambda step: step is None)
-    """``publish`` for an error of the publication (then nothing was published)."""
+    """``publish`` for an error of the publication (then nothing was published), ``plan``
+    for a plan that failed on something other than its input (the warehouse, the training
+    database); None for bad input."""
 
 
 class GoldLoadPublication(Lenient):
@@ -243,6 +258,8 @@ class GoldLoadPublication(Lenient):
     configs_published: list[str] = Field(default_factory=list)
     configs_not_published: list[str] = Field(default_factory=list)
     tables_published: list[str] = Field(default_factory=list)
+    catalog_entries: int = 0
+    """Customers this load entered or updated in the gold catalog (``gold list``)."""
     rename_attempts: int = 0
     locked_seconds: float = 0.0
     leftovers_dropped: list[str] = Field(default_factory=list)
@@ -277,6 +294,8 @@ class GoldLoadReport(Lenient):
     """Schema drift the plan saw: source columns the configs do not extract."""
     privacy: PrivacySection = Field(default_factory=PrivacySection)
     """The privacy gate, per table and column (empty in reports of earlier versions)."""
+    data_quality: DataQualitySection = Field(default_factory=DataQualitySection)
+    """What the source looked like, per table (design §3.2; empty in earlier versions)."""
     lease_wait_seconds: float = 0.0
     started_at: str | None = None
     finished_at: str | None = None

@@ -65,6 +65,12 @@ class ResetPlan(Message):
     gold_generation: int = Field(default=0, ge=0)
     """The published gold generation (IMS_GOLD_STATE; 0 before the first publication)
     when the reset started copying; the swap re-checks it."""
+    staged: bool = False
+    """Every table had a staged copy of ``gold_generation`` (``reset/stage.py``): nothing is
+    copied, the swap renames them in (it re-checks them inside its critical section)."""
+    copy_tables: list[str] | None = None
+    """The tables the copy step copies: ``tables``, or none on the staged path (None in
+    plans of older versions: ``tables``)."""
 
 
 class CopyTask(Message):
@@ -96,6 +102,9 @@ class SwapTask(Message):
     tables: list[str] = Field(min_length=1)
     gold_generation: int = Field(default=0, ge=0)
     """The gold generation the copies were made from (the plan's)."""
+    staged: bool = False
+    """The plan's: rename the staged copies in (copy now if they are not of the published
+    generation)."""
 
 
 class SwapOutcome(Message):
@@ -112,6 +121,18 @@ class SwapOutcome(Message):
     """How often the swap copied gold again because a publication replaced it meanwhile."""
     recopied_rows: dict[str, int] = Field(default_factory=dict)
     """Table -> rows of its last copy, for the tables the swap copied again."""
+    path: Literal["staged", "copied"] = "copied"
+    """``staged``: the staged copies were renamed in, nothing copied; ``copied``: copied
+    for this reset."""
+    staged_ready_at: str | None = None
+    """When the staged copies it published became ready (staged path)."""
+    staged_rows: dict[str, int] = Field(default_factory=dict)
+    """Table -> rows of the staged copy it published (staged path)."""
+    fallback: str | None = None
+    """Why a reset planned on staged copies copied now instead (those copies are in
+    ``recopied_rows``)."""
+    swapped_at: str | None = None
+    """When the training tables were swapped."""
 
 
 class PreparedStep(Message):
@@ -160,6 +181,14 @@ class SwapReport(Lenient):
     """The gold generation the training tables hold after the swap (None: not swapped)."""
     recopies: int = 0
     recopied_tables: list[str] = Field(default_factory=list)
+    path: str | None = None
+    """``staged`` (staged copies renamed in) or ``copied`` (copied now); None: not swapped."""
+    seconds_to_swap: float | None = None
+    """From the reset's start until the training tables were swapped."""
+    staged_ready_at: str | None = None
+    """When the staged copies this reset published became ready (staged path)."""
+    fallback: str | None = None
+    """Why a reset planned on staged copies copied now instead."""
 
 
 class LeaseReport(Lenient):

@@ -29,6 +29,8 @@ from training_refresh.messages.reset import (
     SwapOutcome,
     TableCopied,
 )
+from training_refresh.messages.reset_stage import StageOutcome
+from training_refresh.messages.restore import CustomersRestored, RestoreOutcome
 
 TaskResult = Annotated[
     GoldLoadPlan
@@ -42,7 +44,10 @@ TaskResult = Annotated[
     | GoldUndone
     | GoldUndoOutcome
     | GoldRemoved
-    | GoldRemoveOutcome,
+    | GoldRemoveOutcome
+    | CustomersRestored
+    | RestoreOutcome
+    | StageOutcome,
     Field(discriminator="step"),
 ]
 TASK_RESULT: TypeAdapter[TaskResult] = TypeAdapter(TaskResult)
@@ -53,4 +58,4 @@ RECORDED_FAILURE: TypeAdapter[RecordedFailure] = TypeAdapter(RecordedFailure)
 MapItem = ConfigTask | CopyTask
 MAP_ITEM: TypeAdapter[MapItem] = TypeAdapter(MapItem)
 
-Outcome = GoldLoadOutcome | ResetOutcome | GoldUndoOutcome | GoldRemoveOutcome
+Outcome = GoldLoadOutcome | ResetOutcome | GoldUndoOutcome | GoldRemoveOutcome | RestoreOutcome

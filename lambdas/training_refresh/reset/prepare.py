@@ -14,6 +14,7 @@ from training_refresh.lease import DEFAULT_RESET_TIMES, LeaseTimes, acquire_rese
 from training_refresh.messages.common import requested_names
 from training_refresh.messages.reset import PrepareResetEvent, ResetPlan
 from training_refresh.reset.copy import clean_leftovers
+from training_refresh.reset.stage import staged_for
 from training_refresh.reset.tables import empty_gold_copies, largest_first, select_tables
 from training_refresh.run_files import now_iso
 from training_refresh.table_groups import TableGroupSet
@@ -30,7 +31,9 @@ def prepare_reset(
     """Validate the request (BadInputError before touching anything), take the reset lease
     (at once: gold loads never make a reset wait), drop what crashed resets left behind,
     refuse empty gold copies unless the request allows them (EmptyGoldCopyError), and
-    record the published gold generation the copies start from (the swap re-checks it)."""
+    record the published gold generation the copies start from (the swap re-checks it),
+    and whether staged copies of that generation wait for every table (then none is
+    copied: the staged path)."""
     run_id = event.execution.name
     specs = select_tables(table_groups, requested_names(event.request.tables, "training table"))
     allow_empty = _allow_empty(event.request.allow_empty)
@@ -49,15 +52,19 @@ def prepare_reset(
                 )
             in_copy_order = largest_first(cursor, specs)
             gold_generation = current_generation(cursor)
+            staged = staged_for(cursor, specs, gold_generation)
+    tables = [spec.training_table for spec in in_copy_order]
     return ResetPlan(
         run_id=run_id,
-        tables=[spec.training_table for spec in in_copy_order],
+        tables=tables,
         started_at=started_at,
         waited_for_gold_loads_seconds=lease.waited_seconds,
         waited_for_gold_loads=list(lease.waited_for),
         superseded_resets=list(lease.superseded_runs),
         leftovers_dropped=dropped,
         gold_generation=gold_generation,
+        staged=staged,
+        copy_tables=[] if staged else tables,
     )
 
 

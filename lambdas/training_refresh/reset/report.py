@@ -72,7 +72,7 @@ def build_reset_report(
         requested_tables=state.tables,
         tables=tables,
         rows_copied=sum(t.rows_written for t in tables) if status == "succeeded" else 0,
-        swap=_swap_report(swap),
+        swap=_swap_report(swap, started_at),
         lease=_lease_report(plan, lease_released),
         leftovers_dropped=plan.leftovers_dropped if plan else [],
         warnings=warnings,
@@ -125,15 +125,17 @@ def _release_lease(
 
 def _tables(plan: ResetPlan | None, state: ResetState, *, swapped: bool) -> list[ResetTableReport]:
     copied = {c.table: c for c in state.copies if isinstance(c, TableCopied)}
-    recopied = state.swapped.result.recopied_rows if state.swapped else {}
+    result = state.swapped.result if state.swapped else None
+    by_swap = {**result.staged_rows, **result.recopied_rows} if result else {}
     reports = []
     for name in plan.tables if plan else []:
         copy = copied.get(name)
-        rows = recopied.get(name, copy.rows if copy else 0)
+        rows = by_swap.get(name, copy.rows if copy else 0)
+        done = copy is not None or name in by_swap
         reports.append(
             ResetTableReport(
                 table=name,
-                status=("swapped" if swapped else "not swapped") if copy else "copy failed",
+                status=("swapped" if swapped else "not swapped") if done else "copy failed",
                 rows_read=rows,
                 rows_written=rows,
                 copy_seconds=copy.duration_seconds if copy else 0.0,
@@ -142,9 +144,10 @@ def _tables(plan: ResetPlan | None, state: ResetState, *, swapped: bool) -> list
     return reports
 
 
-def _swap_report(swap: SwapOutcome | None) -> SwapReport:
+def _swap_report(swap: SwapOutcome | None, started_at: str) -> SwapReport:
     if swap is None:
         return SwapReport()
+    to_swap = seconds_between(started_at, swap.swapped_at) if swap.swapped_at else None
     return SwapReport(
         status=swap.status,
         attempts=swap.attempts,
@@ -153,6 +156,10 @@ def _swap_report(swap: SwapOutcome | None) -> SwapReport:
         gold_generation=swap.gold_generation,
         recopies=swap.recopies,
         recopied_tables=sorted(swap.recopied_rows),
+        path=swap.path,
+        seconds_to_swap=to_swap,
+        staged_ready_at=swap.staged_ready_at,
+        fallback=swap.fallback,
     )
 
 

@@ -41,14 +41,17 @@ from training_refresh.lease import (
 )
 from training_refresh.messages.reset import SwapOutcome, SwapTask
 from training_refresh.reset.copy import build_staging_copy
+from training_refresh.reset.stage import forget_staged, staged_copies, staged_name
 from training_refresh.reset.tables import (
     DDL_LOCK_WAIT_SECONDS,
     ResetTables,
+    blocking_sessions,
     drop_tables,
     existing_tables,
     prepare_session,
     set_lock_wait,
 )
+from training_refresh.run_files import now_iso
 from training_refresh.table_groups import TableGroupSet, TableSpec
 
 DEFAULT_GOLD_RECOPIES = 3
@@ -79,6 +82,14 @@ class SwapResult:
     """The gold generation the training tables now hold (None: not checked)."""
     recopies: int = 0
     recopied_rows: dict[str, int] = field(default_factory=dict)
+    path: str = "copied"
+    """``staged`` (staged copies renamed in, nothing copied) or ``copied`` (copied now)."""
+    staged_ready_at: str | None = None
+    """When the staged copies it published became ready (staged path only)."""
+    staged_rows: dict[str, int] = field(default_factory=dict)
+    fallback: str | None = None
+    """Why a reset planned on staged copies copied now instead."""
+    swapped_at: str | None = None
 
 
 def swap_tables(
@@ -98,6 +109,7 @@ def swap_tables(
             specs,
             task.run_id,
             gold_generation=task.gold_generation,
+            staged=task.staged,
             settings=settings,
             lease_times=lease_times,
             on_step=on_step,
@@ -112,6 +124,11 @@ def swap_tables(
         gold_generation=result.gold_generation or 0,
         recopies=result.recopies,
         recopied_rows=result.recopied_rows,
+        path=result.path,
+        staged_ready_at=result.staged_ready_at,
+        staged_rows=result.staged_rows,
+        fallback=result.fallback,
+        swapped_at=result.swapped_at,
     )
 
 
@@ -127,9 +144,14 @@ class _Swap:
     settings: SwapSettings
     on_step: OnStep
     copied_from: int | None
+    staged: bool = False
+    """Still planned on staged copies (none of its own built yet)."""
     attempts: int = 0
     recopies: int = 0
     recopied_rows: dict[str, int] = field(default_factory=dict)
+    staged_ready_at: str | None = None
+    staged_rows: dict[str, int] = field(default_factory=dict)
+    fallback: str | None = None
 
     @property
     def names(self) -> list[ResetTables]:
@@ -142,6 +164,7 @@ def swap_all(
     run_id: str | None = None,
     *,
     gold_generation: int | None = None,
+    staged: bool = False,
     settings: SwapSettings | None = None,
     lease_times: LeaseTimes = DEFAULT_RESET_TIMES,
     sleep: Callable[[float], None] = time.sleep,
@@ -158,8 +181,12 @@ def swap_all(
     then GoldChangedDuringResetError (nothing swapped). So the training tables always hold
     exactly one published gold state. Raises SwapBlockedError when the tables stay busy
     through every attempt (nothing swapped), SchemaMismatchError when a staging copy is
-    missing. ``on_step`` sees ``swap-before-rename`` (every attempt), ``swap-recopy:<n>``
-    and ``swap-renamed``.
+    missing. ``staged``: the plan found staged copies of its generation (``stage``), so
+    nothing was copied; inside the locks the swap renames the staged copies in when they
+    are of the generation published then, else it copies every table now (outside the
+    locks) and goes on as a copied reset. ``on_step`` sees ``swap-before-rename`` (every
+    attempt), ``swap-copy-now`` (staged copies unusable), ``swap-recopy:<n>`` and
+    ``swap-renamed``.
     """
     chosen = settings or SwapSettings()
     started = time.monotonic()
@@ -170,18 +197,20 @@ def swap_all(
         renew_reset_lease(connection, run_id, lease_times)
     with connection.cursor() as cursor, translated_errors("swapping the training tables"):
         prepare_session(cursor)
-        _check_staging_copies(cursor, names)
+        if not staged:
+            _check_staging_copies(cursor, names)
         drop_tables(cursor, [n.old for n in names])
         swap = _Swap(
             connection, cursor, specs, run_id, lease_times, chosen, on_step, gold_generation
         )
+        swap.staged = staged
         while not _attempt(swap):
             if swap.attempts >= chosen.attempts:
                 raise SwapBlockedError(
                     f"the swap of {', '.join(n.training for n in names)} waited {chosen.attempts} "
                     f"times {chosen.lock_wait_seconds} s for the training tables: a long trainee "
                     "query or open transaction blocked it. Nothing was swapped; the training "
-                    f"tables are unchanged.{_blocking_sessions(cursor)}"
+                    f"tables are unchanged.{blocking_sessions(cursor)}"
                 )
             sleep(chosen.pause_seconds)
         on_step("swap-renamed")
@@ -189,6 +218,10 @@ def swap_all(
         result.gold_generation = swap.copied_from
         result.recopies = swap.recopies
         result.recopied_rows = swap.recopied_rows
+        result.path = "staged" if swap.staged else "copied"
+        result.staged_ready_at, result.fallback = swap.staged_ready_at, swap.fallback
+        result.staged_rows = swap.staged_rows
+        result.swapped_at = now_iso()
         _drop_old_tables(cursor, names, result)
     result.seconds = round(time.monotonic() - started, 3)
     return result
@@ -206,10 +239,60 @@ def _attempt(swap: _Swap) -> bool:
         with guard, publish_instant(swap.cursor):
             swap.on_step("swap-before-rename")
             published = current_generation(swap.cursor)
-            if swap.copied_from is None or published == swap.copied_from:
+            if swap.staged and _staged_ready(swap, published):
+                swap.attempts += 1
+                return _rename_staged(swap, published)
+            if not swap.staged and (swap.copied_from is None or published == swap.copied_from):
                 swap.attempts += 1
                 return _rename(swap.cursor, swap.names, swap.settings.lock_wait_seconds)
-        _copy_again(swap, published)
+        if swap.staged:
+            _copy_now(swap, published)
+        else:
+            _copy_again(swap, published)
+
+
+def _staged_ready(swap: _Swap, published: int) -> bool:
+    """Every table has a staged copy of the published generation (inside the locks)."""
+    records = staged_copies(swap.cursor, swap.specs)
+    usable = [
+        records[s.training_table]
+        for s in swap.specs
+        if s.training_table in records and records[s.training_table].gold_generation == published
+    ]
+    if len(usable) == len(swap.specs):
+        swap.staged_ready_at = max(r.ready_at for r in usable)
+        swap.staged_rows = {r.training_table: r.rows for r in usable}
+        return True
+    stale = sorted({r.gold_generation for r in records.values()} - {published})
+    swap.fallback = (
+        f"staged copies of gold generation {', '.join(map(str, stale))}, not {published}"
+        if stale
+        else f"no staged copy of gold generation {published} for every table"
+    )
+    return False
+
+
+def _rename_staged(swap: _Swap, published: int) -> bool:
+    """The staged copies' RENAME; their records go with them (consumed)."""
+    sources = {n.training: staged_name(n.training) for n in swap.names}
+    if not _rename(swap.cursor, swap.names, swap.settings.lock_wait_seconds, sources):
+        return False
+    forget_staged(swap.connection, swap.cursor, sources)
+    swap.copied_from = published
+    return True
+
+
+def _copy_now(swap: _Swap, published: int) -> None:
+    """The staged copies cannot be used: copy every table now, as a reset without them."""
+    swap.staged, swap.staged_ready_at, swap.staged_rows = False, None, {}
+    swap.on_step("swap-copy-now")
+    for spec in swap.specs:
+        copied = build_staging_copy(
+            swap.connection, spec, swap.run_id, lease_times=swap.lease_times, on_step=swap.on_step
+        )
+        swap.recopied_rows[spec.training_table] = copied.rows
+    swap.copied_from = published
+    prepare_session(swap.cursor)
 
 
 def _copy_again(swap: _Swap, published: int) -> None:
@@ -267,12 +350,19 @@ def _check_staging_copies(cursor: Cursor, names: Sequence[ResetTables]) -> None:
         )
 
 
-def _rename(cursor: Cursor, names: Sequence[ResetTables], lock_wait_seconds: int) -> bool:
-    """One RENAME attempt; False when it waited in vain for the tables (or found OLD tables
-    another session made meanwhile, which it drops for the next attempt)."""
+def _rename(
+    cursor: Cursor,
+    names: Sequence[ResetTables],
+    lock_wait_seconds: int,
+    sources: dict[str, str] | None = None,
+) -> bool:
+    """One RENAME attempt (of the NEW tables, or ``sources``: training -> its new table);
+    False when it waited in vain for the tables (or found OLD tables another session made
+    meanwhile, which it drops for the next attempt)."""
     renames = ", ".join(
         f"{quote_identifier(n.training)} TO {quote_identifier(n.old)}, "
-        f"{quote_identifier(n.new)} TO {quote_identifier(n.training)}"
+        f"{quote_identifier((sources or {}).get(n.training, n.new))} "
+        f"TO {quote_identifier(n.training)}"
         for n in names
     )
     set_lock_wait(cursor, lock_wait_seconds)
@@ -301,23 +391,3 @@ def _drop_old_tables(cursor: Cursor, names: Sequence[ResetTables], result: SwapR
                 f"could not drop {n.old} now ({as_domain_error(error, 'drop')}); "
                 "the next reset drops it"
             )
-
-
-def _blocking_sessions(cursor: Cursor) -> str:
-    """Best effort: other sessions on this database that run a statement or hold an open
-    transaction, longest first (id, user, seconds; never the statement text)."""
-    try:
-        cursor.execute(
-            "SELECT p.ID, p.USER, p.TIME, p.COMMAND FROM information_schema.PROCESSLIST p "
-            "LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID "
-            "WHERE p.DB = DATABASE() AND p.ID <> CONNECTION_ID() "
-            "AND (p.COMMAND <> 'Sleep' OR t.trx_id IS NOT NULL) "
-            "ORDER BY p.TIME DESC LIMIT 5"
-        )
-        rows = cursor.fetchall()
-    except Exception:
-        return ""
-    if not rows:
-        return ""
-    shown = ", ".join(f"id {r[0]} user {r[1]} {r[3].lower()} for {r[2]} s" for r in rows)
-    return f" Sessions on the training database holding it (longest first): {shown}."

@@ -246,3 +246,23 @@ def check_columns(cursor: Cursor, spec: TableSpec) -> tuple[str, ...]:
             f"columns - {'; '.join(problems)}. Nothing was copied; align the two tables' DDL."
         )
     return tuple(c.name for c in training)
+
+
+def blocking_sessions(cursor: Cursor) -> str:
+    """Best effort: other sessions on this database that run a statement or hold an open
+    transaction, longest first (id, user, seconds; never the statement text)."""
+    try:
+        cursor.execute(
+            "SELECT p.ID, p.USER, p.TIME, p.COMMAND FROM information_schema.PROCESSLIST p "
+            "LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID "
+            "WHERE p.DB = DATABASE() AND p.ID <> CONNECTION_ID() "
+            "AND (p.COMMAND <> 'Sleep' OR t.trx_id IS NOT NULL) "
+            "ORDER BY p.TIME DESC LIMIT 5"
+        )
+        rows = cursor.fetchall()
+    except Exception:
+        return ""
+    if not rows:
+        return ""
+    shown = ", ".join(f"id {r[0]} user {r[1]} {r[3].lower()} for {r[2]} s" for r in rows)
+    return f" Sessions on the training database holding it (longest first): {shown}."

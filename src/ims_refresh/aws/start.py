@@ -101,6 +101,8 @@ def start_gold_load(
     except (BadInputError, TargetError, AwsUnavailableError) as error:
         return fail(err, error)
     request: dict[str, Any] = {"scenarios": location.uri, "as_of": day.isoformat()}
+    if local is not None:
+        request["scenario_name"] = str(local)  # the gold catalog names the file given
     if chosen is not None:
         request["tables"] = chosen
     if dry_run:

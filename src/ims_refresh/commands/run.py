@@ -18,6 +18,7 @@ from ims_refresh.commands.options import (
     positive_seconds,
 )
 from ims_refresh.exit_codes import ExitCode
+from ims_refresh.restore_customers import add_restore_options, check_restore_arguments
 
 DEFAULT_TIMEOUT_SECONDS: Final = 3600.0
 
@@ -38,14 +39,29 @@ def _gold_load(arguments: argparse.Namespace) -> ExitCode:
 
 def _reset(arguments: argparse.Namespace) -> ExitCode:
     from ims_refresh.reset_command import run_reset
+    from ims_refresh.restore_command import run_restore
 
     writable_report_dir(arguments.report_dir)
+    if check_restore_arguments(arguments):
+        return run_restore(
+            customers=arguments.customers,
+            scenarios=None if arguments.scenarios is None else Path(arguments.scenarios),
+            report_dir=arguments.report_dir,
+            timeout=arguments.timeout,
+        )
     return run_reset(
         tables=arguments.tables,
         report_dir=arguments.report_dir,
         timeout=arguments.timeout,
         allow_empty=arguments.allow_empty,
     )
+
+
+def _reset_stage(arguments: argparse.Namespace) -> ExitCode:
+    from ims_refresh.reset_command import run_reset_stage
+
+    writable_report_dir(arguments.report_dir)
+    return run_reset_stage(report_dir=arguments.report_dir, timeout=arguments.timeout)
 
 
 def _gold_undo(arguments: argparse.Namespace) -> ExitCode:
@@ -110,15 +126,31 @@ def register(commands: Subcommands) -> None:
     reset = add_command(
         workflows,
         "reset",
-        help="copy every gold copy into its training table, all swapped in at once",
-        examples=["ims-refresh run reset", "ims-refresh run reset --tables IMS_ORDER,IMS_AUTH"],
+        help="copy every gold copy into its training table, all swapped in at once; or "
+        "restore some customers only",
+        examples=[
+            "ims-refresh run reset",
+            "ims-refresh run reset --tables IMS_ORDER,IMS_AUTH",
+            "ims-refresh run reset --customers 100234,100871",
+        ],
     )
     reset.add_argument(
         "--tables", help="comma-separated training tables (default: every enabled table)"
     )
     _timeout_option(reset)
     allow_empty_option(reset)
+    add_restore_options(reset, "restore only the customers of this scenario CSV file")
     reset.set_defaults(handler=_reset)
+
+    stage = add_command(
+        workflows,
+        "reset-stage",
+        help="build the next reset's copies of the published gold state now, so that reset "
+        "is only its RENAME",
+        examples=["ims-refresh run reset-stage"],
+    )
+    _timeout_option(stage)
+    stage.set_defaults(handler=_reset_stage)
 
     undo = add_command(
         workflows,

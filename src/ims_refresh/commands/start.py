@@ -6,6 +6,7 @@ import argparse
 
 from ims_refresh.aws.settings import DeploymentEnvName
 from ims_refresh.aws.start import start_gold_load, start_gold_remove, start_gold_undo, start_reset
+from ims_refresh.aws.start_restore import start_restore
 from ims_refresh.aws.waiting import Waiting
 from ims_refresh.commands.options import (
     Subcommands,
@@ -17,6 +18,7 @@ from ims_refresh.commands.options import (
     target_options,
 )
 from ims_refresh.exit_codes import ExitCode
+from ims_refresh.restore_customers import add_restore_options, check_restore_arguments
 
 
 def waiting(arguments: argparse.Namespace) -> Waiting:
@@ -37,6 +39,13 @@ def _gold_load(arguments: argparse.Namespace) -> ExitCode:
 
 
 def _reset(arguments: argparse.Namespace) -> ExitCode:
+    if check_restore_arguments(arguments):
+        return start_restore(
+            customers=arguments.customers,
+            scenarios=arguments.scenarios,
+            waiting=waiting(arguments),
+            options=target_options(arguments),
+        )
     return start_reset(
         tables=arguments.tables,
         allow_empty=arguments.allow_empty,
@@ -118,14 +127,19 @@ def register(commands: Subcommands) -> None:
         examples=[
             "ims-refresh start reset --stage prod --wait",
             "ims-refresh start reset --stage prod --tables IMS_ORDER,IMS_AUTH --wait",
+            "ims-refresh start reset --stage prod --customers 100234,100871 --wait",
         ],
     )
     reset.add_argument(
         "--tables", help="comma-separated training tables (default: every enabled table)"
     )
     allow_empty_option(reset)
+    add_restore_options(
+        reset, "restore only the customers of this scenario CSV: a local file or s3://bucket/key"
+    )
     add_waiting_options(reset, "the reset")
     add_deployment_options(reset, machine_help=state_machine_help("reset"))
+    _scenario_uploads(reset)
     reset.set_defaults(handler=_reset)
 
     undo = add_command(
