@@ -40,6 +40,7 @@ CUSTOM_METRICS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "gold-undo": ("GoldUndoTablesSwitched", "GoldUndoFailed"),
     "gold-remove": ("GoldCustomersRemoved", "GoldRemoveFailed"),
+    "reset-stage": ("ResetStagedRows",),
 }
 """Metrics the Lambdas publish (Powertools EMF), by workflow, for the dashboard.
 

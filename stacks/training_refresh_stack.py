@@ -49,7 +49,7 @@ from stacks.grants import REPORTS_PREFIX, WORK_PREFIX, FunctionGrants
 from stacks.monitoring import EXECUTION_OUTCOMES, AlarmTopic, build_dashboard, execution_metric
 from stacks.naming import retained_bucket_name, retained_log_group_name
 from stacks.state_machines import build_state_machine, retention
-from stacks.triggers import reset_schedules, scenario_trigger
+from stacks.triggers import reset_schedules, reset_stage_trigger, scenario_trigger
 from stacks.workflows import Workflow, load_workflows
 from training_refresh.env_names import PowertoolsEnvName
 from training_refresh.registry import HANDLERS, profile_for
@@ -111,7 +111,7 @@ class TrainingRefreshStack(Stack):
             self, "Alarms", name=f"{self.prefix}Alarms", emails=settings.alarm_emails
         )
         self._execution_alarms()
-        for trigger in (reset_schedules, scenario_trigger):
+        for trigger in (reset_schedules, scenario_trigger, reset_stage_trigger):
             trigger(
                 self,
                 prefix=self.prefix,

@@ -24,7 +24,7 @@ from stacks.monitoring import AlarmTopic, execution_metric
 from stacks.naming import retained_log_group_name
 from stacks.scenario_trigger import GOLD_LOAD_ARN_PLACEHOLDER, trigger_definition_json
 from stacks.state_machines import acknowledge_log_delivery_and_tracing, retention
-from training_refresh.registry import GOLD_LOAD, RESET
+from training_refresh.registry import GOLD_LOAD, GOLD_REMOVE, GOLD_UNDO, RESET, RESET_STAGE
 
 RETRY_POLICY_NOTE = (
     f"retries {SCHEDULE_RETRY_ATTEMPTS} times within {SCHEDULE_MAX_EVENT_AGE_MINUTES} minutes"
@@ -166,6 +166,60 @@ def scenario_trigger(
         name=f"{prefix}ScenarioUploaded-FailedInvocations",
         metric=rule_failed_invocations(rule),
         description="EventBridge could not start the scenario trigger for an upload.",
+    )
+
+
+RESET_STAGE_DELAY_SECONDS = 300
+"""How long a staging started by a finished reset or gold-changing run waits first, so it
+does not compete with a class that has just started (docs/reset.md)."""
+
+
+def reset_stage_trigger(
+    stack: Stack,
+    *,
+    prefix: str,
+    settings: StageSettings,
+    machines: Mapping[str, sfn.StateMachine],
+    alarms: AlarmTopic,
+) -> None:
+    """Every finished reset or gold-changing run (any end: a partly failed load still
+    publishes) starts a reset-stage execution, which waits first and stages the next
+    reset's copies of the published gold state."""
+    stage = machines.get(RESET_STAGE)
+    ended = (RESET, GOLD_LOAD, GOLD_UNDO, GOLD_REMOVE)
+    sources = [machines[name] for name in ended if name in machines]
+    if stage is None or not sources:
+        return
+    rule = events.Rule(
+        stack,
+        "ResetStageRule",
+        rule_name=f"{prefix}ResetStage",
+        description="A reset or gold-changing run ended -> stage the next reset's copies",
+        event_pattern=events.EventPattern(
+            source=["aws.states"],
+            detail_type=["Step Functions Execution Status Change"],
+            detail={
+                "status": ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"],
+                "stateMachineArn": [m.state_machine_arn for m in sources],
+            },
+        ),
+        targets=[
+            events_targets.SfnStateMachine(
+                stage,
+                input=events.RuleTargetInput.from_object(
+                    {"delay_seconds": RESET_STAGE_DELAY_SECONDS}
+                ),
+                retry_attempts=TRIGGER_RETRY_ATTEMPTS,
+                max_event_age=Duration.hours(TRIGGER_MAX_EVENT_AGE_HOURS),
+            )
+        ],
+    )
+    alarms.alarm(
+        stack,
+        "ResetStageRuleFailedAlarm",
+        name=f"{prefix}ResetStage-FailedInvocations",
+        metric=rule_failed_invocations(rule),
+        description="EventBridge could not start a reset-stage: the next reset copies now.",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +60,29 @@ def gold_load_arguments(report_dir: Path, scenario: Path, as_of: str, *extra: st
         as_of,
         *extra,
     ]
+
+
+LOCAL_DATA_API_APPLICATION = "ims-local-redshift-data"
+"""The application_name of the local Data API's sessions (local/redshift_data.py)."""
+
+
+def terminate_local_data_api_sessions(
+    warehouse_url: str, *, waiting_for_lock: bool = False, at_most_seconds: float = 60.0
+) -> int:
+    """Wait until the local Data API runs a statement in ``warehouse_url``'s database (one
+    waiting for a lock, if asked), then end every such session with
+    ``pg_terminate_backend``, as a Redshift node restart would; how many ended. The wait
+    is bounded so that a test that never gets there fails instead of hanging."""
+    lock = "AND wait_event_type = 'Lock'" if waiting_for_lock else ""
+    sql = (
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+        f"current_database() AND application_name = %s AND state = 'active' {lock}"
+    )
+    give_up = time.monotonic() + at_most_seconds
+    with psycopg.connect(warehouse_url, autocommit=True) as connection:
+        while time.monotonic() < give_up:
+            ended = connection.execute(sql, (LOCAL_DATA_API_APPLICATION,)).fetchall()
+            if ended:
+                return len(ended)
+            time.sleep(0.02)
+    raise AssertionError("no statement of the local Data API was running to be terminated")

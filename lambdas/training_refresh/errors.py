@@ -48,6 +48,12 @@ class WarehouseTimeoutError(TrainingRefreshError):
     """A statement did not finish within the time we wait for it: transient."""
 
 
+class WarehouseConnectionLostError(TrainingRefreshError):
+    """A statement failed because its connection or a node went away (a node restart, a
+    leader failover, a terminated session; the Data API's ``DatabaseConnectionException``),
+    not because of its SQL: transient, the same statement is retried."""
+
+
 class ResultTooLargeError(TrainingRefreshError):
     """A statement's result would exceed what the Data API returns: chunk smaller."""
 
@@ -67,6 +73,7 @@ class TrainingDatabaseBusyError(TrainingRefreshError):
 TRANSIENT_ERRORS: tuple[type[TrainingRefreshError], ...] = (
     WarehouseThrottledError,
     WarehouseTimeoutError,
+    WarehouseConnectionLostError,
     TrainingDatabaseBusyError,
 )
 
@@ -80,9 +87,10 @@ class SwapBlockedError(TrainingDatabaseBusyError):
     or open transactions hold them. Nothing was swapped; transient."""
 
 
-class ResetInProgressError(TrainingDatabaseBusyError):
-    """A gold load waited its bounded time for a running reset (its refresh lease) and gave
-    up without writing anything."""
+class GoldChangeInProgressError(TrainingDatabaseBusyError):
+    """A gold-changing run (gold load, removal, undo) waited its bounded time while another
+    one held the gold writer lease and gave up without writing anything; the message names
+    the running one (run id, started at, last seen)."""
 
 
 class RunAbandonedError(TrainingRefreshError):

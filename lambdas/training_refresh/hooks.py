@@ -14,8 +14,8 @@ function of the production code. The points:
 * ``gold-load-before-publish`` - the publish step is about to publish the loaded configs;
 * ``gold-publish-before-rename`` / ``gold-publish-renamed`` - a publication (load or
   removal) has written its manifest and is about to RENAME / has renamed;
-* ``gold-load-lease-wait`` / ``reset-lease-wait`` - a run waits for the other side of the
-  refresh lease and pauses before asking again;
+* ``gold-load-lease-wait`` - a gold-changing run waits for another one (the gold writer
+  lease) and pauses before asking again (``reset-lease-wait``: kept, a reset never waits);
 * ``copy-created:<table>`` / ``copy-filled:<table>`` - a reset created / filled a staging copy;
 * ``swap-before-rename`` / ``swap-renamed`` - a reset is about to swap (holding the lease
   and gold publish locks, before it re-reads the gold generation) / has swapped;

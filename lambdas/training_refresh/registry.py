@@ -76,6 +76,7 @@ GOLD_LOAD: Final = "gold-load"
 RESET: Final = "reset"
 GOLD_UNDO: Final = "gold-undo"
 GOLD_REMOVE: Final = "gold-remove"
+RESET_STAGE: Final = "reset-stage"
 
 WORKFLOWS: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -83,6 +84,7 @@ WORKFLOWS: Final[Mapping[str, str]] = MappingProxyType(
         RESET: "reset.asl.json",
         GOLD_UNDO: "gold_undo.asl.json",
         GOLD_REMOVE: "gold_remove.asl.json",
+        RESET_STAGE: "reset_stage.asl.json",
     }
 )
 """Workflow name -> its ASL file in ``statemachines/``."""
@@ -237,6 +239,20 @@ TASKS: Final[tuple[Task, ...]] = (
             timeout_seconds=120,
             access=frozenset({Access.TRAINING_DB, Access.WRITE_REPORTS}),
             why="writes the restore's run report to S3 and releases the reset lease: small",
+        ),
+    ),
+    Task(
+        name="stage-reset-copies",
+        workflow=RESET_STAGE,
+        handler="training_refresh.handlers.reset_stage.stage",
+        profile=FunctionProfile(
+            memory_mb=512,
+            timeout_seconds=900,
+            access=frozenset({Access.TRAINING_DB, Access.WRITE_REPORTS}),
+            why=(
+                "copies every gold table into its staged copy for the next reset, one after"
+                " the other" + _RESET_DB_TASK + " (the sum of all copies must fit: reset.md)"
+            ),
         ),
     ),
     Task(

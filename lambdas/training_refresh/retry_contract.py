@@ -2,7 +2,7 @@
 
 Step Functions matches a ``Retry``'s ``ErrorEquals`` against the Lambda's ``errorType`` (the
 exception's class name) exactly: a subclass is *not* matched by its base class's name, so a
-``Retry`` on ``TrainingDatabaseBusyError`` never retries ``ResetInProgressError``. Every
+``Retry`` on ``TrainingDatabaseBusyError`` never retries ``GoldChangeInProgressError``. Every
 transient error a task can raise is therefore listed here, by its own class, under the task's
 name (``registry.TASKS``), and by its own name in that task's ``Retry``;
 ``tests/unit/test_asl_error_names.py`` checks both directions (every name a ``Retry``
@@ -12,10 +12,11 @@ from the ASL files (``ims_refresh.asl_files.retried_errors``), not from class in
 
 Where the errors come from: every task that touches MySQL can meet a lock wait, deadlock or
 lost connection (``TrainingDatabaseBusyError``, adapters/mysql.py); the Data API throttles
-(``WarehouseThrottledError``) or a statement outlives our wait (``WarehouseTimeoutError``);
-the refresh lease's bounded waits end in ``ResetInProgressError`` (gold-changing runs; a
-reset never waits for them, nor they for a reset, so nothing raises it now: issue 11 item 2
-replaces it with the gold writer's own error); a publication or the reset's swap that could not get
+(``WarehouseThrottledError``), a statement outlives our wait (``WarehouseTimeoutError``) or
+loses its connection or node (``WarehouseConnectionLostError``);
+a gold-changing run's bounded wait for another one (the gold writer lease) ends in
+``GoldChangeInProgressError`` (a reset waits for no gold-changing run, nor they for a
+reset); a publication or the reset's swap that could not get
 its tables in time raises ``GoldPublishBlockedError`` / ``SwapBlockedError``.
 """
 
@@ -26,20 +27,23 @@ from types import MappingProxyType
 from typing import Final
 
 from training_refresh.errors import (
+    GoldChangeInProgressError,
     GoldPublishBlockedError,
-    ResetInProgressError,
     SwapBlockedError,
     TrainingDatabaseBusyError,
     TrainingRefreshError,
+    WarehouseConnectionLostError,
     WarehouseThrottledError,
     WarehouseTimeoutError,
 )
 
 _Errors = frozenset[type[TrainingRefreshError]]
 _MYSQL: Final[_Errors] = frozenset({TrainingDatabaseBusyError})
-_WAREHOUSE: Final[_Errors] = frozenset({WarehouseThrottledError, WarehouseTimeoutError})
-_GOLD_WRITER: Final[_Errors] = _MYSQL | {ResetInProgressError}
-"""A gold-changing step takes or renews the gold side of the refresh lease."""
+_WAREHOUSE: Final[_Errors] = frozenset(
+    {WarehouseThrottledError, WarehouseTimeoutError, WarehouseConnectionLostError}
+)
+_GOLD_WRITER: Final[_Errors] = _MYSQL | {GoldChangeInProgressError}
+"""A gold-changing step takes or renews the gold writer lease (one such run at a time)."""
 
 TRANSIENT_BY_TASK: Final[Mapping[str, _Errors]] = MappingProxyType(
     {
@@ -53,6 +57,7 @@ TRANSIENT_BY_TASK: Final[Mapping[str, _Errors]] = MappingProxyType(
         "write-reset-report": _MYSQL,
         "restore-customers": _MYSQL,
         "write-restore-report": _MYSQL,
+        "stage-reset-copies": _MYSQL,
         "undo-gold": _GOLD_WRITER | {GoldPublishBlockedError},
         "write-gold-undo-report": _MYSQL,
         "remove-gold-customers": _GOLD_WRITER | {GoldPublishBlockedError},

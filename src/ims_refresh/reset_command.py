@@ -9,7 +9,7 @@ from typing import TextIO
 
 from ims_refresh.exit_codes import ExitCode
 from ims_refresh.local_execution import execute_locally
-from ims_refresh.run_report import print_reset_summary
+from ims_refresh.reset_summary import print_reset_summary, print_stage_summary
 from ims_refresh.settings import LocalDatabases, SettingsError, local_databases
 from ims_refresh.table_names import resolve_tables
 from training_refresh.adapters.mysql import MySqlSettings, connect, quote_identifier
@@ -104,5 +104,30 @@ def run_reset(
         report_dir=report_dir,
         timeout=timeout,
         print_summary=print_reset_summary,
+        on_step=on_step,
+    )
+
+
+def run_reset_stage(
+    *,
+    report_dir: Path,
+    timeout: float,
+    databases: LocalDatabases | None = None,
+    on_step: OnStep = ignore_step,
+) -> ExitCode:
+    """Execute the reset-stage state machine locally (no wait first): stage the next
+    reset's copies of the published gold state; exit 0 also when it skipped."""
+    try:
+        databases = databases or local_databases()
+    except SettingsError as error:
+        print(f"ims-refresh: bad input: {error}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    return execute_locally(
+        "reset-stage",
+        lambda _runtime: {},
+        databases=databases,
+        report_dir=report_dir,
+        timeout=timeout,
+        print_summary=print_stage_summary,
         on_step=on_step,
     )

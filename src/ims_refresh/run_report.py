@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from ims_refresh.progress import duration_text
+from ims_refresh.reset_summary import print_reset_report, print_stage_summary_if_one
 from ims_refresh.restore_summary import print_restore_summary_if_one
 from training_refresh.messages.common import validation_problems
 from training_refresh.messages.gold_load import ConfigReport, GoldLoadReport
@@ -125,51 +126,6 @@ def _print_privacy(report: GoldLoadReport, out: TextIO) -> None:
     out.writelines(f"  {line}\n" for line in blocked)
 
 
-def print_reset_summary(report: Mapping[str, Any], out: TextIO) -> None:
-    """The short human summary of a reset run report."""
-    _print_reset(ResetReport.model_validate(report), out)
-
-
-def _print_reset(report: ResetReport, out: TextIO) -> None:
-    print(
-        f"reset {report.status} - run {report.run_id}, {len(report.tables)} table(s), "
-        f"{report.rows_copied} rows, {report.duration_seconds:.1f} s",
-        file=out,
-    )
-    lease = report.lease
-    if lease.superseded_resets:
-        print(f"  took over from reset(s) {', '.join(lease.superseded_resets)}", file=out)
-    if report.leftovers_dropped:
-        print(
-            f"  dropped leftovers of an earlier reset: {', '.join(report.leftovers_dropped)}",
-            file=out,
-        )
-    for table in report.tables:
-        print(
-            f"  {table.table!s:<22} {table.rows_written:>9} rows  "
-            f"{table.status:<12} copy {table.copy_seconds:.2f} s",
-            file=out,
-        )
-    if report.swap.status == "swapped":
-        print(
-            f"  all tables swapped in one RENAME ({report.swap.attempts} attempt(s), "
-            f"{report.swap.duration_seconds:.2f} s); training holds gold generation "
-            f"{report.swap.gold_generation}",
-            file=out,
-        )
-    if report.swap.recopies:
-        print(
-            f"  gold was published while the reset copied it: copied again "
-            f"{report.swap.recopies} time(s) ({', '.join(report.swap.recopied_tables)})",
-            file=out,
-        )
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=out)
-    for error in report.errors:
-        where = error.table or error.step or "reset"
-        print(f"error [{where}] {error.name}: {error.message}", file=out)
-
-
 def print_gold_undo_summary(report: Mapping[str, Any], out: TextIO) -> None:
     _print_gold_undo(GoldUndoReport.model_validate(report), out)
 
@@ -235,7 +191,7 @@ def parse_report(
 
 def print_report_summary(report: Mapping[str, Any], out: TextIO) -> None:
     """The human summary of any workflow's run report (a restore's: ``restore_summary``)."""
-    if print_restore_summary_if_one(report, out):
+    if print_restore_summary_if_one(report, out) or print_stage_summary_if_one(report, out):
         return
     try:
         parsed = parse_report(report)
@@ -243,7 +199,7 @@ def print_report_summary(report: Mapping[str, Any], out: TextIO) -> None:
         print(f"the run report cannot be read: {validation_problems(error)}", file=out)
         return
     if isinstance(parsed, ResetReport):
-        _print_reset(parsed, out)
+        print_reset_report(parsed, out)
     elif isinstance(parsed, GoldUndoReport):
         _print_gold_undo(parsed, out)
     elif isinstance(parsed, GoldRemoveReport):

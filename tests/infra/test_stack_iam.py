@@ -67,6 +67,7 @@ RUN_FILES = {
     "training_refresh.handlers.gold_undo.report": (set(), {"/reports/*"}),
     "training_refresh.handlers.gold_remove.report": (set(), {"/reports/*"}),
     "training_refresh.handlers.restore.report": (set(), {"/reports/*"}),
+    "training_refresh.handlers.reset_stage.stage": (set(), {"/reports/*"}),
     # the steps that publish a gold state write the live catalog to gold/catalog.json; the
     # load's publish step reads the plan's customers.json (their labels) first
     "training_refresh.handlers.gold_load.publish": ({"/work/*"}, {"/gold/*"}),

@@ -76,7 +76,7 @@ def test_scenario_uploads_under_the_trigger_prefix_start_the_trigger(synth: Synt
     # Given the stage's scenario settings and its EventBridge rule
     template = synth.templates["dev"]
     scenarios = cdk_context()["ims:stages"]["dev"]["scenarios"]
-    (rule,) = (r["Properties"] for r in resources(template, "AWS::Events::Rule").values())
+    (rule,) = _rules(template, "aws.s3")
 
     # Then CSV files created under the trigger prefix of the scenario bucket match
     assert rule["EventPattern"] == {
@@ -103,8 +103,32 @@ def test_scenario_uploads_under_the_trigger_prefix_start_the_trigger(synth: Synt
 def test_no_trigger_prefix_means_no_trigger(variants: Synthesized):
     # Given a stage with trigger_prefix null, Then there is no rule and no trigger
     template = variants.templates["svless"]
-    assert resources(template, "AWS::Events::Rule") == {}
+    assert _rules(template, "aws.s3") == []
     assert "svless-ImsTrainingScenarioTrigger" not in state_machines_by_name(template)
+
+
+def _rules(template: dict, source: str) -> list[dict]:
+    """The EventBridge rules whose pattern matches events of ``source``."""
+    rules = (r["Properties"] for r in resources(template, "AWS::Events::Rule").values())
+    return [rule for rule in rules if rule["EventPattern"]["source"] == [source]]
+
+
+def test_every_ended_reset_or_gold_changing_run_starts_a_reset_stage(synth: Synthesized):
+    # Given the stage's rule on Step Functions status changes
+    template = synth.templates["dev"]
+    machines = state_machines_by_name(template)
+    (rule,) = _rules(template, "aws.states")
+    # Then it matches every end of the reset and the gold-changing state machines
+    detail = rule["EventPattern"]["detail"]
+    assert detail["status"] == ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+    ended = ("Reset", "GoldLoad", "GoldUndo", "GoldRemove")
+    sources = {machines[f"dev-ImsTraining{name}"] for name in ended}
+    assert {arn["Ref"] for arn in detail["stateMachineArn"]} == sources
+    # And it starts the reset-stage state machine, waiting first, never itself
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Ref": machines["dev-ImsTrainingResetStage"]}
+    assert machines["dev-ImsTrainingResetStage"] not in sources
+    assert json.loads(target["Input"]) == {"delay_seconds": 300}
 
 
 def _s3_event(key: str, time: str = "2025-04-01T00:30:00Z") -> dict:

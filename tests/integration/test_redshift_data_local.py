@@ -21,12 +21,14 @@ import boto3
 import psycopg
 import pytest
 from botocore.exceptions import ClientError
+from support import terminate_local_data_api_sessions
 
 from ims_refresh.local.redshift_data import PostgresDataApi
 from ims_refresh.local.routing import LocalServiceError, routed
 from training_refresh.adapters.data_api import DataApiWarehouse, WarehouseTarget, customer_in_list
 from training_refresh.errors import (
     ResultTooLargeError,
+    WarehouseConnectionLostError,
     WarehouseQueryError,
     WarehouseThrottledError,
     WarehouseTimeoutError,
@@ -340,6 +342,26 @@ def test_throttling_becomes_warehouse_throttled_error(
         warehouse.fetch_all("SELECT 1 AS one")
 
     # Then the following call goes through
+    assert warehouse.fetch_all("SELECT 1 AS one").rows == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "sql", ["SELECT pg_sleep(60) AS slept", "CREATE TABLE slept AS SELECT 1 AS s FROM pg_sleep(60)"]
+)
+def test_a_terminated_session_fails_the_statement_as_a_lost_connection(
+    warehouse: DataApiWarehouse, warehouse_url: str, sql: str
+) -> None:
+    # Given a query or a command running on the local Data API
+    started = warehouse.start(sql)
+
+    # When its PostgreSQL session is terminated (a Redshift node restart, a failover)
+    assert terminate_local_data_api_sessions(warehouse_url) == 1
+
+    # Then the statement FAILED with the transient WarehouseConnectionLostError
+    with pytest.raises(WarehouseConnectionLostError, match="connection was lost"):
+        list(started.result())
+
+    # And the next statement runs as usual
     assert warehouse.fetch_all("SELECT 1 AS one").rows == [(1,)]
 
 

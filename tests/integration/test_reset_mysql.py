@@ -35,6 +35,7 @@ from reset_support import (
 
 from ims_refresh.settings import MySqlUrl
 from training_refresh.errors import (
+    GoldChangeInProgressError,
     ResetLeaseLostError,
     ResetSupersededError,
     SchemaMismatchError,
@@ -328,27 +329,47 @@ def test_readers_never_see_a_mix_a_missing_or_an_empty_table_during_50_resets(
 SHORT = LeaseTimes(ttl_seconds=60, wait_seconds=0.3, poll_seconds=0.05)
 
 
-def test_gold_loads_and_a_reset_hold_their_leases_side_by_side(conn: Any, db: MySqlUrl) -> None:
-    # Given two gold loads at once: both get a lease
+def test_a_gold_load_and_a_reset_hold_their_leases_side_by_side(conn: Any, db: MySqlUrl) -> None:
+    # Given a gold load that holds the gold writer lease
     acquire_gold_load_lease(conn, "gold-a", SHORT)
-    acquire_gold_load_lease(conn, "gold-b", SHORT)
-    assert sorted(live_leases_of(db)) == [("gold-load", "gold-a"), ("gold-load", "gold-b")]
-    # When a reset takes its lease, Then it does so at once, waiting for neither
+    # When a reset takes its lease, Then it does so at once, waiting for nothing
     lease = acquire_reset_lease(conn, "reset-1", SHORT)
     assert lease.waited_for == ()
-    # And the gold loads go on renewing theirs, and a new one starts, while the reset runs
+    # And the gold load goes on renewing its lease while the reset holds its own
     renew_gold_load_lease(conn, "gold-a", SHORT)
-    assert acquire_gold_load_lease(conn, "gold-c", SHORT).waited_for == ()
     # And a reset run meanwhile resets everything
     reset_in_process(db, "reset-2")
     assert_training_equals_gold(db)
-    assert sorted(live_leases_of(db)) == [
-        ("gold-load", "gold-a"),
-        ("gold-load", "gold-b"),
-        ("gold-load", "gold-c"),
-    ]
+    assert live_leases_of(db) == [("gold-load", "gold-a")]
     assert release_gold_load_lease(conn, "gold-a")
     assert not release_reset_lease(conn, "reset-1")  # reset-2 took it over and released it
+
+
+def test_a_second_gold_changing_run_waits_then_fails_naming_the_running_one(
+    conn: Any, db: MySqlUrl
+) -> None:
+    # Given a gold load that holds the gold writer lease
+    acquire_gold_load_lease(conn, "gold-a", SHORT)
+    (row,) = live_leases(conn)
+    # When a second gold-changing run asks for it, Then it waits its bounded time and fails
+    # naming the running one: run id, started at, last seen
+    started = time.monotonic()
+    with pytest.raises(GoldChangeInProgressError) as raised:
+        acquire_gold_load_lease(conn, "gold-b", SHORT)
+    assert time.monotonic() - started >= SHORT.wait_seconds
+    message = str(raised.value)
+    assert "gold-b waited 0 s" in message
+    assert f"run gold-a (started {row.acquired_at:%Y-%m-%d %H:%M:%S} UTC" in message
+    assert f"last seen {row.renewed_at:%Y-%m-%d %H:%M:%S} UTC)" in message
+    assert live_leases_of(db) == [("gold-load", "gold-a")]
+    # When the first one finishes within the second's wait, Then the second gets its turn
+    releaser = threading.Timer(0.3, lambda: release_gold_load_lease(connect(db), "gold-a"))
+    releaser.start()
+    waiting = LeaseTimes(ttl_seconds=60, wait_seconds=10, poll_seconds=0.05)
+    lease = acquire_gold_load_lease(conn, "gold-b", waiting)
+    releaser.join()
+    assert lease.waited_for == ("gold-a",)
+    assert live_leases_of(db) == [("gold-load", "gold-b")]
 
 
 def test_a_newer_reset_takes_over_and_the_older_one_cannot_swap(db: MySqlUrl) -> None:

@@ -105,11 +105,12 @@ def test_lease_wait_errors_are_retried_where_they_are_raised() -> None:
     # on their base class never matched)
     retried = _retried_by_task()
     # Then the steps that wait for the other side retry them by name
-    assert "ResetInProgressError" in retried["plan-gold-load"] & retried["load-config"]
+    assert "GoldChangeInProgressError" in retried["plan-gold-load"] & retried["load-config"]
     # And a reset waits for no gold load: nothing of the lease is retried at its start
     assert retried["prepare-reset"] == {"TrainingDatabaseBusyError"}
-    assert {"ResetInProgressError", "GoldPublishBlockedError"} <= retried["undo-gold"]
-    assert {"ResetInProgressError", "GoldPublishBlockedError"} <= retried["remove-gold-customers"]
+    writer = {"GoldChangeInProgressError", "GoldPublishBlockedError"}
+    assert writer <= retried["undo-gold"]
+    assert writer <= retried["remove-gold-customers"]
 
 
 @pytest.mark.parametrize("path", STATEMACHINES, ids=lambda p: p.name)

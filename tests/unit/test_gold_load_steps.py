@@ -153,8 +153,8 @@ def test_bad_requests_fail_before_anything_is_queried_or_written(request_, error
     assert set(store.objects) == {("in", "s.csv"), ("in", "bad.csv")}
 
 
-def _report(state: dict) -> tuple[dict, dict]:
-    store = MemoryObjectStore()
+def _report(state: dict, store: MemoryObjectStore | None = None) -> tuple[dict, dict]:
+    store = store or MemoryObjectStore()
     event = {
         "execution": {"name": "run-1", "start_time": "2026-11-22T10:00:00+00:00"},
         "state": state,
@@ -291,6 +291,29 @@ def test_report_of_bad_input_says_so() -> None:
     assert outcome["status"] == "bad_input"
     assert outcome["error_name"] == "InvalidAsOfDateError"
     assert report["errors"][0]["message"] == "as-of date 'x' is not YYYY-MM-DD"
+
+
+def test_a_plan_that_failed_on_the_warehouse_is_not_bad_input_and_counts_the_requested() -> None:
+    # Given a plan that read a scenario file of 7 customers and then lost the warehouse
+    # connection more often than the ASL retries
+    store = MemoryObjectStore()
+    put_json(store, WorkLocations("work", "run-1").requested, {"customers_requested": 7})
+    state = {
+        "scenarios": "s3://in/s.csv",
+        "as_of": "2026-06-30",
+        "plan_error": {
+            "Error": "WarehouseConnectionLostError",
+            "Cause": json.dumps({"errorMessage": "statement x FAILED: the warehouse connection"}),
+        },
+    }
+    # When the report is written
+    outcome, report = _report(state, store)
+    # Then the load failed (not bad input), on the plan's step, with 7 customers requested
+    assert outcome["status"] == "failed"
+    assert outcome["error_name"] == "WarehouseConnectionLostError"
+    assert report["errors"][0]["step"] == "plan" and report["errors"][0]["config"] is None
+    assert report["customers"]["requested"] == 7
+    assert "0 of 7 customers found" in outcome["summary"]
 
 
 def test_report_is_written_even_when_the_lease_cannot_be_released() -> None:

@@ -337,7 +337,7 @@ def test_transient_means_the_asl_retries_that_exact_name_in_that_state() -> None
     # Given the ASL files' Retry lists, the label follows them, not class inheritance
     plan, prepare = "Validate input and plan", "Validate input and take the reset lease"
     assert is_transient("WarehouseThrottledError", "gold-load", plan)
-    assert is_transient("ResetInProgressError", "gold-load", plan)
+    assert is_transient("GoldChangeInProgressError", "gold-load", plan)
     assert is_transient("TrainingDatabaseBusyError", "reset", prepare)
     # A TrainingDatabaseBusyError subclass that this state does not name is not retried
     assert not is_transient("SwapBlockedError", "reset", prepare)
@@ -347,7 +347,7 @@ def test_transient_means_the_asl_retries_that_exact_name_in_that_state() -> None
     assert is_transient("Lambda.TooManyRequestsException", "reset", prepare)
     # Unknown workflow or state: any task of any workflow
     assert is_transient("SwapBlockedError")
-    assert is_transient("ResetInProgressError", None, "a step")
+    assert is_transient("GoldChangeInProgressError", None, "a step")
     assert not is_transient("WarehouseQueryError")
     assert not is_transient("ResetSupersededError", "reset")
 

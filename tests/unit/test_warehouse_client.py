@@ -27,6 +27,7 @@ from training_refresh.errors import (
     TRANSIENT_ERRORS,
     ResultTooLargeError,
     StatementTooLargeError,
+    WarehouseConnectionLostError,
     WarehouseQueryError,
     WarehouseThrottledError,
     WarehouseTimeoutError,
@@ -260,6 +261,58 @@ def test_a_statement_whose_result_is_too_large_raises_result_too_large() -> None
     # When it is run, the caller learns to chunk smaller
     with pytest.raises(ResultTooLargeError, match="exceeded size limit"):
         warehouse_for(fake).query("SELECT * FROM big")
+
+
+CONNECTION_LOST_TEXTS = [
+    "FATAL: terminating connection due to administrator command",
+    "server closed the connection unexpectedly",
+    "ERROR: Query (812) cancelled due to leader node failover",
+    "SSL SYSCALL error: EOF detected",
+]
+
+
+@pytest.mark.parametrize("error_text", CONNECTION_LOST_TEXTS)
+def test_a_statement_that_lost_its_connection_raises_the_retried_connection_lost_error(
+    error_text: str,
+) -> None:
+    # Given a statement that FAILED because its session or node went away
+    fake = ScriptedRedshiftData(statuses=["STARTED", "FAILED"], error_text=error_text)
+
+    # When it is run, the error is the transient WarehouseConnectionLostError, which the
+    # gold load's plan and load steps retry
+    with pytest.raises(WarehouseConnectionLostError, match="connection was lost") as raised:
+        warehouse_for(fake).query("SELECT 1")
+    assert isinstance(raised.value, TRANSIENT_ERRORS)
+    assert STATEMENT_ID in str(raised.value)
+    retried = retried_errors("gold-load")
+    assert "WarehouseConnectionLostError" in retried["Validate input and plan"]
+    assert "WarehouseConnectionLostError" in retried["Load config chunks"]
+
+
+def test_an_aborted_statement_is_not_a_lost_connection() -> None:
+    # Given a statement we cancelled, whose text mentions a terminated connection
+    fake = ScriptedRedshiftData(
+        statuses=["ABORTED"], error_text="FATAL: terminating connection due to user request"
+    )
+
+    # When it is run, it is the permanent query error, not a retried one
+    with pytest.raises(WarehouseQueryError):
+        warehouse_for(fake).query("SELECT 1")
+
+
+def test_the_data_apis_database_connection_answer_is_a_lost_connection() -> None:
+    # Given the Data API cannot reach the database
+    fake = ScriptedRedshiftData(
+        errors={
+            "execute_statement": client_error(
+                "DatabaseConnectionException", "ExecuteStatement", "Connection to a database failed"
+            )
+        }
+    )
+
+    # When a query runs, the error is transient and names the code
+    with pytest.raises(WarehouseConnectionLostError, match="DatabaseConnectionException"):
+        warehouse_for(fake).fetch_all("SELECT 1")
 
 
 def test_an_unexpected_status_is_a_query_error() -> None:

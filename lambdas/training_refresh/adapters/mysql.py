@@ -223,10 +223,16 @@ def database_lock_name(cursor: Cursor, namespace: str, *parts: str) -> str:
     database = rows[0][0] if rows else None
     if not database:
         raise TrainingDatabaseError("the training database connection has no default database")
-    name = ".".join((namespace, str(database), *parts))
+    return lock_name(namespace, str(database), *parts)
+
+
+def lock_name(namespace: str, database: str, *parts: str) -> str:
+    """``namespace.database[.part...]``, hashed when longer than MySQL allows (the name
+    ``database_lock_name`` gives, for a caller that knows the database name)."""
+    name = ".".join((namespace, database, *parts))
     if len(name) <= MAX_LOCK_NAME:
         return name
-    digest = hashlib.sha256(".".join((str(database), *parts)).encode()).hexdigest()[:40]
+    digest = hashlib.sha256(".".join((database, *parts)).encode()).hexdigest()[:40]
     return f"{namespace}.{digest}"
 
 

@@ -80,6 +80,8 @@ def plan_gold_load(
     scenario = S3Location.parse("" if request.scenarios is None else request.scenarios)
     scenario_file = _read_scenario_file(store, scenario)
     requested = scenario_file.customers
+    work = WorkLocations(work_bucket, run_id)
+    put_json(store, work.requested, {"customers_requested": len(requested)})
     specs = [spec for group in chosen for spec in group.tables]
     source = source_columns(warehouse, specs)
     lease_wait = 0.0
@@ -105,7 +107,6 @@ def plan_gold_load(
     on_step("check-customers")
     found = _existing_customers(warehouse, requested)
     missing = sorted(set(requested) - set(found))
-    work = WorkLocations(work_bucket, run_id)
     labels = {str(c): scenario_file.labels[c] for c in found if c in scenario_file.labels}
     put_json(
         store,

@@ -13,7 +13,12 @@ from collections.abc import Callable
 from contextlib import closing
 
 from training_refresh.adapters.mysql import Connection
-from training_refresh.adapters.object_store import ObjectStore, get_json, put_json
+from training_refresh.adapters.object_store import (
+    ObjectMissingError,
+    ObjectStore,
+    get_json,
+    put_json,
+)
 from training_refresh.errors import PiiDetectedError, bad_input_error_names
 from training_refresh.gold_load.build import drop_run_builds
 from training_refresh.gold_load.extract import rejected_in
@@ -192,7 +197,9 @@ def _publication(
 def _errors(plan_error: CaughtError | None, configs: list[ConfigReport]) -> list[GoldLoadError]:
     errors = [GoldLoadError(config=c.config, **c.error.model_dump()) for c in configs if c.error]
     if plan_error is not None:
-        errors.insert(0, GoldLoadError(config=None, **plan_error.details().model_dump()))
+        details = plan_error.details()
+        step = None if details.name in bad_input_error_names() else "plan"
+        errors.insert(0, GoldLoadError(config=None, step=step, **details.model_dump()))
     return errors
 
 
@@ -207,8 +214,12 @@ def _customers(
 ) -> CustomerCounts:
     """The plan's counts with every missing customer: in the report up to
     :data:`MISSING_LISTED`, else in a file beside it (the plan keeps a long list in S3)."""
-    if plan is None:
-        return CustomerCounts()
+    if plan is None:  # the plan failed: after reading the scenario file, it left the count
+        try:
+            requested = get_json(store, work.requested)["customers_requested"]
+        except ObjectMissingError:
+            return CustomerCounts()
+        return CustomerCounts(requested=int(requested))
     missing = list(plan.missing_sample)
     if plan.customers_missing > len(missing):
         missing = [int(number) for number in get_json(store, work.missing)["missing"]]

@@ -34,6 +34,12 @@ class WorkLocations:
     def customers(self) -> S3Location:
         return work_location(self.bucket, WORKFLOW, self.run_id, "customers.json")
 
+    @property
+    def requested(self) -> S3Location:
+        """How many customers the scenario file asks for, written as soon as it is read: a
+        plan that fails later (the warehouse) leaves the report this number."""
+        return work_location(self.bucket, WORKFLOW, self.run_id, "requested.json")
+
     def privacy(self, config: str) -> S3Location:
         """A config's privacy scan totals when the gate blocked it (the report reads them:
         a failed step's result is lost, its error is all Step Functions keeps)."""

@@ -131,6 +131,8 @@ class Dependencies:
     """Is a lease holder's execution still running? (``lease.holder``)"""
     abandoned: Callable[[], bool] = never_abandoned
     """The local runtime's: True once an interrupted local run was given up."""
+    holds_run_lock: bool = False
+    """The local runtime's: its process holds each run's named lock (``lease.run_lock``)."""
 
 
 PRODUCTION = Dependencies()

@@ -28,6 +28,7 @@ def holds_leases(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[s
             execution_arn=getattr(execution, "arn", None),
             still_running=dependencies.still_running,
             abandoned=dependencies.abandoned,
+            holds_run_lock=dependencies.holds_run_lock,
         )
         with lease_holder(holder):
             return handler(event, context, dependencies=dependencies)

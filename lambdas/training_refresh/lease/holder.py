@@ -35,6 +35,9 @@ class LeaseHolder:
     abandoned: Callable[[], bool] = never_abandoned
     """True once the run was given up (a local run interrupted or out of time): it then
     takes and renews no lease, so what its process releases stays released."""
+    holds_run_lock: bool = False
+    """A local run: its process holds the run's named lock (``run_lock``), recorded in its
+    rows, so others can tell at once when the process is gone."""
 
 
 NOBODY = LeaseHolder()

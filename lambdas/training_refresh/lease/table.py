@@ -23,6 +23,7 @@ from training_refresh.adapters.mysql import (
 )
 from training_refresh.errors import RunAbandonedError, TrainingDatabaseError
 from training_refresh.lease.holder import current_holder
+from training_refresh.lease.run_lock import free_run_locks, run_lock_name
 from training_refresh.lease.times import LeaseTimes
 
 LEASE_TABLE = "IMS_REFRESH_LEASE"
@@ -42,23 +43,30 @@ _LEASE_DDL = f"""CREATE TABLE IF NOT EXISTS {_TABLE} (
     RENEWED_AT   DATETIME(6)  NOT NULL,
     EXPIRES_AT   DATETIME(6)  NOT NULL,
     EXECUTION_ARN VARCHAR(512) NULL,
+    RUN_LOCK     VARCHAR(64)  NULL,
     PRIMARY KEY (HOLDER, RUN_ID)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"""
-_ADD_EXECUTION_ARN = f"ALTER TABLE {_TABLE} ADD COLUMN EXECUTION_ARN VARCHAR(512) NULL"
-"""Lease tables made before holders recorded their execution get the column once."""
+_ADD_COLUMNS = {
+    "EXECUTION_ARN": f"ALTER TABLE {_TABLE} ADD COLUMN EXECUTION_ARN VARCHAR(512) NULL",
+    "RUN_LOCK": f"ALTER TABLE {_TABLE} ADD COLUMN RUN_LOCK VARCHAR(64) NULL",
+}
+"""Lease tables made before holders recorded their execution (or a local run its run
+lock, ``run_lock``) get the column once."""
 
 _LIVE_ROWS = (
-    "SELECT HOLDER, RUN_ID, ACQUIRED_AT, RENEWED_AT, EXPIRES_AT, EXECUTION_ARN "
+    "SELECT HOLDER, RUN_ID, ACQUIRED_AT, RENEWED_AT, EXPIRES_AT, EXECUTION_ARN, RUN_LOCK "
     f"FROM {_TABLE} WHERE EXPIRES_AT > UTC_TIMESTAMP(6) ORDER BY HOLDER, ACQUIRED_AT"
 )
 _UPSERT = (
-    f"INSERT INTO {_TABLE} (HOLDER, RUN_ID, ACQUIRED_AT, RENEWED_AT, EXPIRES_AT, EXECUTION_ARN) "
+    f"INSERT INTO {_TABLE} "
+    "(HOLDER, RUN_ID, ACQUIRED_AT, RENEWED_AT, EXPIRES_AT, EXECUTION_ARN, RUN_LOCK) "
     "VALUES (%s, %s, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), "
-    "UTC_TIMESTAMP(6) + INTERVAL %s MICROSECOND, %s) "
+    "UTC_TIMESTAMP(6) + INTERVAL %s MICROSECOND, %s, %s) "
     "ON DUPLICATE KEY UPDATE "
     "ACQUIRED_AT = IF(EXPIRES_AT > UTC_TIMESTAMP(6), ACQUIRED_AT, VALUES(ACQUIRED_AT)), "
     "RENEWED_AT = VALUES(RENEWED_AT), EXPIRES_AT = VALUES(EXPIRES_AT), "
-    "EXECUTION_ARN = COALESCE(VALUES(EXECUTION_ARN), EXECUTION_ARN)"
+    "EXECUTION_ARN = COALESCE(VALUES(EXECUTION_ARN), EXECUTION_ARN), "
+    "RUN_LOCK = COALESCE(VALUES(RUN_LOCK), RUN_LOCK)"
 )
 
 
@@ -70,6 +78,8 @@ class LeaseRow:
     renewed_at: datetime
     expires_at: datetime
     execution_arn: str | None = None
+    run_lock: str | None = None
+    """The named lock a local run's process holds while it lives (``run_lock``)."""
 
     def describe(self) -> str:
         return (
@@ -83,15 +93,17 @@ def _ensure_lease_table(cursor: Cursor) -> None:
     """Create the lease table when it is missing (DDL only then: it would commit an open
     transaction)."""
     cursor.execute(
-        "SELECT COUNT(*), SUM(COLUMN_NAME = 'EXECUTION_ARN') FROM information_schema.COLUMNS "
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS "
         "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s",
         (LEASE_TABLE,),
     )
-    columns, has_execution_arn = cursor.fetchall()[0]
+    columns = {str(row[0]).upper() for row in cursor.fetchall()}
     if not columns:
         cursor.execute(_LEASE_DDL)
-    elif not has_execution_arn:
-        cursor.execute(_ADD_EXECUTION_ARN)
+        return
+    for column, ddl in _ADD_COLUMNS.items():
+        if column not in columns:
+            cursor.execute(ddl)
 
 
 @contextmanager
@@ -119,7 +131,15 @@ def critical_section(connection: Connection) -> Iterator[Cursor]:
 def live_rows(cursor: Cursor) -> list[LeaseRow]:
     cursor.execute(_LIVE_ROWS)
     return [
-        LeaseRow(str(r[0]), str(r[1]), r[2], r[3], r[4], None if r[5] is None else str(r[5]))
+        LeaseRow(
+            str(r[0]),
+            str(r[1]),
+            r[2],
+            r[3],
+            r[4],
+            None if r[5] is None else str(r[5]),
+            None if r[6] is None else str(r[6]),
+        )
         for r in cursor.fetchall()
     ]
 
@@ -136,7 +156,11 @@ def upsert(cursor: Cursor, holder: str, run_id: str, ttl_seconds: float) -> None
     if current.abandoned():
         raise RunAbandonedError(f"run {run_id} was stopped; it takes no lease any more")
     ttl = max(1, round(ttl_seconds * 1_000_000))
-    cursor.execute(_UPSERT, (holder, run_id, ttl, current.execution_arn))
+    run_lock = None
+    if current.holds_run_lock:
+        cursor.execute("SELECT DATABASE()")
+        run_lock = run_lock_name(str(cursor.fetchall()[0][0]), run_id)
+    cursor.execute(_UPSERT, (holder, run_id, ttl, current.execution_arn, run_lock))
 
 
 def delete_row(cursor: Cursor, holder: str, run_id: str) -> bool:
@@ -162,11 +186,18 @@ class StillBlocked(Exception):
         self.waited = waited
 
 
-def _ended(rows: list[LeaseRow]) -> list[LeaseRow]:
-    """The rows whose holder's execution has ended (checked outside the critical section:
-    it is a call to Step Functions). A row without an execution ARN cannot be checked."""
+def _ended(connection: Connection, rows: list[LeaseRow]) -> list[LeaseRow]:
+    """The rows whose holder has ended: its execution is no longer RUNNING (checked outside
+    the critical section: a call to Step Functions), or it is a local run whose process is
+    gone (its run lock is free, ``run_lock``). A row with neither cannot be checked."""
     check = current_holder().still_running
-    return [row for row in rows if row.execution_arn and check(row.execution_arn) is False]
+    ended = [row for row in rows if row.execution_arn and check(row.execution_arn) is False]
+    locks = [row.run_lock for row in rows if row.run_lock and row not in ended]
+    if locks:
+        with connection.cursor() as cursor, translated_errors(DOING):
+            free = free_run_locks(cursor, locks)
+        ended += [row for row in rows if row.run_lock in free and row not in ended]
+    return ended
 
 
 def _take_over(cursor: Cursor, rows: list[LeaseRow]) -> None:
@@ -174,8 +205,8 @@ def _take_over(cursor: Cursor, rows: list[LeaseRow]) -> None:
     more), unless the row changed hands since it was checked."""
     for row in rows:
         cursor.execute(
-            f"DELETE FROM {_TABLE} WHERE RUN_ID = %s AND EXECUTION_ARN = %s",
-            (row.run_id, row.execution_arn),
+            f"DELETE FROM {_TABLE} WHERE RUN_ID = %s AND EXECUTION_ARN <=> %s AND RUN_LOCK <=> %s",
+            (row.run_id, row.execution_arn, row.run_lock),
         )
 
 
@@ -203,7 +234,7 @@ def wait_until(
             blocking = attempt(cursor)
         if blocking is None:
             return round(time.monotonic() - started, 3), tuple(waited_for), tuple(taken_over)
-        ended = _ended(blocking)
+        ended = _ended(connection, blocking)
         if ended:
             taken_over.update({row.run_id: None for row in ended})
             continue

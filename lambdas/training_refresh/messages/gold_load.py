@@ -242,9 +242,11 @@ class ConfigReport(Lenient):
 
 class GoldLoadError(ErrorDetail):
     config: str | None = None
-    """The config that failed; None for the plan (the input) or the publication."""
+    """The config that failed; None for the plan or the publication."""
     step: str | None = Field(default=None, exclude_if=lambda step: step is None)
-    """``publish`` for an error of the publication (then nothing was published)."""
+    """``publish`` for an error of the publication (then nothing was published), ``plan``
+    for a plan that failed on something other than its input (the warehouse, the training
+    database); None for bad input."""
 
 
 class GoldLoadPublication(Lenient):

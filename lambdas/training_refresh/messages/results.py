@@ -29,6 +29,7 @@ from training_refresh.messages.reset import (
     SwapOutcome,
     TableCopied,
 )
+from training_refresh.messages.reset_stage import StageOutcome
 from training_refresh.messages.restore import CustomersRestored, RestoreOutcome
 
 TaskResult = Annotated[
@@ -45,7 +46,8 @@ TaskResult = Annotated[
     | GoldRemoved
     | GoldRemoveOutcome
     | CustomersRestored
-    | RestoreOutcome,
+    | RestoreOutcome
+    | StageOutcome,
     Field(discriminator="step"),
 ]
 TASK_RESULT: TypeAdapter[TaskResult] = TypeAdapter(TaskResult)

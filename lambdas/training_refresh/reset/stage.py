@@ -45,6 +45,7 @@ from training_refresh.adapters.mysql import (
 from training_refresh.errors import TrainingDatabaseBusyError
 from training_refresh.gold_state.store import current_generation, publish_instant
 from training_refresh.hooks import OnStep, ignore_step
+from training_refresh.messages.reset_stage import StageStatus
 from training_refresh.reset.tables import (
     check_columns,
     drop_tables,
@@ -94,8 +95,9 @@ class StagedCopy:
 
 @dataclass
 class StageResult:
-    status: str
-    """``staged``, ``already staged`` or ``skipped`` (another staging ran)."""
+    status: StageStatus
+    """``staged``, ``already staged``, ``skipped`` (another staging ran) or ``gave up``
+    (gold was published during every round)."""
     gold_generation: int | None = None
     tables: dict[str, int] = field(default_factory=dict)
     """Training table -> rows staged."""
@@ -155,7 +157,7 @@ def _stage_locked(
             on_step("stage-ready")
             return result
         drop_tables(cursor, fills)
-    result.status = "gave up: gold was published at every round"
+    result.status = "gave up"
     return result
 
 

@@ -33,6 +33,7 @@ STATE_MACHINE_OUTPUTS: Final[dict[str, str]] = {
     "reset": "ResetStateMachineArn",
     "gold-undo": "GoldUndoStateMachineArn",
     "gold-remove": "GoldRemoveStateMachineArn",
+    "reset-stage": "ResetStageStateMachineArn",
 }
 """Stack outputs holding each workflow's state machine ARN."""
 REPORTS_BUCKET_OUTPUT: Final = "ReportsBucketName"

@@ -57,6 +57,13 @@ def _reset(arguments: argparse.Namespace) -> ExitCode:
     )
 
 
+def _reset_stage(arguments: argparse.Namespace) -> ExitCode:
+    from ims_refresh.reset_command import run_reset_stage
+
+    writable_report_dir(arguments.report_dir)
+    return run_reset_stage(report_dir=arguments.report_dir, timeout=arguments.timeout)
+
+
 def _gold_undo(arguments: argparse.Namespace) -> ExitCode:
     from ims_refresh.gold_ops_command import run_gold_undo
 
@@ -134,6 +141,16 @@ def register(commands: Subcommands) -> None:
     allow_empty_option(reset)
     add_restore_options(reset, "restore only the customers of this scenario CSV file")
     reset.set_defaults(handler=_reset)
+
+    stage = add_command(
+        workflows,
+        "reset-stage",
+        help="build the next reset's copies of the published gold state now, so that reset "
+        "is only its RENAME",
+        examples=["ims-refresh run reset-stage"],
+    )
+    _timeout_option(stage)
+    stage.set_defaults(handler=_reset_stage)
 
     undo = add_command(
         workflows,

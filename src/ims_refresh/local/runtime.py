@@ -46,6 +46,7 @@ from training_refresh.handlers import observability
 from training_refresh.handlers.dependencies import Dependencies
 from training_refresh.hooks import OnStep, ignore_step
 from training_refresh.lease import release_run
+from training_refresh.lease.run_lock import holding_run_lock
 from training_refresh.registry import HANDLERS, WORKFLOWS
 
 REGION = "us-east-1"
@@ -138,11 +139,12 @@ class LocalRuntime:
         self.retry_wait_scale = retry_wait_scale
         self._abandoned = threading.Event()
         self._dependencies = Dependencies(
-            on_step=self._step(on_step), abandoned=self._abandoned.is_set
+            on_step=self._step(on_step), abandoned=self._abandoned.is_set, holds_run_lock=True
         )
         self._busy = threading.Condition()
         self._running_steps = 0
         self._started: dict[str, str] = {}
+        self._run_locks: dict[str, ExitStack] = {}
         self._stack = ExitStack()
         self._handlers: dict[str, Callable[..., Any]] = {}
         self.data_api: PostgresDataApi | None = None
@@ -270,6 +272,7 @@ class LocalRuntime:
             finished = self._busy.wait_for(lambda: self._running_steps == 0, ABANDON_GRACE_SECONDS)
         with closing(connect(self.databases.training)) as connection:
             released = release_run(connection, name)
+        self._run_locks.pop(name, ExitStack()).close()
         arn = self._started.get(name)
         if arn is not None:
             boto3.client("stepfunctions", region_name=REGION).stop_execution(executionArn=arn)
@@ -336,6 +339,11 @@ class LocalRuntime:
 
         ``on_poll`` is called with the execution ARN each time the execution is asked
         whether it has ended (a progress display reads its history from there)."""
+        # Held until the run ends, or ``abandon`` released its leases (lease.run_lock).
+        run_lock = ExitStack()
+        run_lock.enter_context(holding_run_lock(self.databases.training, name))
+        self._stack.callback(run_lock.close)
+        self._run_locks[name] = run_lock
         sfn = boto3.client("stepfunctions", region_name=REGION)
         arn = sfn.start_execution(
             stateMachineArn=self.state_machines[workflow], name=name, input=json.dumps(payload)
@@ -356,6 +364,7 @@ class LocalRuntime:
             elif self._task_returned.wait(QUIET_POLL_SECONDS):
                 self._task_returned.clear()
                 waits = list(AFTER_TASK_POLLS)
+        run_lock.close()
         output = json.loads(described["output"]) if described.get("output") else None
         return ExecutionOutcome(
             name=name,

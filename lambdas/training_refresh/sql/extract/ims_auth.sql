@@ -42,7 +42,7 @@ FROM (
            MAX(variant_at_ts) OVER (PARTITION BY auth_id, auth_ts) AS tied
     FROM (
         SELECT auth_id, order_no, auth_amount, auth_status, auth_code, card_type,
-               card_last4, auth_ts,
+               card_last4, auth_ts, winning_order,
                COUNT(*) OVER (PARTITION BY auth_id) AS copies,
                DENSE_RANK() OVER (
                    PARTITION BY auth_id
@@ -63,11 +63,17 @@ FROM (
                             auth_code NULLS LAST, card_type NULLS LAST,
                             card_last4 NULLS LAST
                ) AS pick
-        FROM oframe_prd_s.ims_auth
-        WHERE auth_id IN (SELECT auth_id FROM chunk_auths)
-          AND auth_ts < CAST(:as_of AS DATE) + 1
+        FROM (
+            SELECT a.auth_id, a.order_no, a.auth_amount, a.auth_status, a.auth_code,
+                   a.card_type, a.card_last4, a.auth_ts,
+                   CASE WHEN w.order_no IS NULL THEN 0 ELSE 1 END AS winning_order
+            FROM oframe_prd_s.ims_auth AS a
+            JOIN chunk_auths AS c ON c.auth_id = a.auth_id
+            LEFT JOIN order_winners AS w ON w.order_no = a.order_no
+            WHERE a.auth_ts < CAST(:as_of AS DATE) + 1
+        ) AS joined
     ) AS ranked
 ) AS counted
 WHERE pick = 1
-  AND order_no IN (SELECT order_no FROM order_winners)
+  AND winning_order = 1
 ORDER BY auth_id
