@@ -10,24 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from training_refresh.adapters.mysql import Connection, connected
+from training_refresh.adapters.mysql import Connection
 from training_refresh.adapters.object_store import ObjectStore, put_json
-from training_refresh.errors import bad_input_error_names
 from training_refresh.gold_load.privacy_gate import privacy_section
 from training_refresh.lease import release_gold_load_lease
-from training_refresh.messages.common import CaughtError, ErrorDetail
 from training_refresh.messages.gold_remove import (
     GoldRemoveOutcome,
     GoldRemoveReport,
     GoldRemoveReportEvent,
 )
 from training_refresh.messages.gold_undo import (
-    GoldOpStatus,
     GoldUndoOutcome,
     GoldUndoReport,
     GoldUndoReportEvent,
 )
 from training_refresh.run_files import now_iso, report_location, seconds_between
+from training_refresh.run_outcome import (
+    error_name,
+    errors_of,
+    release_lease,
+    status_of,
+    with_first_error,
+)
 from training_refresh.table_groups import TableGroupSet
 
 UNDO_WORKFLOW = "gold-undo"
@@ -36,25 +40,8 @@ UNDO_WORKFLOW = "gold-undo"
 def release_writer(
     connect_mysql: Callable[[], Connection] | None, run_id: str, warnings: list[str]
 ) -> bool:
-    """Give ``run_id``'s lease back; a failure is a warning (the lease expires anyway)."""
-    if connect_mysql is None:
-        return False
-    try:
-        with connected(connect_mysql) as connection:
-            return release_gold_load_lease(connection, run_id)
-    except Exception as error:
-        warnings.append(f"could not release the lease: {type(error).__name__}: {error}")
-        return False
-
-
-def status_of(error: CaughtError | None, published: bool) -> GoldOpStatus:
-    if error is not None and str(error.error) in bad_input_error_names():
-        return "bad_input"
-    return "succeeded" if published and error is None else "failed"
-
-
-def errors_of(error: CaughtError | None) -> list[ErrorDetail]:
-    return [] if error is None else [error.details()]
+    """Give ``run_id``'s gold writer lease back; a failure is a warning."""
+    return release_lease(connect_mysql, release_gold_load_lease, run_id, warnings)
 
 
 def build_gold_undo_report(
@@ -103,15 +90,9 @@ def build_gold_undo_report(
     return GoldUndoOutcome(
         status=status,
         report=location.uri,
-        error_name=_error_name(report.errors, status, "GoldUndoFailed"),
+        error_name=error_name(report.errors, status, "GoldUndoFailed"),
         summary=undo_summary_line(report),
     )
-
-
-def _error_name(errors: list[ErrorDetail], status: GoldOpStatus, fallback: str) -> str | None:
-    if errors:
-        return errors[0].name
-    return None if status == "succeeded" else fallback
 
 
 def undo_summary_line(report: GoldUndoReport) -> str:
@@ -127,10 +108,7 @@ def undo_summary_line(report: GoldUndoReport) -> str:
         )
     else:
         line = f"gold-undo {report.status}: nothing was changed"
-    if report.errors:
-        first = report.errors[0]
-        line += f"; {first.name}: {str(first.message)[:300]}"
-    return line
+    return with_first_error(line, report.errors)
 
 
 REMOVE_WORKFLOW = "gold-remove"
@@ -187,7 +165,7 @@ def build_gold_remove_report(
     return GoldRemoveOutcome(
         status=status,
         report=location.uri,
-        error_name=_error_name(report.errors, status, "GoldRemoveFailed"),
+        error_name=error_name(report.errors, status, "GoldRemoveFailed"),
         summary=remove_summary_line(report),
     )
 
@@ -201,7 +179,4 @@ def remove_summary_line(report: GoldRemoveReport) -> str:
         )
     else:
         line = f"gold-remove {report.status}: nothing was changed"
-    if report.errors:
-        first = report.errors[0]
-        line += f"; {first.name}: {str(first.message)[:300]}"
-    return line
+    return with_first_error(line, report.errors)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from training_refresh.errors import BadInputError
 
 MAX_ERROR_MESSAGE_CHARS = 2000
+
+RunStatus = Literal["succeeded", "failed", "bad_input"]
+"""How a run ended, in every report and outcome."""
 
 
 def validation_problems(error: ValidationError) -> str:

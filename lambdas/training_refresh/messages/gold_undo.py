@@ -16,9 +16,10 @@ from training_refresh.messages.common import (
     ExecutionInfo,
     Lenient,
     Message,
+    RunStatus,
 )
 
-GoldOpStatus = Literal["succeeded", "failed", "bad_input"]
+GoldOpStatus = RunStatus
 
 
 class GoldUndoEvent(Message):

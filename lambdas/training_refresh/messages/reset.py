@@ -18,9 +18,10 @@ from training_refresh.messages.common import (
     ExecutionInfo,
     Lenient,
     Message,
+    RunStatus,
 )
 
-ResetStatus = Literal["succeeded", "failed", "bad_input"]
+ResetStatus = RunStatus
 RunId = Annotated[str, Field(min_length=1, max_length=128)]
 TableName = Annotated[str, Field(min_length=1, max_length=64)]
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from training_refresh.adapters.mysql import Connection, connected
+from training_refresh.adapters.mysql import Connection
 from training_refresh.adapters.object_store import ObjectStore, put_json
-from training_refresh.errors import bad_input_error_names
 from training_refresh.lease import release_reset_lease
-from training_refresh.messages.reset import ResetStatus
 from training_refresh.messages.restore import (
     CustomersRestored,
     RestoreOutcome,
@@ -23,6 +21,13 @@ from training_refresh.messages.restore import (
     RestoreTableReport,
 )
 from training_refresh.run_files import now_iso, report_location, seconds_between
+from training_refresh.run_outcome import (
+    error_name,
+    errors_of,
+    release_lease,
+    status_of,
+    with_first_error,
+)
 
 WORKFLOW = "reset"
 """A restore's report lies with the resets' (``reports/reset/<run>.json``)."""
@@ -38,12 +43,12 @@ def build_restore_report(
     run_id = event.execution.name
     restored = event.state.restored.result if event.state.restored else None
     caught = event.state.restore_error
-    errors = [] if caught is None else [caught.details()]
-    status: ResetStatus = "succeeded" if restored is not None and caught is None else "failed"
-    if errors and errors[0].name in bad_input_error_names():
-        status = "bad_input"
+    errors = errors_of(caught)
+    status = status_of(caught, restored is not None)
     warnings: list[str] = []
-    released = _release(connect_mysql, run_id, warnings)
+    released = release_lease(
+        connect_mysql, release_reset_lease, run_id, warnings, lease="the reset lease"
+    )
     started_at = event.execution.start_time or (restored.started_at if restored else now_iso())
     finished_at = now_iso()
     requested = event.state.customers
@@ -65,11 +70,10 @@ def build_restore_report(
     )
     location = report_location(work_bucket, WORKFLOW, run_id)
     put_json(store, location, report.model_dump(mode="json"))
-    failed = "RestoreFailed" if status != "succeeded" else None
     return RestoreOutcome(
         status=status,
         report=location.uri,
-        error_name=errors[0].name if errors else failed,
+        error_name=error_name(errors, status, "RestoreFailed"),
         summary=restore_summary_line(report),
     )
 
@@ -93,19 +97,6 @@ def _restored_fields(restored: CustomersRestored) -> dict[str, object]:
     return fields
 
 
-def _release(
-    connect_mysql: Callable[[], Connection] | None, run_id: str, warnings: list[str]
-) -> bool:
-    if connect_mysql is None:
-        return False
-    try:
-        with connected(connect_mysql) as connection:
-            return release_reset_lease(connection, run_id)
-    except Exception as error:
-        warnings.append(f"could not release the reset lease: {type(error).__name__}: {error}")
-        return False
-
-
 def restore_summary_line(report: RestoreReport) -> str:
     if report.status == "succeeded":
         line = (
@@ -116,7 +107,4 @@ def restore_summary_line(report: RestoreReport) -> str:
         )
     else:
         line = f"restore {report.status}: nothing was changed"
-    if report.errors:
-        first = report.errors[0]
-        line += f"; {first.name}: {str(first.message)[:300]}"
-    return line
+    return with_first_error(line, report.errors)
