@@ -110,7 +110,7 @@ def start_gold_load(
     notes = [f"scenario file: {location.uri}" + (f" (uploaded from {local})" if local else "")]
     if dry_run:
         notes.append("preview (--dry-run): counts what would load, writes nothing to MySQL")
-    return _start(
+    return start_execution(
         aws,
         targets,
         "gold-load",
@@ -148,7 +148,7 @@ def start_reset(
     except (BadInputError, TargetError, AwsUnavailableError) as error:
         return fail(err, error)
     request = reset_request(chosen, allow_empty=allow_empty)
-    return _start(
+    return start_execution(
         Aws(targets.region),
         targets,
         "reset",
@@ -161,7 +161,7 @@ def start_reset(
     )
 
 
-def _scenario_location(
+def scenario_location(
     aws: Aws, targets: Targets, scenarios: str, data: bytes | None, name: str
 ) -> S3Location:
     """Where the workflow reads the scenario file: an ``s3://`` file checked where it is,
@@ -201,10 +201,10 @@ def start_gold_remove(
         )
         aws = Aws(targets.region)
         name = execution_name("gold-remove")
-        location = _scenario_location(aws, targets, scenarios, data, name)
+        location = scenario_location(aws, targets, scenarios, data, name)
     except (BadInputError, TargetError, AwsUnavailableError) as error:
         return fail(err, error)
-    return _start(
+    return start_execution(
         aws,
         targets,
         "gold-remove",
@@ -239,7 +239,7 @@ def start_gold_undo(
         )
     except (TargetError, AwsUnavailableError) as error:
         return fail(err, error)
-    return _start(
+    return start_execution(
         Aws(targets.region),
         targets,
         "gold-undo",
@@ -302,7 +302,7 @@ def _emit(out: TextIO, text: str) -> None:
     print(text, file=out, flush=True)
 
 
-def _start(
+def start_execution(
     aws: Aws,
     targets: Targets,
     workflow: str,

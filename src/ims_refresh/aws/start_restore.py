@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ims_refresh.aws.client import Aws, default_stack_outputs
-from ims_refresh.aws.start import _scenario_location, _start
+from ims_refresh.aws.start import scenario_location, start_execution
 from ims_refresh.aws.targets import (
     AwsUnavailableError,
     StackOutputs,
@@ -68,11 +68,11 @@ def start_restore(
         )
         aws = Aws(targets.region)
         name = execution_name("restore")
-        location = _scenario_location(aws, targets, source, data, name)
+        location = scenario_location(aws, targets, source, data, name)
     except (BadInputError, TargetError, AwsUnavailableError) as error:
         return fail(err, error)
     given = f"--customers {customers}" if scenarios is None else scenarios
-    return _start(
+    return start_execution(
         aws,
         targets,
         "reset",
