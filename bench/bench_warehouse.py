@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,21 @@ WAREHOUSE_URL = POSTGRES + WAREHOUSE_DB
 TRAINING_DB = "ims_bench_training"
 TRAINING_URL = "mysql://root@127.0.0.1:3306/" + TRAINING_DB
 LIMIT_DB = "ims_bench_limit"
+LIMIT_DB_ENV = "IMS_BENCH_LIMIT_DB"
 WAREHOUSE_CUSTOMERS = 50_000
 SEED = DEFAULT_SEED
 PROFILE = "bench"
+
+
+def limit_database(training_database: str) -> str:
+    """The scratch database of a bench run on ``training_database``: ``IMS_BENCH_LIMIT_DB``
+    when set, ``ims_bench_limit`` beside the default training database, else
+    ``<training database>_limit``, so two runs on different training databases never share
+    a scratch database (their limit and baseline tables would overwrite each other)."""
+    chosen = os.environ.get(LIMIT_DB_ENV)
+    if chosen:
+        return chosen
+    return LIMIT_DB if training_database == TRAINING_DB else f"{training_database}_limit"
 
 
 def _generator_fingerprint() -> str:

@@ -122,7 +122,7 @@ def publication_phase(
                         run_limit(
                             warehouse_url=wh.WAREHOUSE_URL,
                             training=training,
-                            scratch_database=wh.LIMIT_DB,
+                            scratch_database=wh.limit_database(training.database),
                             configs=configs,
                             customers=customers,
                             chunk_size=CUSTOMERS_PER_CHUNK,

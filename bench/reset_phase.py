@@ -60,13 +60,17 @@ def reset_phase(
             ("state_machine", state_machine),
             (
                 "insert_select_serial",
-                lambda: insert_select(training, wh.LIMIT_DB, specs, parallel=False),
+                lambda: insert_select(
+                    training, wh.limit_database(training.database), specs, parallel=False
+                ),
             ),
             (
                 "insert_select_parallel",
-                lambda: insert_select(training, wh.LIMIT_DB, specs, parallel=True),
+                lambda: insert_select(
+                    training, wh.limit_database(training.database), specs, parallel=True
+                ),
             ),
-            ("client", lambda: client_copy(training, wh.LIMIT_DB, specs)),
+            ("client", lambda: client_copy(training, wh.limit_database(training.database), specs)),
         ]
         pair = {"state_machine", "insert_select_parallel"}
         rounds = max(repeats, pair_repeats)

@@ -1,11 +1,13 @@
 """Staged reset phase (issue 17): a reset publishing staged copies against a bare copy.
 
-Per repeat, on the gold set the phases before left: stage the next reset's copies (the
-``reset-stage`` step's ``stage_copies``, untimed), run the reset state machine (which must
-take the staged path), then the bare parallel ``INSERT ... SELECT`` of the same rows it
-would otherwise have run. The staged publish is the reset's swap (``swap.duration_seconds``
-of its report: re-check of the staged records and gold generation, one RENAME, drop of the
-olds); ``seconds_to_swap`` and the whole state machine are recorded beside it.
+Per repeat, on each gold set given (``reset_growth``: the one the phases before left and
+one three times as large): stage the next reset's copies (the ``reset-stage`` step's
+``stage_copies``, untimed), run the reset state machine (which must take the staged path),
+then the bare parallel ``INSERT ... SELECT`` of the same rows it would otherwise have run.
+The staged publish is the reset's swap until the tables are swapped
+(``swap.duration_seconds`` of its report: re-check of the staged records and gold
+generation, one RENAME); the drop of the old tables after it (``old_tables_drop_seconds``),
+``seconds_to_swap`` and the whole state machine are recorded beside it.
 """
 
 from __future__ import annotations
@@ -34,42 +36,68 @@ def _stage(training: MySqlUrl, configs: TableGroupSet) -> float:
     return float(result.seconds or 0.0)
 
 
-def reset_staged_phase(
-    *, training: MySqlUrl, configs: TableGroupSet, repeats: int
-) -> dict[str, list[dict[str, Any]]]:
-    """Per repeat: stage (untimed), a staged reset, the bare parallel INSERT ... SELECT."""
+def _staged_reset(
+    runtime: LocalRuntime, training: MySqlUrl, configs: TableGroupSet
+) -> dict[str, Any]:
+    """Stage (untimed), then one staged reset."""
+    stage_seconds = _stage(training, configs)
+    name = f"bench-staged-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
+    t0 = time.perf_counter()
+    outcome = runtime.execute("reset", {}, name=name, timeout=3600)
+    seconds = time.perf_counter() - t0
+    if outcome.status != "SUCCEEDED":
+        raise RuntimeError(f"reset {name} ended {outcome.status}: {outcome.cause}")
+    report = runtime.read_json_if_exists(f"s3://ims-refresh-local-work/reports/reset/{name}.json")
+    swap = (report or {}).get("swap") or {}
+    if swap.get("path") != "staged":
+        raise RuntimeError(f"reset {name} took the {swap.get('path')} path, not staged")
+    return {
+        "seconds": seconds,
+        "publish_seconds": float(swap.get("duration_seconds") or 0.0),
+        "seconds_to_swap": swap.get("seconds_to_swap"),
+        "drop_seconds": swap.get("old_tables_drop_seconds"),
+        "stage_seconds": stage_seconds,
+    }
+
+
+def _staged_repeat(
+    runtime: LocalRuntime, training: MySqlUrl, configs: TableGroupSet
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Stage (untimed), one staged reset, then the bare parallel INSERT ... SELECT."""
+    staged = _staged_reset(runtime, training, configs)
     specs = list(configs.enabled_tables())
-    databases = LocalDatabases(training=training, warehouse_url=wh.WAREHOUSE_URL)
-    runs: dict[str, list[dict[str, Any]]] = {"staged_reset": [], "insert_select_parallel": []}
-    with LocalRuntime(databases) as runtime:
-        for repeat in range(repeats):
-            stage_seconds = _stage(training, configs)
-            name = f"bench-staged-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
-            t0 = time.perf_counter()
-            outcome = runtime.execute("reset", {}, name=name, timeout=3600)
-            seconds = time.perf_counter() - t0
-            if outcome.status != "SUCCEEDED":
-                raise RuntimeError(f"reset {name} ended {outcome.status}: {outcome.cause}")
-            report = runtime.read_json_if_exists(
-                f"s3://ims-refresh-local-work/reports/reset/{name}.json"
-            )
-            swap = (report or {}).get("swap") or {}
-            if swap.get("path") != "staged":
-                raise RuntimeError(f"reset {name} took the {swap.get('path')} path, not staged")
-            runs["staged_reset"].append(
-                {
-                    "seconds": seconds,
-                    "publish_seconds": float(swap.get("duration_seconds") or 0.0),
-                    "seconds_to_swap": swap.get("seconds_to_swap"),
-                    "stage_seconds": stage_seconds,
-                }
-            )
-            bare = insert_select(training, wh.LIMIT_DB, specs, parallel=True)
-            runs["insert_select_parallel"].append(bare)
+    bare = insert_select(training, wh.limit_database(training.database), specs, parallel=True)
+    return staged, bare
+
+
+def reset_staged_phase(
+    *, trainings: dict[str, MySqlUrl], configs: TableGroupSet, repeats: int
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Per repeat and gold set (``trainings``: label -> database holding it): stage
+    (untimed), a staged reset, the bare parallel INSERT ... SELECT. The gold sets take turns
+    within a repeat, in an order that alternates between repeats, so load from other
+    processes falls on both alike; one local runtime per run (its start is not timed).
+    First one untimed staged reset per gold set, so in every timed one the training tables
+    it replaces hold that gold set too (a fresh database's are empty)."""
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {
+        label: {"staged_reset": [], "insert_select_parallel": []} for label in trainings
+    }
+    for training in trainings.values():
+        databases = LocalDatabases(training=training, warehouse_url=wh.WAREHOUSE_URL)
+        with LocalRuntime(databases) as runtime:
+            _staged_reset(runtime, training, configs)
+    for repeat in range(repeats):
+        order = list(trainings.items())
+        for label, training in order if repeat % 2 == 0 else reversed(order):
+            databases = LocalDatabases(training=training, warehouse_url=wh.WAREHOUSE_URL)
+            with LocalRuntime(databases) as runtime:
+                staged, bare = _staged_repeat(runtime, training, configs)
+            runs[label]["staged_reset"].append(staged)
+            runs[label]["insert_select_parallel"].append(bare)
             log(
-                f"repeat {repeat + 1}/{repeats}: staged publish "
-                f"{runs['staged_reset'][-1]['publish_seconds']:.3f} s (reset {seconds:.2f} s, "
-                f"staging {stage_seconds:.2f} s), INSERT ... SELECT {bare['seconds']:.2f} s"
+                f"repeat {repeat + 1}/{repeats}, {label} ({bare['rows']:,} rows): staged publish "
+                f"{staged['publish_seconds']:.3f} s (reset {staged['seconds']:.2f} s, staging "
+                f"{staged['stage_seconds']:.2f} s), INSERT ... SELECT {bare['seconds']:.2f} s"
             )
     return runs
 
@@ -84,6 +112,7 @@ def summarize_reset_staged(
     section = {
         "publish_seconds_all": [round(s["publish_seconds"], 3) for s in staged],
         "seconds_to_swap_all": [s["seconds_to_swap"] for s in staged],
+        "old_tables_drop_seconds_all": [s["drop_seconds"] for s in staged],
         "staged_reset_seconds_all": [round(s["seconds"], 3) for s in staged],
         "stage_seconds_all": [round(s["stage_seconds"], 3) for s in staged],
         "insert_select_parallel_seconds_all": [round(b["seconds"], 3) for b in bare],

@@ -1,8 +1,8 @@
 """``make bench``: speed and memory of the gold load and the reset against physical limits.
 
 A script, not a test. On the local MariaDB and PostgreSQL, in databases of its own
-(``ims_bench_warehouse``, ``ims_bench_training``, ``ims_bench_limit``; the defaults are
-never touched), it measures side by side, in one run:
+(``ims_bench_warehouse``, ``ims_bench_training``, ``ims_bench_limit``, ``ims_bench_training_3x``;
+the defaults are never touched), it measures side by side, in one run:
 
 1. Gold load of 1,000 and 10,000 customers out of a bench-profile warehouse of 50,000
    (built once, reused while size, seed and generator are unchanged), each in a fresh
@@ -17,6 +17,8 @@ never touched), it measures side by side, in one run:
    (``publication_phase``). ``--phase publication`` runs only this one (on the gold set a
    previous run left, or one 10,000-customer load first) and updates only its keys in
    ``results.json``.
+5. Restore of some customers, then the staged reset (issue 17) on that gold set and on one
+   at least 3x as large (``reset_growth``): ``--phase reset-staged`` runs only this one.
 
 Each kind of run is repeated ``--repeats`` times (the reset and its INSERT ... SELECT
 baseline ``--reset-pair-repeats`` times); the runs of a repeat are interleaved, so each
@@ -57,6 +59,7 @@ from bench.common import (
 from bench.gold_load_phase import gold_load_phase, product_gold_load
 from bench.limit import local_infile_allowed
 from bench.publication_phase import publication_phase
+from bench.reset_growth import ensure_growth_gold, summarize_growth
 from bench.reset_phase import reset_phase
 from bench.reset_staged_phase import reset_staged_phase, summarize_reset_staged
 from bench.restore_phase import restore_phase, summarize_restore
@@ -76,6 +79,12 @@ def main() -> int:
         type=int,
         default=7,
         help="runs of the reset and of the parallel INSERT ... SELECT it is compared with",
+    )
+    parser.add_argument(
+        "--staged-repeats",
+        type=int,
+        default=5,
+        help="staged resets on each gold set (the 1x and the 3x one), taking turns",
     )
     parser.add_argument("--warehouse-customers", type=int, default=wh.WAREHOUSE_CUSTOMERS)
     parser.add_argument("--output", type=Path, default=BENCH_DIR / "results.json")
@@ -173,7 +182,15 @@ def main() -> int:
     }
     results = summarize(gold, reset, meta, publication)
     _add_restore(results, training, configs, arguments.repeats)
-    _add_reset_staged(results, training, configs, arguments.repeats)
+    _add_reset_staged(
+        results,
+        arguments,
+        training=training,
+        training_url=training_url,
+        configs=configs,
+        available=available,
+        reuse=False,
+    )
     arguments.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     draw_chart(results, arguments.chart)
     print_table(results)
@@ -259,14 +276,42 @@ def restore_only(
 
 
 def _add_reset_staged(
-    results: dict[str, Any], training: MySqlUrl, configs: TableGroupSet, repeats: int
+    results: dict[str, Any],
+    arguments: argparse.Namespace,
+    *,
+    training: MySqlUrl,
+    training_url: str,
+    configs: TableGroupSet,
+    available: list[int],
+    reuse: bool,
 ) -> None:
-    """Run the staged reset phase on the gold set left by the phases before; add its keys."""
-    runs = reset_staged_phase(training=training, configs=configs, repeats=repeats)
-    if not all(c.equal for c in compare_training_with_gold(training, configs)):
-        raise RuntimeError("after a staged reset a training table differs from its gold copy")
-    figures, section = summarize_reset_staged(runs)
+    """Staged resets on the gold set left by the phases before (1x) and on one at least
+    three times as large (``reset_growth``; reused when ``reuse`` and present); add the
+    keys of both."""
+    rows_1x = sum(gold_rows(training, configs).values())
+    with tempfile.TemporaryDirectory(prefix="ims-bench-") as folder:
+        large = ensure_growth_gold(
+            training=training,
+            training_url=training_url,
+            configs=configs,
+            available=available,
+            rows_1x=rows_1x,
+            work=Path(folder),
+            reuse=reuse,
+        )
+    trainings = {"1x": training, "3x": large}
+    runs = reset_staged_phase(
+        trainings=trainings, configs=configs, repeats=arguments.staged_repeats
+    )
+    for label, url in trainings.items():
+        if not all(c.equal for c in compare_training_with_gold(url, configs)):
+            raise RuntimeError(
+                f"after a staged reset ({label}) a training table differs from its gold copy"
+            )
+    figures, section = summarize_reset_staged(runs["1x"])
     update_section(results, figures, "reset_staged", section)
+    figures, section = summarize_growth(runs["1x"], runs["3x"])
+    update_section(results, figures, "reset_staged_growth", section)
 
 
 def reset_staged_only(
@@ -276,12 +321,26 @@ def reset_staged_only(
     configs: TableGroupSet,
     available: list[int],
 ) -> int:
-    """``--phase reset-staged``: staged resets on the gold set a previous run left; its keys
-    replace those of the existing results."""
+    """``--phase reset-staged``: staged resets on the gold set a previous run left (or one
+    10,000-customer load first) and on the 3x one (reused when present); its keys replace
+    those of the existing results."""
     results = json.loads(arguments.output.read_text(encoding="utf-8"))
     if sum(gold_rows_if_any(training, configs).values()) < MIN_RESET_ROWS:
-        raise RuntimeError("no full gold set: run make bench (or --phase publication) first")
-    _add_reset_staged(results, training, configs, arguments.repeats)
+        log("no full gold set: one untimed 10,000-customer load first")
+        fresh_training_database(training, configs)
+        with tempfile.TemporaryDirectory(prefix="ims-bench-") as folder:
+            scenario = Path(folder) / "gold-set.csv"
+            write_sample_scenario(scenario, available, max(SIZES))
+            product_gold_load(scenario, Path(folder) / "reports", training_url, None)
+    _add_reset_staged(
+        results,
+        arguments,
+        training=training,
+        training_url=training_url,
+        configs=configs,
+        available=available,
+        reuse=True,
+    )
     arguments.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_table(results)
     draw_chart(results, arguments.chart)

@@ -18,6 +18,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "restore_10_customers_transaction_seconds": ("<=", 1.0),
     "restore_full_table_scans": ("<=", 0.0),
     "reset_publish_ratio_to_insert_select": ("<=", 0.2),
+    "reset_publish_growth_3x": ("<=", 1.3),
 }
 PUBLICATION_KEYS = ("gold_load_ratio_to_limit_over_full_gold", "gold_publish_locked_seconds_max")
 
@@ -215,6 +216,14 @@ def print_table(results: dict[str, Any]) -> None:
             f"training rows: transaction {restore['transaction_seconds_best']:.3f} s, local run "
             f"{restore['local_run_seconds_best']:.2f} s (best), full scans: "
             f"{len(restore['full_scans'])}"
+        )
+    growth = results.get("reset_staged_growth")
+    if growth:
+        small, large = growth["1x"], growth["3x"]
+        lines.append(
+            f"staged publish: {small['publish_seconds_median']:.3f} s at {small['rows']:,} rows, "
+            f"{large['publish_seconds_median']:.3f} s at {large['rows']:,} rows "
+            f"(x{growth['rows_ratio']:.2f} rows; medians)"
         )
     m = results["memory"]
     lines.append(

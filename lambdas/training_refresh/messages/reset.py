@@ -134,6 +134,9 @@ class SwapOutcome(Message):
     ``recopied_rows``)."""
     swapped_at: str | None = None
     """When the training tables were swapped."""
+    old_tables_drop_seconds: float = 0.0
+    """Dropping the old tables after the swap and the lease release (not in
+    ``duration_seconds``)."""
 
 
 class PreparedStep(Message):
@@ -190,6 +193,8 @@ class SwapReport(Lenient):
     """When the staged copies this reset published became ready (staged path)."""
     fallback: str | None = None
     """Why a reset planned on staged copies copied now instead."""
+    old_tables_drop_seconds: float = 0.0
+    """Dropping the old tables, after the swap and the lease release."""
 
 
 class LeaseReport(Lenient):

@@ -160,6 +160,7 @@ def _swap_report(swap: SwapOutcome | None, started_at: str) -> SwapReport:
         seconds_to_swap=to_swap,
         staged_ready_at=swap.staged_ready_at,
         fallback=swap.fallback,
+        old_tables_drop_seconds=swap.old_tables_drop_seconds,
     )
 
 

@@ -90,6 +90,8 @@ class SwapResult:
     fallback: str | None = None
     """Why a reset planned on staged copies copied now instead."""
     swapped_at: str | None = None
+    drop_seconds: float = 0.0
+    """Dropping the old tables after the swap (not part of ``seconds``)."""
 
 
 def swap_tables(
@@ -101,7 +103,13 @@ def swap_tables(
     settings: SwapSettings | None = None,
     on_step: OnStep = ignore_step,
 ) -> SwapOutcome:
-    """Swap every copied table in one atomic RENAME, drop the olds, release the lease."""
+    """Swap every copied table in one atomic RENAME, release the lease, drop the olds.
+
+    The old tables are dropped after the lease is released: once renamed away they are
+    unreachable (no trainee, gold load or reset reads ``T__RESET_OLD``), and their DROP
+    takes time in proportion to their size (InnoDB frees their pages and deletes their
+    files), which would otherwise lengthen the publish and keep the next reset waiting for
+    the lease. A reset that starts meanwhile drops leftover olds before its own RENAME."""
     specs = [table_groups.table(name) for name in task.tables]
     with connected(connect_mysql) as connection:
         result = swap_all(
@@ -113,8 +121,11 @@ def swap_tables(
             settings=settings,
             lease_times=lease_times,
             on_step=on_step,
+            drop_olds=False,
         )
         release_reset_lease(connection, task.run_id)
+        with connection.cursor() as cursor:
+            drop_old_tables(cursor, specs, result)
     return SwapOutcome(
         tables=result.tables,
         attempts=result.attempts,
@@ -129,6 +140,7 @@ def swap_tables(
         staged_rows=result.staged_rows,
         fallback=result.fallback,
         swapped_at=result.swapped_at,
+        old_tables_drop_seconds=result.drop_seconds,
     )
 
 
@@ -169,8 +181,10 @@ def swap_all(
     lease_times: LeaseTimes = DEFAULT_RESET_TIMES,
     sleep: Callable[[float], None] = time.sleep,
     on_step: OnStep = ignore_step,
+    drop_olds: bool = True,
 ) -> SwapResult:
-    """Swap every training table with its NEW copy in one atomic RENAME, then drop the olds.
+    """Swap every training table with its NEW copy in one atomic RENAME, then drop the olds
+    (unless not ``drop_olds``: then the caller does, with :func:`drop_old_tables`).
 
     With a ``run_id`` every attempt runs inside the reset lease's critical section after
     verifying the run still holds it (see ``lease``). With a ``gold_generation`` (the one
@@ -186,7 +200,8 @@ def swap_all(
     are of the generation published then, else it copies every table now (outside the
     locks) and goes on as a copied reset. ``on_step`` sees ``swap-before-rename`` (every
     attempt), ``swap-copy-now`` (staged copies unusable), ``swap-recopy:<n>`` and
-    ``swap-renamed``.
+    ``swap-renamed``. ``seconds`` of the result ends once the tables are swapped; the
+    drop of the olds is timed apart (``drop_seconds``).
     """
     chosen = settings or SwapSettings()
     started = time.monotonic()
@@ -222,8 +237,9 @@ def swap_all(
         result.staged_ready_at, result.fallback = swap.staged_ready_at, swap.fallback
         result.staged_rows = swap.staged_rows
         result.swapped_at = now_iso()
-        _drop_old_tables(cursor, names, result)
-    result.seconds = round(time.monotonic() - started, 3)
+        result.seconds = round(time.monotonic() - started, 3)
+        if drop_olds:
+            drop_old_tables(cursor, specs, result)
     return result
 
 
@@ -381,9 +397,11 @@ def _rename(
     return True
 
 
-def _drop_old_tables(cursor: Cursor, names: Sequence[ResetTables], result: SwapResult) -> None:
-    """After the swap: a table that cannot be dropped now is left to the next reset."""
-    for n in names:
+def drop_old_tables(cursor: Cursor, specs: Sequence[TableSpec], result: SwapResult) -> None:
+    """After the swap: drop the old tables, timed into ``result.drop_seconds``; a table
+    that cannot be dropped now is left to the next reset (never fails the swap)."""
+    started = time.monotonic()
+    for n in (ResetTables.of(spec) for spec in specs):
         try:
             result.old_tables_dropped.extend(drop_tables(cursor, [n.old]))
         except Exception as error:
@@ -391,3 +409,4 @@ def _drop_old_tables(cursor: Cursor, names: Sequence[ResetTables], result: SwapR
                 f"could not drop {n.old} now ({as_domain_error(error, 'drop')}); "
                 "the next reset drops it"
             )
+    result.drop_seconds = round(time.monotonic() - started, 3)
