@@ -14,20 +14,15 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from training_refresh.adapters.mysql import (
-    LOCK_WAIT_ERRORS,
-    TABLE_EXISTS,
     Connection,
     Cursor,
     as_domain_error,
     connected,
-    error_code,
-    quote_identifier,
     translated_errors,
 )
 from training_refresh.env_names import EnvName
 from training_refresh.errors import (
     GoldChangedDuringResetError,
-    SchemaMismatchError,
     SwapBlockedError,
 )
 from training_refresh.gold_state.store import current_generation, publish_instant, read_manifest
@@ -41,15 +36,13 @@ from training_refresh.lease import (
 )
 from training_refresh.messages.reset import SwapOutcome, SwapTask
 from training_refresh.reset.copy import build_staging_copy
+from training_refresh.reset.rename import check_staging_copies, rename_attempt
 from training_refresh.reset.stage import forget_staged, staged_copies, staged_name
 from training_refresh.reset.tables import (
-    DDL_LOCK_WAIT_SECONDS,
     ResetTables,
     blocking_sessions,
     drop_tables,
-    existing_tables,
     prepare_session,
-    set_lock_wait,
 )
 from training_refresh.run_files import now_iso
 from training_refresh.table_groups import TableGroupSet, TableSpec
@@ -213,7 +206,7 @@ def swap_all(
     with connection.cursor() as cursor, translated_errors("swapping the training tables"):
         prepare_session(cursor)
         if not staged:
-            _check_staging_copies(cursor, names)
+            check_staging_copies(cursor, names)
         drop_tables(cursor, [n.old for n in names])
         swap = _Swap(
             connection, cursor, specs, run_id, lease_times, chosen, on_step, gold_generation
@@ -260,7 +253,7 @@ def _attempt(swap: _Swap) -> bool:
                 return _rename_staged(swap, published)
             if not swap.staged and (swap.copied_from is None or published == swap.copied_from):
                 swap.attempts += 1
-                return _rename(swap.cursor, swap.names, swap.settings.lock_wait_seconds)
+                return rename_attempt(swap.cursor, swap.names, swap.settings.lock_wait_seconds)
         if swap.staged:
             _copy_now(swap, published)
         else:
@@ -291,7 +284,7 @@ def _staged_ready(swap: _Swap, published: int) -> bool:
 def _rename_staged(swap: _Swap, published: int) -> bool:
     """The staged copies' RENAME; their records go with them (consumed)."""
     sources = {n.training: staged_name(n.training) for n in swap.names}
-    if not _rename(swap.cursor, swap.names, swap.settings.lock_wait_seconds, sources):
+    if not rename_attempt(swap.cursor, swap.names, swap.settings.lock_wait_seconds, sources):
         return False
     forget_staged(swap.connection, swap.cursor, sources)
     swap.copied_from = published
@@ -353,48 +346,6 @@ def _changed_since(
             return list(specs)
         changed.update(state.summary.tables_changed)
     return [spec for spec in specs if spec.gold_table in changed]
-
-
-def _check_staging_copies(cursor: Cursor, names: Sequence[ResetTables]) -> None:
-    present = existing_tables(cursor, [n.new for n in names] + [n.training for n in names])
-    missing = [n.new for n in names if n.new not in present]
-    missing += [n.training for n in names if n.training not in present]
-    if missing:
-        raise SchemaMismatchError(
-            f"cannot swap: {', '.join(missing)} missing (a copy step did not complete); "
-            "nothing was swapped"
-        )
-
-
-def _rename(
-    cursor: Cursor,
-    names: Sequence[ResetTables],
-    lock_wait_seconds: int,
-    sources: dict[str, str] | None = None,
-) -> bool:
-    """One RENAME attempt (of the NEW tables, or ``sources``: training -> its new table);
-    False when it waited in vain for the tables (or found OLD tables another session made
-    meanwhile, which it drops for the next attempt)."""
-    renames = ", ".join(
-        f"{quote_identifier(n.training)} TO {quote_identifier(n.old)}, "
-        f"{quote_identifier((sources or {}).get(n.training, n.new))} "
-        f"TO {quote_identifier(n.training)}"
-        for n in names
-    )
-    set_lock_wait(cursor, lock_wait_seconds)
-    try:
-        cursor.execute(f"RENAME TABLE {renames}")
-    except Exception as error:
-        code = error_code(error)
-        if code == TABLE_EXISTS:
-            set_lock_wait(cursor, DDL_LOCK_WAIT_SECONDS)
-            drop_tables(cursor, [n.old for n in names])
-        elif code not in LOCK_WAIT_ERRORS:
-            raise
-        return False
-    finally:
-        set_lock_wait(cursor, DDL_LOCK_WAIT_SECONDS)
-    return True
 
 
 def drop_old_tables(cursor: Cursor, specs: Sequence[TableSpec], result: SwapResult) -> None:
