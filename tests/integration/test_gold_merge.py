@@ -44,6 +44,7 @@ def load(connection: Connection, customers: list[int], orders, auths) -> None:
         customers,
         [TableRows(ORDER_AUTH[0], [orders]), TableRows(ORDER_AUTH[1], [auths])],
         into={},  # these tests write the tables under their own names
+        config="order_auth",
     )
 
 
@@ -82,6 +83,7 @@ def test_a_failure_mid_chunk_leaves_the_gold_copy_unchanged(gold, training_db: M
                 TableRows(ORDER_AUTH[1], failing_batches()),
             ],
             into={},
+            config="order_auth",
         )
     # Then the chunk's transaction is rolled back: nothing changed
     assert table_checksums(training_db, ["IMS_ORDER_GOLD", "IMS_AUTH_GOLD"]) == before
@@ -104,6 +106,7 @@ def test_a_chunk_merged_into_build_tables_leaves_the_live_gold_copies_alone(
         [1],
         [TableRows(ORDER_AUTH[0], [[order(11, 1)]]), TableRows(ORDER_AUTH[1], [[auth(110, 11)]])],
         into=into,
+        config="order_auth",
     )
     # Then the build tables hold the change (the auth deleted through the build's order)
     assert mysql_query(
@@ -121,13 +124,47 @@ def test_a_chunk_merged_into_build_tables_leaves_the_live_gold_copies_alone(
         prepare_builds(gold, CONFIGS.group("order_auth"), "run-b", fresh=False)
 
 
-def test_a_mysql_error_becomes_a_named_error_without_row_values(gold) -> None:
-    # Given a row whose value does not fit its column
-    too_long = (10, 1, date(2026, 1, 2), "X" * 40, "1.00", "UPS", "CAT1", None)
-    # When it is merged, Then a TrainingDatabaseError names the column, not the value
-    with pytest.raises(TrainingDatabaseError, match="ORDER_STATUS") as raised:
-        load(gold, [1], [too_long], [])
-    assert "XXXX" not in str(raised.value)
+def test_rows_mysql_refuses_are_named_by_their_keys_and_the_chunk_rolls_back(
+    gold, training_db: MySqlUrl
+) -> None:
+    # Given a loaded gold copy
+    load(gold, [1], [order(10, 1)], [auth(100, 10)])
+    before = table_checksums(training_db, ["IMS_ORDER_GOLD", "IMS_AUTH_GOLD"])
+    # And a reload whose INSERT holds two orders with a status too long for its column
+    too_long = [(n, c, date(2026, 1, 2), "QZXQ" * 10, "1.00", "UPS", "CAT1", None)
+                for n, c in ((12, 2), (14, 1))]  # fmt: skip
+    orders = [order(11, 1), too_long[0], order(13, 2), too_long[1]]
+    # When it is merged, Then a TrainingDatabaseError names config, table, column, key
+    # columns and the keys of both rows, not the value, not MySQL's "at row 2"
+    with pytest.raises(TrainingDatabaseError) as raised:
+        load(gold, [1, 2], orders, [auth(110, 11)])
+    assert str(raised.value) == (
+        "config order_auth, IMS_ORDER: MySQL error 1406: Data too long for column "
+        "'ORDER_STATUS'; refused 2 of the 4 row(s) of one INSERT, key columns order_no: "
+        "keys (order_no=12), (order_no=14)"
+    )
+    # And nothing of the chunk was written, not even the rows that were tried alone
+    assert table_checksums(training_db, ["IMS_ORDER_GOLD", "IMS_AUTH_GOLD"]) == before
+
+
+def test_keys_that_collide_only_in_mysql_are_named_with_their_blanks(
+    gold, training_db: MySqlUrl
+) -> None:
+    # Given CRNs that differ in the warehouse only by a trailing blank, which the gold
+    # copy's collation (utf8mb4_bin, PAD SPACE) ignores
+    spec = CONFIGS.group("mason_crn").tables[0]
+    rows = [(7, crn, "A", "TEST", None) for crn in ("A1", "B2", "A1 ")]
+    # When they are merged
+    with pytest.raises(TrainingDatabaseError) as raised:
+        replace_customers(gold, [7], [TableRows(spec, [rows])], into={}, config="mason_crn")
+    # Then the duplicate is named by its key, the blank shown, the entry itself redacted
+    message = str(raised.value)
+    assert message.startswith(
+        "config mason_crn, IMS_MASON_CRN: MySQL error 1062: Duplicate entry '<redacted>' "
+        "for key 'PRIMARY'; refused 1 of the 3"
+    )
+    assert message.endswith("keys (customer_no=7, crn='A1 ')")
+    assert mysql_query(training_db, "SELECT COUNT(*) FROM IMS_MASON_CRN_GOLD") == [(0,)]
 
 
 VALUE_TYPES = [

@@ -45,6 +45,10 @@ NO_SUCH_TABLE = 1146
 LOCK_WAIT_ERRORS = frozenset({1205, 1213})
 """Lock wait timeout, deadlock: retrying helps."""
 LOST_CONNECTION_ERRORS = frozenset({2006, 2013})
+DATA_ERRORS = frozenset({1048, 1062, 1216, 1264, 1265, 1292, 1364, 1366, 1406, 1452, 3819, 4025})
+"""A row's values refused: column cannot be null, duplicate key, foreign key (1216, 1452),
+out of range, truncated, incorrect date or value, no default, too long, CHECK constraint
+(MySQL 3819, MariaDB 4025). The same rows fail again: retrying does not help."""
 
 _WORKFLOW_SESSION = (
     f"SET SESSION innodb_lock_wait_timeout = {LOCK_WAIT_SECONDS}, "
@@ -162,11 +166,22 @@ def as_domain_error(error: Exception, doing: str) -> Exception:
     code = error_code(error)
     if code is None:
         return error
-    message = redact_values(str(error.args[1]) if len(error.args) > 1 else "")
-    text = f"{doing}: MySQL error {code}: {message}"
+    text = f"{doing}: {redacted_message(error)}"
     if code in LOCK_WAIT_ERRORS or code in LOST_CONNECTION_ERRORS:
         return TrainingDatabaseBusyError(text)
     return TrainingDatabaseError(text)
+
+
+def is_data_error(error: BaseException) -> bool:
+    """Whether MySQL refused a statement for its rows' values (:data:`DATA_ERRORS`)."""
+    return error_code(error) in DATA_ERRORS
+
+
+def redacted_message(error: BaseException) -> str:
+    """``MySQL error 1406: Data too long for column 'CITY' at row 3``: a pymysql error's
+    number and message, the values MySQL quotes in it redacted."""
+    text = str(error.args[1]) if len(error.args) > 1 else ""
+    return f"MySQL error {error_code(error)}: {redact_values(text)}"
 
 
 @contextmanager

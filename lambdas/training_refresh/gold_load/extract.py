@@ -20,6 +20,7 @@ from training_refresh.adapters.data_api import StartedQuery, Warehouse, customer
 from training_refresh.anonymize import ANONYMIZERS
 from training_refresh.errors import DataQualityError, TableConfigError
 from training_refresh.gold_load.merge import TableRows
+from training_refresh.gold_load.refused_rows import key_text
 from training_refresh.messages.data_quality import DataQualityCounts
 from training_refresh.table_groups import TableSpec
 
@@ -83,11 +84,9 @@ class _TableQuality:
     def _reject(self, row: Sequence[Any], operation: object) -> None:
         self.rejected += 1
         self.rejected_operations.add(_operation(operation))
-        key = ", ".join(
-            f"{column}={row[self.spec.columns.index(column)]}" for column in self.spec.primary_key
-        )
-        if len(self.rejected_keys) < KEYS_NAMED and f"({key})" not in self.rejected_keys:
-            self.rejected_keys.append(f"({key})")
+        key = key_text(self.spec, row)
+        if len(self.rejected_keys) < KEYS_NAMED and key not in self.rejected_keys:
+            self.rejected_keys.append(key)
 
     def check(self) -> None:
         if not self.rejected:

@@ -132,7 +132,12 @@ class _Merge:
             self.on_step(f"merge-chunk-written:{group.name}")
 
         return replace_customers(
-            self.connection, chunk, tables, self.into, before_commit=checked_then_written
+            self.connection,
+            chunk,
+            tables,
+            self.into,
+            config=group.name,
+            before_commit=checked_then_written,
         )
 
 

@@ -13,6 +13,8 @@ by then, so what that deletes is another customer's row: counted in
 ``rows_changed_owner``, and replaced by the incoming row.
 That makes the load additive across runs (other customers are never touched) and a
 retried chunk idempotent: it simply replaces the chunk again in the build table.
+An INSERT that MySQL refuses for its rows' values fails the chunk with the keys of the
+refused rows (``refused_rows``); the chunk's transaction rolls back.
 
 Identifiers come only from the validated table configuration and are backtick-quoted;
 customer numbers are validated integers passed as query parameters.
@@ -33,10 +35,12 @@ from typing import Any
 from training_refresh.adapters.mysql import (
     Connection,
     Cursor,
+    is_data_error,
     quote_identifier,
     transaction,
     translated_errors,
 )
+from training_refresh.gold_load.refused_rows import rows_refused_error
 from training_refresh.table_groups import GOLD_SUFFIX, TableSpec
 
 INSERT_BATCH_ROWS = 2_000
@@ -189,9 +193,11 @@ def replace_customers(
     customer_numbers: Sequence[int],
     tables: Sequence[TableRows],
     into: Mapping[str, str],
+    *,
+    config: str,
     before_commit: Callable[[], None] = lambda: None,
 ) -> MergeCounts:
-    """Replace ``customer_numbers``' rows in the tables ``into`` names for one config's
+    """Replace ``customer_numbers``' rows in the tables ``into`` names for ``config``'s
     gold copies, atomically (``before_commit`` runs last inside the transaction).
 
     ``tables`` are in config order (parents before children): deletes run children
@@ -199,7 +205,7 @@ def replace_customers(
     """
     counts = MergeCounts()
     with (
-        translated_errors("merging a chunk into the gold copies"),
+        translated_errors(f"config {config}: merging a chunk into the gold copies"),
         transaction(connection),
         connection.cursor() as cursor,
     ):
@@ -210,7 +216,7 @@ def replace_customers(
             )
             counts.rows_deleted[table.spec.training_table] = deleted
         for table in tables:
-            written, replaced = _insert_all(connection, cursor, table, into)
+            written, replaced = _insert_all(connection, cursor, table, into, config)
             counts.rows_written[table.spec.training_table] = written
             counts.rows_changed_owner[table.spec.training_table] = replaced
         before_commit()
@@ -218,13 +224,21 @@ def replace_customers(
 
 
 def _insert_all(
-    connection: Connection, cursor: Cursor, table: TableRows, into: Mapping[str, str]
+    connection: Connection,
+    cursor: Cursor,
+    table: TableRows,
+    into: Mapping[str, str],
+    config: str,
 ) -> tuple[int, int]:
     """Rows written, and how many of them replaced another customer's row."""
     spec = table.spec
     prefix = insert_prefix(spec, into)
     positions = [spec.columns.index(c) for c in spec.primary_key]
     by_key = key_can_change_owner(spec)
+
+    def insert(rows: Sequence[Sequence[Any]]) -> int:
+        return cursor.execute(prefix + values_list(connection, rows))
+
     written = replaced = 0
     for batch in table.batches:
         for start in range(0, len(batch), INSERT_BATCH_ROWS):
@@ -232,6 +246,13 @@ def _insert_all(
             if by_key:
                 keys = [row[p] for row in part for p in positions]
                 replaced += cursor.execute(delete_by_keys_statement(spec, len(part), into), keys)
-            cursor.execute(prefix + values_list(connection, part))
+            try:
+                insert(part)
+            except Exception as error:
+                if not is_data_error(error):
+                    raise
+                raise rows_refused_error(
+                    error, config=config, spec=spec, rows=part, insert_one=lambda row: insert([row])
+                ) from None
             written += len(part)
     return written, replaced
