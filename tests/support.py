@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,19 @@ def mysql_query(url: MySqlUrl, sql: str, args: Any = None) -> list[tuple[Any, ..
 def table_checksums(url: MySqlUrl, tables: list[str]) -> dict[str, int]:
     rows = mysql_query(url, "CHECKSUM TABLE " + ", ".join(f"`{t}`" for t in tables))
     return {str(name).rsplit(".", 1)[-1]: int(checksum) for name, checksum in rows}
+
+
+def all_mysql_text(url: MySqlUrl) -> str:
+    """Every value of every table of the training database (gold, training, builds...)."""
+    tables = mysql_query(
+        url,
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+    )
+    values = []
+    for (table,) in tables:
+        for row in mysql_query(url, f"SELECT * FROM `{table}`"):
+            values.extend(str(value) for value in row if value is not None)
+    return "\n".join(values)
 
 
 def mysql_url_text(url: MySqlUrl) -> str:
@@ -59,6 +74,66 @@ def gold_load_arguments(report_dir: Path, scenario: Path, as_of: str, *extra: st
         "--as-of",
         as_of,
         *extra,
+    ]
+
+
+FICTIONAL_NAMES = frozenset(
+    name
+    for names in json.loads(
+        (Path(__file__).parents[1] / "lambdas/training_refresh/seed_names.json").read_text("utf-8")
+    ).values()
+    for name in names
+)
+"""The anonymizer's fictional first and last names (a source name among them is no leak)."""
+
+
+def _warehouse_rows(url: str, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as connection:
+        return connection.execute(sql, args).fetchall()  # type: ignore[arg-type]
+
+
+def source_pii(url: str, customers: list[int]) -> dict[str, set[str]]:
+    """The personal values the warehouse holds for ``customers``, by kind (real-looking
+    names, streets, phones, birth dates, e-mails; at least 3 characters): none may reach
+    a gold table, an output, a log or a report."""
+    rows = _warehouse_rows(
+        url,
+        "SELECT customer_no, first_name, last_name, address_line1, address_line2, phone_number, "
+        "birth_date FROM oframe_prd_s.ims_customer WHERE customer_no = ANY(%s)",
+        (customers,),
+    )
+    emails = _warehouse_rows(
+        url,
+        "SELECT email_address FROM oframe_prd_s.ims_cus_email WHERE customer_no = ANY(%s)",
+        (customers,),
+    )
+    pii: dict[str, set[str]] = {
+        "name": set(),
+        "street": set(),
+        "phone": set(),
+        "birth": set(),
+        "email": set(),
+    }
+    for _, first, last, line1, line2, phone, birth in rows:
+        for name in (first, last):
+            if name and name.strip() not in FICTIONAL_NAMES:
+                pii["name"].add(name.strip())
+        pii["street"].update(v.strip() for v in (line1, line2) if v)
+        if phone:
+            pii["phone"].add(phone.strip())
+        if birth:
+            pii["birth"].add(birth.isoformat())
+    pii["email"].update(e[0].strip() for e in emails if e[0])
+    return {kind: {v for v in values if len(v) >= 3} for kind, values in pii.items()}
+
+
+def pii_in(text: str, pii: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(kind, value) of every value of ``pii`` (``source_pii``) that ``text`` holds as a word."""
+    return [
+        (kind, value)
+        for kind, values in sorted(pii.items())
+        for value in sorted(values)
+        if re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text)
     ]
 
 

@@ -14,7 +14,7 @@ from ims_refresh.progress import duration_text
 from ims_refresh.reset_summary import print_reset_report, print_stage_summary_if_one
 from ims_refresh.restore_summary import print_restore_summary_if_one
 from training_refresh.messages.common import validation_problems
-from training_refresh.messages.gold_load import ConfigReport, GoldLoadReport
+from training_refresh.messages.gold_load import ConfigReport, GoldLoadReport, TableReport
 from training_refresh.messages.gold_remove import GoldRemoveReport
 from training_refresh.messages.gold_undo import GoldUndoReport
 from training_refresh.messages.reset import ResetReport
@@ -69,13 +69,24 @@ def _print_gold_load(report: GoldLoadReport, out: TextIO) -> None:
             written = (
                 "(preview: nothing written)" if preview else f"{counts.rows_written:>9} written"
             )
-            print(f"    {table:<22} {counts.rows_read:>9} read {written}", file=out)
+            print(
+                f"    {table:<22} {counts.rows_read:>9} read {written}{_failing(counts)}", file=out
+            )
     _print_publication(report, out)
     _print_privacy(report, out)
     out.writelines(f"data quality: {line}\n" for line in report.data_quality.nonzero_lines())
     for error in report.errors:
         where = error.config or error.step or "input"
         print(f"error [{where}] {error.name}: {error.message}", file=out)
+
+
+def _failing(table: TableReport) -> str:
+    """What the failing chunk of a failed config did with the table (nothing otherwise)."""
+    if table.status is None:
+        return ""
+    if table.failing_chunk_rows_read is None:
+        return f"; {table.status}"
+    return f"; failing chunk: {table.failing_chunk_rows_read} read, {table.status}"
 
 
 def _config_status(report: GoldLoadReport, config: ConfigReport) -> str:

@@ -130,9 +130,12 @@ def test_a_failing_config_says_where_and_why_it_failed(
     # And the report names the config, the chunk and table that failed, and the error
     assert failed["config"] == "mason_preferences"
     assert failed["chunks_loaded"] == 0
-    assert failed["tables"] == {}
     assert (failed["failed_chunk"], failed["failed_table"]) == (1, "IMS_MASON_PREFERENCES")
     assert failed["error"]["name"] == "WarehouseQueryError"
+    # And its one table is listed as the failed one, with the error (issue 12 item 3)
+    (table,) = failed["tables"].values()
+    assert (table["status"], table["failing_chunk_rows_read"]) == ("failed", 0)
+    assert table["error"] == failed["error"]
     assert "ims_mason_preferences" in failed["error"]["message"]
     assert report["chunk_count"] == 1
     out = capsys.readouterr().out
@@ -172,6 +175,10 @@ def test_a_config_failing_part_way_names_the_chunk_and_table_where_it_failed(
     assert (failed["failed_chunk"], failed["failed_table"]) == (3, "IMS_MASON_CRN")
     assert failed["error"]["name"] == "WarehouseQueryError"
     assert failed["error"]["message"].startswith("chunk 3 of 3, IMS_MASON_CRN: ")
+    # And its counts are those of the two chunks loaded before (the call failed in the third)
+    assert failed["chunks_loaded"] == 2
+    crns = failed["tables"]["IMS_MASON_CRN"]
+    assert crns["rows_read"] > 0 and crns["status"] == "failed"
     # And every other config loaded
     assert {c["config"] for c in report["configs"] if c["status"] == "loaded"} == {
         "customer",

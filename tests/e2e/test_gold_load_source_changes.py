@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from support import gold_load_arguments, mysql_query, mysql_url_text
+from support import gold_load_arguments, mysql_query, mysql_url_text, source_pii
 
 from ims_refresh.cli import main
 from ims_refresh.settings import LocalDatabases, LocalEnvName, MySqlUrl
@@ -22,10 +22,6 @@ from training_refresh.table_groups import load_table_groups
 
 AS_OF = DEMO_AS_OF.isoformat()
 NEXT_DAY = DEMO_AS_OF + timedelta(days=1)
-SEED_NAMES = json.loads(
-    (Path(__file__).parents[2] / "lambdas/training_refresh/seed_names.json").read_text("utf-8")
-)
-FICTIONAL_NAMES = set(SEED_NAMES["first_names"]) | set(SEED_NAMES["last_names"])
 
 
 @pytest.fixture
@@ -214,38 +210,6 @@ def test_one_failing_config_does_not_stop_the_others(
     )
 
 
-def _source_pii(url: str, customers: list[int]) -> dict[str, set[str]]:
-    rows = warehouse(
-        url,
-        "SELECT customer_no, first_name, last_name, address_line1, address_line2, phone_number, "
-        "birth_date FROM oframe_prd_s.ims_customer WHERE customer_no = ANY(%s)",
-        (customers,),
-    )
-    emails = warehouse(
-        url,
-        "SELECT email_address FROM oframe_prd_s.ims_cus_email WHERE customer_no = ANY(%s)",
-        (customers,),
-    )
-    pii: dict[str, set[str]] = {
-        "name": set(),
-        "street": set(),
-        "phone": set(),
-        "birth": set(),
-        "email": set(),
-    }
-    for _, first, last, line1, line2, phone, birth in rows:
-        for name in (first, last):
-            if name and name.strip() not in FICTIONAL_NAMES:
-                pii["name"].add(name.strip())
-        pii["street"].update(v.strip() for v in (line1, line2) if v)
-        if phone:
-            pii["phone"].add(phone.strip())
-        if birth:
-            pii["birth"].add(birth.isoformat())
-    pii["email"].update(e[0].strip() for e in emails if e[0])
-    return {kind: {v for v in values if len(v) >= 3} for kind, values in pii.items()}
-
-
 def test_no_source_pii_reaches_mysql_or_the_logs(
     own_databases: LocalDatabases, tmp_path: Path
 ) -> None:
@@ -284,7 +248,7 @@ def test_no_source_pii_reaches_mysql_or_the_logs(
         for row in mysql_query(own_databases.training, f"SELECT * FROM `{spec.gold_table}`"):
             gold_text.extend(str(v) for v in row if v is not None)
     gold_blob = "\n".join(gold_text)
-    pii = _source_pii(own_databases.warehouse_url, customers)
+    pii = source_pii(own_databases.warehouse_url, customers)
     assert pii["name"] and pii["street"] and pii["email"] and pii["birth"]
     for kind, values in pii.items():
         for value in values:

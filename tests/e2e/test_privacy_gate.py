@@ -13,7 +13,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from support import gold_load_arguments, mysql_query, mysql_url_text, write_scenario
+from support import (
+    all_mysql_text,
+    gold_load_arguments,
+    mysql_query,
+    mysql_url_text,
+    write_scenario,
+)
 
 from ims_refresh.cli import main
 from ims_refresh.demo import DEMO_SEED
@@ -63,19 +69,6 @@ def plant(url: str, customer: int, value: str) -> None:
         "oframe_prd_s.ims_mason_preferences WHERE customer_no = %s)",
         (value, customer, customer),
     )
-
-
-def all_mysql_text(url: MySqlUrl) -> str:
-    """Every value of every table of the training database (gold, training, builds...)."""
-    tables = mysql_query(
-        url,
-        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
-    )
-    values = []
-    for (table,) in tables:
-        for row in mysql_query(url, f"SELECT * FROM `{table}`"):
-            values.extend(str(value) for value in row if value is not None)
-    return "\n".join(values)
 
 
 def mysql_tables(url: MySqlUrl) -> list[str]:

@@ -17,7 +17,9 @@ from typing import Any
 from training_refresh.adapters.data_api import Warehouse
 from training_refresh.adapters.mysql import Connection
 from training_refresh.adapters.object_store import ObjectStore, get_json, put_json
+from training_refresh.errors import TrainingRefreshError
 from training_refresh.gold_load.build import prepare_builds
+from training_refresh.gold_load.config_failure import record_failure
 from training_refresh.gold_load.extract import ChunkExtraction
 from training_refresh.gold_load.failure_place import TableInHand, failing_at
 from training_refresh.gold_load.merge import MergeCounts, TableRows, replace_customers
@@ -69,13 +71,26 @@ def load_config(
         gate=gate,
         on_step=on_step,
     )
-    if task.dry_run:  # a preview writes nothing, so it never connects
-        load.run(_Preview())
-    else:
-        with closing(connect_mysql()) as connection:
-            renew_gold_load_lease(connection, task.run_id, lease_times, on_step=on_step)
-            into = prepare_builds(connection, load.group, task.run_id, fresh=task.next_chunk == 0)
-            load.run(_Merge(connection, task.run_id, into, lease_times, on_step))
+    try:
+        if task.dry_run:  # a preview writes nothing, so it never connects
+            load.run(_Preview())
+        else:
+            with closing(connect_mysql()) as connection:
+                renew_gold_load_lease(connection, task.run_id, lease_times, on_step=on_step)
+                fresh = task.next_chunk == 0
+                into = prepare_builds(connection, load.group, task.run_id, fresh=fresh)
+                load.run(_Merge(connection, task.run_id, into, lease_times, on_step))
+    except TrainingRefreshError as error:
+        record_failure(
+            store,
+            work,
+            task.config,
+            error,
+            chunks_loaded=load.next_chunk,
+            tables=load.tables,
+            failing_chunk_rows_read=load.chunk_rows_read,
+        )
+        raise
     done = load.next_chunk >= len(load.chunks)
     if done and task.dry_run:
         gate.finish()  # a preview that would be blocked fails like the real load would
@@ -184,6 +199,8 @@ class _GroupLoad:
         self.elapsed = task.duration_seconds
         self.slowest_chunk = 0.0
         self.extractions: list[ScannedChunk] = []
+        self.chunk_rows_read: dict[str, int] = {}
+        """Rows of the chunk being loaded read so far, per table (a failed chunk's stay)."""
 
     def run(self, write: _Write) -> None:
         try:
@@ -204,12 +221,13 @@ class _GroupLoad:
     def _load_chunk(self, write: _Write) -> None:
         started = time.monotonic()
         index = self.next_chunk
+        read: dict[str, int] = {}
+        self.chunk_rows_read = read
         if not self.extractions:
             self.extractions.append(self._extraction(index))
         if index + 1 < len(self.chunks) and self.has_time_for(2 * self.slowest_chunk):
             # Redshift runs the next chunk's statements while this chunk is merged.
             self.extractions.append(self._extraction(index + 1))
-        read: dict[str, int] = {}
         in_hand = TableInHand()
         scanned = self.extractions[0]
         with failing_at(index, len(self.chunks), in_hand):

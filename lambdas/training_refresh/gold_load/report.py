@@ -21,6 +21,7 @@ from training_refresh.adapters.object_store import (
 )
 from training_refresh.errors import PiiDetectedError, bad_input_error_names
 from training_refresh.gold_load.build import drop_run_builds
+from training_refresh.gold_load.config_failure import failed_tables, recorded_failure
 from training_refresh.gold_load.extract import rejected_in
 from training_refresh.gold_load.failure_place import place_of
 from training_refresh.gold_load.privacy_gate import privacy_section
@@ -42,6 +43,7 @@ from training_refresh.messages.gold_load import (
     GoldLoadReport,
     GoldLoadReportEvent,
     GoldLoadStatus,
+    TableReport,
 )
 from training_refresh.privacy.report import PrivacySection
 from training_refresh.privacy.scanner import TableScan
@@ -71,7 +73,18 @@ def build_report(
     plan = state.planned.plan if state.planned else None
     published = state.published.result if state.published else None
     dry_run = plan is not None and plan.dry_run
-    configs = [_config_report(result, plan, published) for result in state.config_results]
+    groups = table_groups or load_table_groups()
+    configs = [
+        _config_report(
+            result,
+            plan,
+            published,
+            table_names=_table_names(groups, result.config),
+            store=store,
+            work=work,
+        )
+        for result in state.config_results
+    ]
     errors = _errors(state.plan_error, configs)
     if state.publish_error is not None:
         errors.append(GoldLoadError(step="publish", **state.publish_error.details().model_dump()))
@@ -93,7 +106,7 @@ def build_report(
         notices=plan.notices if plan else [],
         configs=configs,
         data_quality=_data_quality(configs),
-        privacy=_privacy(state.config_results, table_groups or load_table_groups(), store, work),
+        privacy=_privacy(state.config_results, groups, store, work),
         errors=errors,
         warnings=[*(published.warnings if published else []), *warnings],
         publication=None if dry_run else _publication(plan, published, leftovers),
@@ -113,8 +126,21 @@ def build_report(
     )
 
 
+def _table_names(table_groups: TableGroupSet, config: str) -> list[str]:
+    """The config's tables in config order (none for a config no longer configured)."""
+    known = {group.name: group for group in table_groups.groups}
+    group = known.get(config)
+    return [spec.training_table for spec in group.tables] if group else []
+
+
 def _config_report(
-    result: ConfigResult, plan: GoldLoadPlan | None, published: GoldLoadPublished | None
+    result: ConfigResult,
+    plan: GoldLoadPlan | None,
+    published: GoldLoadPublished | None,
+    *,
+    table_names: list[str],
+    store: ObjectStore,
+    work: WorkLocations,
 ) -> ConfigReport:
     dry_run = plan is not None and plan.dry_run
     is_published = (
@@ -123,21 +149,25 @@ def _config_report(
     if isinstance(result, ConfigFailure):
         error = result.error.details()
         place = place_of(error.message)
+        failed_table = place.table if place else None
+        recorded = recorded_failure(store, work, result)
         return ConfigReport(
             config=result.config,
             status="failed",
-            tables=result.tables,
-            chunks_loaded=result.next_chunk,
+            tables=failed_tables(result, table_names, failed_table, recorded),
+            chunks_loaded=recorded.chunks_loaded if recorded else result.next_chunk,
             published=is_published,
             error=error,
             failed_chunk=place.chunk if place else None,
-            failed_table=place.table if place else None,
+            failed_table=failed_table,
         )
     previewed = dry_run and result.status == "loaded"
     return ConfigReport(
         config=result.config,
         status=PREVIEWED if previewed else result.status,
-        tables=result.tables,
+        tables={
+            table: TableReport(**counts.model_dump()) for table, counts in result.tables.items()
+        },
         chunks_loaded=result.next_chunk,
         duration_seconds=result.duration_seconds,
         published=is_published,

@@ -45,6 +45,10 @@ class WorkLocations:
         a failed step's result is lost, its error is all Step Functions keeps)."""
         return work_location(self.bucket, WORKFLOW, self.run_id, f"privacy-{config}.json")
 
+    def failure(self, config: str) -> S3Location:
+        """What a config's failing load call had read and written (``FailedCallTotals``)."""
+        return work_location(self.bucket, WORKFLOW, self.run_id, f"failure-{config}.json")
+
     @property
     def missing(self) -> S3Location:
         """Every customer of the scenario file the warehouse does not hold (the plan's

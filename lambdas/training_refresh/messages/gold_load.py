@@ -139,6 +139,22 @@ class ConfigFailure(Message):
 ConfigResult = Annotated[ConfigProgress | ConfigFailure, Field(discriminator="status")]
 
 
+class FailedCallTotals(Message):
+    """What a config's failing load call had done when its error left it (a work file of
+    the run, ``gold_load.config_failure``): a failed call's result is lost, Step Functions
+    keeps only the error."""
+
+    error: ErrorDetail
+    """The error as the report step will see it (name, message), to tell this call's file
+    from one an earlier attempt left."""
+    chunks_loaded: int
+    tables: dict[str, TableCounts]
+    """Running totals over the chunks loaded before the failing one."""
+    failing_chunk_rows_read: dict[str, int] = Field(default_factory=dict)
+    """Rows of the failing chunk read per table before it failed (a table it did not reach
+    is not listed); they were rolled back with the chunk."""
+
+
 class PlannedStep(Message):
     plan: GoldLoadPlan
 
@@ -221,12 +237,31 @@ PREVIEWED = "previewed"
 """A preview's config that was counted in full (a real load's is ``loaded``)."""
 
 
+TableStatus = Literal["failed", "read", "not read"]
+
+
+class TableReport(TableCounts):
+    """One table of a config in the run report: its totals and, in a failed config, what
+    became of it in the failing chunk."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    status: TableStatus | None = Field(default=None, exclude_if=lambda status: status is None)
+    """A failed config's tables only: ``failed`` (the table its error names), ``read`` (the
+    failing chunk read its rows, then rolled back) or ``not read`` (not reached)."""
+    failing_chunk_rows_read: int | None = Field(default=None, exclude_if=lambda rows: rows is None)
+    """A failed config's tables only: rows of the failing chunk read before it failed."""
+    error: ErrorDetail | None = Field(default=None, exclude_if=lambda error: error is None)
+    """The failed table only: the config's error (name, redacted message)."""
+
+
 class ConfigReport(Lenient):
     config: str | None = None
     status: str = "failed"
     """``loaded``, ``previewed`` (a dry run: counted, nothing written) or ``failed``; a
-    failed config's ``tables`` and ``chunks_loaded`` are where its failing call started."""
-    tables: dict[str, TableCounts] = Field(default_factory=dict)
+    failed config's ``tables`` and ``chunks_loaded`` are where its failing call failed
+    (where it started when the call left no ``FailedCallTotals``: a Lambda timed out)."""
+    tables: dict[str, TableReport] = Field(default_factory=dict)
     chunks_loaded: int = 0
     duration_seconds: float = 0.0
     published: bool | None = None
