@@ -58,6 +58,11 @@ class ResultTooLargeError(TrainingRefreshError):
     """A statement's result would exceed what the Data API returns: chunk smaller."""
 
 
+class RowTooLargeError(TrainingRefreshError):
+    """A row of a statement's result is larger than the Data API returns (64 KB per row):
+    chunking smaller does not help; the row's long column must be shortened or left out."""
+
+
 class StatementTooLargeError(TrainingRefreshError):
     """A SQL text would exceed the Data API's 100 KB limit: chunk smaller."""
 

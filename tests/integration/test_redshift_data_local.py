@@ -28,6 +28,7 @@ from ims_refresh.local.routing import LocalServiceError, routed
 from training_refresh.adapters.data_api import DataApiWarehouse, WarehouseTarget, customer_in_list
 from training_refresh.errors import (
     ResultTooLargeError,
+    RowTooLargeError,
     WarehouseConnectionLostError,
     WarehouseQueryError,
     WarehouseThrottledError,
@@ -449,6 +450,24 @@ def test_a_result_over_the_size_limit_raises_result_too_large(warehouse_url: str
         # When a query returns more than that, it fails as too large
         with pytest.raises(ResultTooLargeError, match="exceeded size limit"):
             warehouse.fetch_all("SELECT g FROM generate_series(1, 1000) AS g")
+
+
+def test_a_row_over_64_kb_fails_the_statement_as_the_service_does(
+    warehouse: DataApiWarehouse,
+) -> None:
+    # Given rows of which one is over the Data API's 64 KB per row (the others are small)
+    sql = (
+        "SELECT g AS n, CASE WHEN g = 2 THEN repeat('x', 70000) ELSE 'short' END AS note"
+        " FROM generate_series(1, 3) AS g"
+    )
+
+    # When they are queried, the statement fails as a row that is too large
+    with pytest.raises(RowTooLargeError, match="64 KB per row"):
+        warehouse.fetch_all(sql)
+
+    # And rows just under the limit (in their JSON records) are served
+    page = warehouse.fetch_all("SELECT repeat('x', 65000) AS note")
+    assert len(page.rows[0][0]) == 65_000
 
 
 # --- parameters -------------------------------------------------------------------------------

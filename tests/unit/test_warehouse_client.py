@@ -26,6 +26,7 @@ from training_refresh.adapters.data_api_records import ResultColumns
 from training_refresh.errors import (
     TRANSIENT_ERRORS,
     ResultTooLargeError,
+    RowTooLargeError,
     StatementTooLargeError,
     WarehouseConnectionLostError,
     WarehouseQueryError,
@@ -261,6 +262,17 @@ def test_a_statement_whose_result_is_too_large_raises_result_too_large() -> None
     # When it is run, the caller learns to chunk smaller
     with pytest.raises(ResultTooLargeError, match="exceeded size limit"):
         warehouse_for(fake).query("SELECT * FROM big")
+
+
+def test_a_statement_with_a_row_over_64_kb_raises_row_too_large() -> None:
+    # Given a statement that fails because a row of its result is over the Data API's 64 KB
+    fake = ScriptedRedshiftData(
+        statuses=["FAILED"], error_text="ERROR: Packet for query is too large (65,800 > 65,536)"
+    )
+
+    # When it is run, the error is the row's (chunking smaller would not help), not the result's
+    with pytest.raises(RowTooLargeError, match="larger than the Data API's 64 KB per row"):
+        warehouse_for(fake).query("SELECT * FROM wide")
 
 
 CONNECTION_LOST_TEXTS = [

@@ -10,6 +10,11 @@ is :class:`WarehouseConnectionLostError`, which the ASL retries: the Data API's
 ``DatabaseConnectionException``, or a FAILED statement whose error text says the session
 ended under it (:data:`CONNECTION_LOST_PHRASES`: libpq's and Redshift's words for a
 terminated backend, a node restart or a leader failover).
+
+A result row larger than the Data API's 64 KB per row is :class:`RowTooLargeError`: the
+service fails such a statement with "Packet for query is too large"
+(https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-troubleshooting.html); unlike a
+result that is too large as a whole, fewer customers per statement do not help.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Mapping
 
 from training_refresh.errors import (
     ResultTooLargeError,
+    RowTooLargeError,
     WarehouseConnectionLostError,
     WarehouseQueryError,
     WarehouseThrottledError,
@@ -91,6 +97,8 @@ def client_error_as_warehouse_error(operation: str, code: str, message: str) -> 
             f"Redshift Data API {operation} could not reach the database ({code}): {message};"
             " retry later"
         )
+    if says_row_too_large(message):
+        return RowTooLargeError(f"Redshift Data API {operation}: {ROW_TOO_LARGE} ({message})")
     if _says_result_too_large(message):
         return ResultTooLargeError(f"Redshift Data API {operation}: {message}")
     return WarehouseQueryError(f"Redshift Data API {operation} failed: {message}")
@@ -99,6 +107,8 @@ def client_error_as_warehouse_error(operation: str, code: str, message: str) -> 
 def statement_failure(statement_id: str, status: str, error_text: str) -> Exception:
     error_text = redact_values(error_text)
     summary = f"statement {statement_id} {status}"
+    if says_row_too_large(error_text):
+        return RowTooLargeError(f"{summary}: {ROW_TOO_LARGE} ({error_text})")
     if error_text and _says_result_too_large(error_text):
         return ResultTooLargeError(f"{summary}: {error_text} (query fewer customers at a time)")
     if status == "FAILED" and says_connection_lost(error_text):
@@ -107,6 +117,14 @@ def statement_failure(statement_id: str, status: str, error_text: str) -> Except
             " itself was fine, retry it"
         )
     return WarehouseQueryError(f"{summary}: {error_text}" if error_text else summary)
+
+
+ROW_TOO_LARGE = "a row of the result is larger than the Data API's 64 KB per row"
+
+
+def says_row_too_large(text: str) -> bool:
+    """Whether an error text is the Data API's answer to a result row over 64 KB."""
+    return "packet for query is too large" in text.lower()
 
 
 def _says_result_too_large(text: str) -> bool:

@@ -6,20 +6,27 @@ Each extraction statement returns the table's columns followed by :data:`QUALITY
 and what was collapsed, resolved or tied for its key. Only kept rows go on, without those
 columns; the counts add up per table in :attr:`ChunkExtraction.quality`; rejected changes
 fail the table with :class:`DataQualityError` once all its rows are read (the merge's
-transaction then rolls back).
+transaction then rolls back). A statement that fails on a row over the Data API's 64 KB
+is :class:`RowTooLargeError` naming the rows' keys (``oversized_rows``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from training_refresh.adapters.data_api import StartedQuery, Warehouse, customer_in_list
+from training_refresh.adapters.data_api import (
+    ResultPage,
+    StartedQuery,
+    Warehouse,
+    customer_in_list,
+)
 from training_refresh.anonymize import ANONYMIZERS
-from training_refresh.errors import DataQualityError, TableConfigError
+from training_refresh.errors import DataQualityError, RowTooLargeError, TableConfigError
 from training_refresh.gold_load.merge import TableRows
+from training_refresh.gold_load.oversized_rows import row_too_large
 from training_refresh.gold_load.refused_rows import key_text
 from training_refresh.messages.data_quality import DataQualityCounts
 from training_refresh.table_groups import TableSpec
@@ -107,12 +114,35 @@ def rejected_in(message: str | None) -> tuple[str, int] | None:
     return (found["table"], int(found["count"])) if found else None
 
 
+@dataclass(frozen=True)
+class _Extraction:
+    """One table's extraction statement, submitted."""
+
+    spec: TableSpec
+    sql: str
+    parameters: Mapping[str, str] | None
+    started: StartedQuery
+
+    def pages(self, warehouse: Warehouse) -> Iterator[ResultPage]:
+        try:
+            yield from self.started.result()
+        except RowTooLargeError as error:
+            raise row_too_large(
+                warehouse,
+                self.spec,
+                self.sql,
+                self.parameters,
+                error,
+                columns=(*self.spec.columns, *QUALITY_COLUMNS),
+            ) from None
+
+
 def _extracted_batches(
-    started: StartedQuery, quality: _TableQuality, counter: dict[str, int]
+    pages: Iterator[ResultPage], quality: _TableQuality, counter: dict[str, int]
 ) -> Iterator[Sequence[Sequence[Any]]]:
     spec = quality.spec
     expected = (*spec.columns, *QUALITY_COLUMNS)
-    for page in started.result():
+    for page in pages:
         if tuple(page.columns) != expected:
             raise TableConfigError(
                 f"{spec.extract_sql} returned columns {list(page.columns)} but "
@@ -132,7 +162,8 @@ class ChunkExtraction:
     def __init__(
         self, warehouse: Warehouse, specs: Sequence[TableSpec], customers: Sequence[int], as_of: str
     ) -> None:
-        self._started: list[tuple[TableSpec, StartedQuery]] = []
+        self._warehouse = warehouse
+        self._started: list[_Extraction] = []
         self._quality: dict[str, _TableQuality] = {}
         try:
             for spec in specs:
@@ -140,7 +171,8 @@ class ChunkExtraction:
                     "{customer_numbers}", customer_in_list(customers)
                 )
                 parameters = {"as_of": as_of} if ":as_of" in sql else None
-                self._started.append((spec, warehouse.start(sql, parameters)))
+                started = warehouse.start(sql, parameters)
+                self._started.append(_Extraction(spec, sql, parameters, started))
         except BaseException:
             self.abandon()
             raise
@@ -153,12 +185,14 @@ class ChunkExtraction:
     def table_rows(self, counter: dict[str, int]) -> list[TableRows]:
         """The rows of each table, read (and counted in ``counter``) as they are consumed."""
         tables = []
-        for spec, started in self._started:
+        for extraction in self._started:
+            spec = extraction.spec
             quality = self._quality.setdefault(spec.training_table, _TableQuality(spec))
-            tables.append(TableRows(spec, _extracted_batches(started, quality, counter)))
+            batches = _extracted_batches(extraction.pages(self._warehouse), quality, counter)
+            tables.append(TableRows(spec, batches))
         return tables
 
     def abandon(self) -> None:
         """Cancel the statements whose results were not collected."""
-        for _spec, started in self._started:
-            started.abandon()
+        for extraction in self._started:
+            extraction.started.abandon()

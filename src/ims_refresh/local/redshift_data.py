@@ -33,13 +33,14 @@ How it differs from the real service (write-up for the docs):
   ``YYYY-MM-DD HH:MM:SS[.ffffff]`` without trailing zeros, CHAR padded to its length.
   Integers, floats and booleans are sent as ``longValue``, ``doubleValue``, ``booleanValue``.
 * A result bigger than ``max_result_bytes`` (its records as JSON) FAILS with
-  "Database response exceeded size limit", like the real service's 100 MB limit.
+  "Database response exceeded size limit", like the real service's 100 MB limit; one with a
+  row over 64 KB FAILS with "Packet for query is too large", like the service's row limit.
 * ``:name`` placeholders are bound only when ``Parameters`` are given, as PostgreSQL ``$n``
   parameters typed ``unknown``, so PostgreSQL converts them by context as Redshift does.
   Placeholders inside quotes, quoted identifiers, dollar quotes and comments are left alone,
   and so are ``::`` casts.
 * Not implemented: BatchExecuteStatement, ListStatements, sessions (SessionId), CSV results,
-  the 64 KB row limit, statement names, events.
+  statement names, events.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ from ims_refresh.local.redshift_results import (
     finish_statement,
     records_json_bytes,
     release_result,
+    size_limit_error,
 )
 from ims_refresh.local.routing import LocalServiceError
 
@@ -94,7 +96,6 @@ SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO,MDY -c IntervalStyle=postgre
 
 _STATEMENT_ID = re.compile(r"^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\d+)?$")
 _QUERY_KEYWORDS = frozenset({"SELECT", "WITH", "VALUES", "TABLE"})
-_RESULT_TOO_LARGE = "ERROR: Database response exceeded size limit"
 _NO_RESULT_MESSAGE = "Query does not have result. Please check query status with DescribeStatement."
 
 
@@ -292,8 +293,11 @@ class PostgresDataApi:
                 total_bytes = 0
                 while rows := cursor.fetchmany(self._page_rows):
                     total_bytes += records_json_bytes(result.columns, rows)
-                    if total_bytes > self._max_result_bytes:
-                        fail_statement(statement, _RESULT_TOO_LARGE)
+                    limit_error = size_limit_error(
+                        result.columns, rows, total_bytes, self._max_result_bytes
+                    )
+                    if limit_error:
+                        fail_statement(statement, limit_error)
                         return
                     result.append(rows)
             finish_statement(statement, result, total_bytes)
@@ -321,8 +325,8 @@ class PostgresDataApi:
             fail_statement(statement, error_text(error))
             return
         total_bytes = records_json_bytes(columns, rows)
-        if total_bytes > self._max_result_bytes:
-            fail_statement(statement, _RESULT_TOO_LARGE)
+        if limit_error := size_limit_error(columns, rows, total_bytes, self._max_result_bytes):
+            fail_statement(statement, limit_error)
             return
         finish_statement(statement, MemoryResult(columns, rows), total_bytes)
 

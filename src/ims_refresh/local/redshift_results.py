@@ -167,6 +167,50 @@ def records_json_bytes(columns: Sequence[Column], rows: Sequence[Sequence[Any]])
     return size
 
 
+MAX_ROW_BYTES = 64 * 1024
+"""The Data API's "64 KB per row in the result set"; here a row's Field records as JSON."""
+RESULT_TOO_LARGE = "ERROR: Database response exceeded size limit"
+ROW_TOO_LARGE = f"ERROR: Packet for query is too large (a row over {MAX_ROW_BYTES} bytes)"
+"""The service's words for a row over 64 KB (its troubleshooting page is titled by them)."""
+_OTHER_FIELD_BYTES = 40
+"""An upper bound of a non-text Field as JSON: ``{"doubleValue": -1.2345678901234567e-308}``."""
+
+
+def size_limit_error(
+    columns: Sequence[Column], rows: Sequence[Sequence[Any]], total_bytes: int, max_bytes: int
+) -> str | None:
+    """The error a statement FAILS with once a page of its result is read: a row over 64 KB,
+    or a result (``total_bytes`` so far) over ``max_bytes``; None when neither."""
+    if has_row_over(columns, rows, MAX_ROW_BYTES):
+        return ROW_TOO_LARGE
+    if total_bytes > max_bytes:
+        return RESULT_TOO_LARGE
+    return None
+
+
+def has_row_over(columns: Sequence[Column], rows: Sequence[Sequence[Any]], limit: int) -> bool:
+    """Whether a row's Field records as JSON are larger than ``limit`` bytes.
+
+    Every page of every result passes here, so a cheap upper bound decides first: a text
+    value is at most 6 JSON bytes a character (``\\u001f``), anything else at most
+    :data:`_OTHER_FIELD_BYTES`; only a page whose bound is over the limit is measured row
+    by row.
+    """
+    if not rows:
+        return False
+    bound = 2
+    for index, column in enumerate(columns):
+        bound += len(column.kind) + 8
+        if column.kind == "stringValue":
+            values = filter(None, map(itemgetter(index), rows))
+            bound += 6 * max(map(len, values), default=0)
+        else:
+            bound += _OTHER_FIELD_BYTES
+    if bound <= limit:
+        return False
+    return any(records_json_bytes(columns, [row]) > limit for row in rows)
+
+
 # --- Statements -------------------------------------------------------------------------------
 
 
