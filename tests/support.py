@@ -31,6 +31,13 @@ def mysql_url_text(url: MySqlUrl) -> str:
     return f"mysql://{url.user}@{url.host}:{url.port}/{url.database}"
 
 
+def warehouse_sql(url: str, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Run ``sql`` on the warehouse at ``url`` (autocommit); its rows, if it returns any."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        cursor = connection.execute(sql, args)  # type: ignore[arg-type]
+        return cursor.fetchall() if cursor.description else []
+
+
 def write_scenario(path: Path, customers: list[int]) -> Path:
     path.write_text("customer_number\n" + "".join(f"{c}\n" for c in customers), "utf-8")
     return path
