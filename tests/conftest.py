@@ -13,8 +13,9 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
+from support import mysql_url_text
 
-from ims_refresh.settings import LocalDatabases, MySqlUrl
+from ims_refresh.settings import LocalDatabases, LocalEnvName, MySqlUrl
 from ims_refresh.synthetic_warehouse import build_warehouse
 from training_refresh.adapters.mysql import Connection, connect
 
@@ -80,3 +81,14 @@ def own_warehouse_url() -> Iterator[str]:
 @pytest.fixture
 def databases(training_db: MySqlUrl, shared_warehouse_url: str) -> LocalDatabases:
     return LocalDatabases(training=training_db, warehouse_url=shared_warehouse_url)
+
+
+@pytest.fixture
+def own_databases(
+    training_db: MySqlUrl, own_warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> LocalDatabases:
+    """A training database and a warehouse of the test's own, which the local commands the
+    test runs use as their defaults (``IMS_TRAINING_DB_URL``, ``IMS_WAREHOUSE_URL``)."""
+    monkeypatch.setenv(LocalEnvName.TRAINING_DB_URL, mysql_url_text(training_db))
+    monkeypatch.setenv(LocalEnvName.WAREHOUSE_URL, own_warehouse_url)
+    return LocalDatabases(training=training_db, warehouse_url=own_warehouse_url)

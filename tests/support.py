@@ -46,6 +46,13 @@ def mysql_url_text(url: MySqlUrl) -> str:
     return f"mysql://{url.user}@{url.host}:{url.port}/{url.database}"
 
 
+def warehouse_sql(url: str, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Run ``sql`` on the warehouse at ``url`` (autocommit); its rows, if it returns any."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        cursor = connection.execute(sql, args)  # type: ignore[arg-type]
+        return cursor.fetchall() if cursor.description else []
+
+
 def write_scenario(path: Path, customers: list[int]) -> Path:
     path.write_text("customer_number\n" + "".join(f"{c}\n" for c in customers), "utf-8")
     return path
@@ -87,22 +94,17 @@ FICTIONAL_NAMES = frozenset(
 """The anonymizer's fictional first and last names (a source name among them is no leak)."""
 
 
-def _warehouse_rows(url: str, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url) as connection:
-        return connection.execute(sql, args).fetchall()  # type: ignore[arg-type]
-
-
 def source_pii(url: str, customers: list[int]) -> dict[str, set[str]]:
     """The personal values the warehouse holds for ``customers``, by kind (real-looking
     names, streets, phones, birth dates, e-mails; at least 3 characters): none may reach
     a gold table, an output, a log or a report."""
-    rows = _warehouse_rows(
+    rows = warehouse_sql(
         url,
         "SELECT customer_no, first_name, last_name, address_line1, address_line2, phone_number, "
         "birth_date FROM oframe_prd_s.ims_customer WHERE customer_no = ANY(%s)",
         (customers,),
     )
-    emails = _warehouse_rows(
+    emails = warehouse_sql(
         url,
         "SELECT email_address FROM oframe_prd_s.ims_cus_email WHERE customer_no = ANY(%s)",
         (customers,),

@@ -7,12 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from support import gold_load_arguments, mysql_query, mysql_url_text
+from support import gold_load_arguments, mysql_query, warehouse_sql
 
 from ims_refresh.cli import main
-from ims_refresh.settings import LocalDatabases, LocalEnvName, MySqlUrl
+from ims_refresh.settings import LocalDatabases
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
 
 AS_OF = DEMO_AS_OF.isoformat()
@@ -33,13 +32,10 @@ PLANTED = "QZXQ"
 
 
 @pytest.fixture
-def own_databases(
-    training_db: MySqlUrl, own_warehouse_url: str, monkeypatch: pytest.MonkeyPatch
-) -> LocalDatabases:
-    monkeypatch.setenv(LocalEnvName.TRAINING_DB_URL, mysql_url_text(training_db))
-    monkeypatch.setenv(LocalEnvName.WAREHOUSE_URL, own_warehouse_url)
-    warehouse(own_warehouse_url, _UNKEYED)
-    return LocalDatabases(training=training_db, warehouse_url=own_warehouse_url)
+def own_databases(own_databases: LocalDatabases) -> LocalDatabases:
+    """The shared fixture's databases, the warehouse without its primary keys."""
+    warehouse_sql(own_databases.warehouse_url, _UNKEYED)
+    return own_databases
 
 
 _UNKEYED = ";".join(
@@ -49,14 +45,8 @@ _UNKEYED = ";".join(
 """Redshift declares keys but does not enforce them; the local stand-in's go."""
 
 
-def warehouse(url: str, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url, autocommit=True) as connection:
-        cursor = connection.execute(sql, args)  # type: ignore[arg-type]
-        return cursor.fetchall() if cursor.description else []
-
-
 def customers_with(url: str, table: str, count: int = 1) -> list[int]:
-    rows = warehouse(
+    rows = warehouse_sql(
         url, f"SELECT DISTINCT customer_no FROM oframe_prd_s.{table} ORDER BY 1 LIMIT %s", (count,)
     )
     return [int(r[0]) for r in rows]
@@ -83,7 +73,7 @@ def quality(report: dict[str, Any]) -> dict[str, dict[str, int]]:
 
 
 def crn_change(url: str, customer: int, crn: str, status: str, op: str | None, at: Any) -> None:
-    warehouse(
+    warehouse_sql(
         url,
         "INSERT INTO oframe_cdc_prd_s.ims_mason_crn (customer_no, crn, crn_status, brand_code, "
         "effective_date, cdc_operation, cdc_timestamp) VALUES (%s, %s, %s, 'TEST', %s, %s, %s)",
@@ -106,7 +96,7 @@ def test_identical_duplicate_rows_count_once(
     # Given a customer whose customer, e-mail, preference, order and auth rows are all
     # stored twice, identically
     url = own_databases.warehouse_url
-    customer = warehouse(
+    customer = warehouse_sql(
         url,
         "SELECT o.customer_no FROM oframe_prd_s.ims_order o JOIN oframe_prd_s.ims_auth a "
         "ON a.order_no = o.order_no JOIN oframe_prd_s.ims_cus_email e "
@@ -115,7 +105,7 @@ def test_identical_duplicate_rows_count_once(
         "ORDER BY 1 LIMIT 1",
         (DEMO_AS_OF, f"{DEMO_AS_OF} 23:59:59"),
     )[0][0]
-    order_no, auth_id = warehouse(
+    order_no, auth_id = warehouse_sql(
         url,
         "SELECT o.order_no, a.auth_id FROM oframe_prd_s.ims_order o JOIN oframe_prd_s.ims_auth a "
         "ON a.order_no = o.order_no WHERE o.customer_no = %s AND o.order_date <= %s "
@@ -132,7 +122,7 @@ def test_identical_duplicate_rows_count_once(
         ("ims_order", f"order_no = {order_no}"),
         ("ims_auth", f"auth_id = {auth_id}"),
     ):  # fmt: skip
-        warehouse(url, f"INSERT INTO oframe_prd_s.{table} SELECT * FROM oframe_prd_s.{table} "
+        warehouse_sql(url, f"INSERT INTO oframe_prd_s.{table} SELECT * FROM oframe_prd_s.{table} "
                        f"WHERE {where}")  # fmt: skip
 
     # When the customer is gold-loaded
@@ -161,9 +151,9 @@ def test_conflicting_duplicates_are_resolved_by_timestamp_then_total_order(
     # three times at one timestamp with different statuses
     url = own_databases.warehouse_url
     customer = customers_with(url, "ims_order")[0]
-    warehouse(url, "UPDATE oframe_prd_s.ims_customer SET last_update_ts = %s "
+    warehouse_sql(url, "UPDATE oframe_prd_s.ims_customer SET last_update_ts = %s "
                    "WHERE customer_no = %s", (DAY, customer))  # fmt: skip
-    warehouse(
+    warehouse_sql(
         url,
         "INSERT INTO oframe_prd_s.ims_customer SELECT customer_no, first_name, middle_initial, "
         "last_name, address_line1, address_line2, 'Newtown', state_code, zip_code, phone_number, "
@@ -173,7 +163,7 @@ def test_conflicting_duplicates_are_resolved_by_timestamp_then_total_order(
     )
     order_no = 990000000301
     for status in ("SHIPPED", "OPEN", "PACKED"):
-        warehouse(
+        warehouse_sql(
             url,
             "INSERT INTO oframe_prd_s.ims_order (order_no, customer_no, order_date, "
             "order_status, order_total, ship_method, catalog_code, last_update_ts) "
@@ -207,7 +197,7 @@ def test_a_cdc_tie_loads_the_same_alone_and_among_2000_customers(
     url = own_databases.warehouse_url
     customer = customers_with(url, "ims_customer")[0]
     others = list(range(880000000001, 880000000001 + MANY - 1))
-    warehouse(
+    warehouse_sql(
         url,
         "INSERT INTO oframe_prd_s.ims_customer (customer_no, first_name, last_name, city, "
         "last_update_ts) SELECT n, 'Alice', 'Harris', 'Springfield', %s "
@@ -216,7 +206,7 @@ def test_a_cdc_tie_loads_the_same_alone_and_among_2000_customers(
     )
     for number, status in ((customer, "C"), (customer, "B"), (customer, "D")):
         crn_change(url, number, "TIED", status, "U", DAY)
-    warehouse(
+    warehouse_sql(
         url,
         "INSERT INTO oframe_cdc_prd_s.ims_mason_crn SELECT n, 'TIED', s, 'TEST', %s, 'U', %s "
         "FROM generate_series(%s::bigint, %s::bigint) AS n, (VALUES ('A'), ('Z')) AS v(s)",
@@ -244,7 +234,7 @@ def test_operations_are_trimmed_and_upper_cased(
     # Given a change log with a wider operation column, and keys whose last change is a
     # lower-case delete, a padded update, or a lower-case update tied with an insert
     url = own_databases.warehouse_url
-    warehouse(url, "ALTER TABLE oframe_cdc_prd_s.ims_mason_crn "
+    warehouse_sql(url, "ALTER TABLE oframe_cdc_prd_s.ims_mason_crn "
                    "ALTER COLUMN cdc_operation TYPE VARCHAR(4)")  # fmt: skip
     customer = customers_with(url, "ims_customer")[0]
     crn_change(url, customer, "LOWER-D", "A", "I", DAY)
@@ -282,7 +272,7 @@ def test_a_change_that_cannot_be_read_fails_its_config_closed(
     customer = customers_with(url, "ims_customer")[0]
     assert gold_load(tmp_path, [customer], "first.csv") == 0
     before = gold_crns(own_databases, customer)
-    warehouse(url, "UPDATE oframe_cdc_prd_s.ims_mason_crn SET brand_code = %s "
+    warehouse_sql(url, "UPDATE oframe_cdc_prd_s.ims_mason_crn SET brand_code = %s "
                    "WHERE customer_no = %s", (PLANTED, customer))  # fmt: skip
     for crn in ("BAD-1", "BAD-2"):
         crn_change(url, customer, crn, PLANTED[0], operation, stamp)
@@ -319,14 +309,14 @@ def test_an_order_that_moved_to_another_customer_replaces_its_gold_row(
     url = own_databases.warehouse_url
     old_owner, new_owner = customers_with(url, "ims_order", 2)
     order_no, auth_id = 990000000401, 990000000402
-    warehouse(
+    warehouse_sql(
         url,
         "INSERT INTO oframe_prd_s.ims_order (order_no, customer_no, order_date, order_status, "
         "order_total, ship_method, catalog_code, last_update_ts) "
         "VALUES (%s, %s, %s, 'OPEN', 10.00, 'UPS', 'CAT1', %s)",
         (order_no, old_owner, DEMO_AS_OF, DAY),
     )
-    warehouse(
+    warehouse_sql(
         url,
         "INSERT INTO oframe_prd_s.ims_auth (auth_id, order_no, auth_amount, auth_status, "
         "auth_code, card_type, card_last4, auth_ts) "
@@ -337,7 +327,7 @@ def test_an_order_that_moved_to_another_customer_replaces_its_gold_row(
 
     # When the order moves to the second customer (an account merge) and only the new
     # owner is loaded again
-    warehouse(url, "UPDATE oframe_prd_s.ims_order SET customer_no = %s, last_update_ts = %s "
+    warehouse_sql(url, "UPDATE oframe_prd_s.ims_order SET customer_no = %s, last_update_ts = %s "
                    "WHERE order_no = %s", (new_owner, LATER, order_no))  # fmt: skip
     code = gold_load(tmp_path, [new_owner], "new-owner.csv")
 

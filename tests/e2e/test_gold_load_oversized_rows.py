@@ -8,33 +8,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from support import gold_load_arguments, mysql_url_text, table_checksums
+from support import gold_load_arguments, table_checksums, warehouse_sql
 
 from ims_refresh.cli import main
-from ims_refresh.settings import LocalDatabases, LocalEnvName, MySqlUrl
+from ims_refresh.settings import LocalDatabases
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
 
 AS_OF = DEMO_AS_OF.isoformat()
 PLANTED = "QZXQ"
 LONG_VALUE = PLANTED * 17_500
 """70,000 characters: one row over the Data API's 65,536 bytes."""
-
-
-def warehouse(url: str, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url, autocommit=True) as connection:
-        cursor = connection.execute(sql, args)  # type: ignore[arg-type]
-        return cursor.fetchall() if cursor.description else []
-
-
-@pytest.fixture
-def own_databases(
-    training_db: MySqlUrl, own_warehouse_url: str, monkeypatch: pytest.MonkeyPatch
-) -> LocalDatabases:
-    monkeypatch.setenv(LocalEnvName.TRAINING_DB_URL, mysql_url_text(training_db))
-    monkeypatch.setenv(LocalEnvName.WAREHOUSE_URL, own_warehouse_url)
-    return LocalDatabases(training=training_db, warehouse_url=own_warehouse_url)
 
 
 def gold_load(tmp_path: Path, name: str, customers: list[int]) -> tuple[int, dict[str, Any]]:
@@ -54,14 +38,14 @@ def test_a_row_over_64_kb_fails_its_config_naming_table_keys_and_chunk(
 ) -> None:
     # Given three customers loaded into gold, one of whom has a preference
     url = own_databases.warehouse_url
-    (customer, code), *_ = warehouse(
+    (customer, code), *_ = warehouse_sql(
         url,
         "SELECT customer_no, preference_code FROM oframe_prd_s.ims_mason_preferences "
         "ORDER BY 1, 2 LIMIT 1",
     )
     others = [
         int(row[0])
-        for row in warehouse(
+        for row in warehouse_sql(
             url,
             "SELECT customer_no FROM oframe_prd_s.ims_customer WHERE customer_no <> %s "
             "ORDER BY 1 LIMIT 2",
@@ -75,11 +59,11 @@ def test_a_row_over_64_kb_fails_its_config_naming_table_keys_and_chunk(
 
     # And that preference's free text is now 70,000 characters (the source column is TEXT,
     # so the plan's schema check cannot refuse it by its declared length)
-    warehouse(
+    warehouse_sql(
         url,
         "ALTER TABLE oframe_prd_s.ims_mason_preferences ALTER COLUMN preference_value TYPE TEXT",
     )
-    warehouse(
+    warehouse_sql(
         url,
         "UPDATE oframe_prd_s.ims_mason_preferences SET preference_value = %s "
         "WHERE customer_no = %s AND preference_code = %s",

@@ -10,20 +10,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psycopg
 import pytest
 from support import (
     all_mysql_text,
     gold_load_arguments,
-    mysql_url_text,
     pii_in,
     source_pii,
     table_checksums,
     warehouse_customers,
+    warehouse_sql,
     write_scenario,
 )
 
-from ims_refresh.settings import LocalDatabases, LocalEnvName, MySqlUrl
+from ims_refresh.settings import LocalDatabases
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
 from training_refresh.env_names import EnvName
 from training_refresh.table_groups import load_table_groups
@@ -35,13 +34,10 @@ TOO_LONG = "QZXQ" * 12
 
 
 @pytest.fixture
-def own_databases(
-    training_db: MySqlUrl, own_warehouse_url: str, monkeypatch: pytest.MonkeyPatch
-) -> LocalDatabases:
-    monkeypatch.setenv(LocalEnvName.TRAINING_DB_URL, mysql_url_text(training_db))
-    monkeypatch.setenv(LocalEnvName.WAREHOUSE_URL, own_warehouse_url)
+def own_databases(own_databases: LocalDatabases, monkeypatch: pytest.MonkeyPatch) -> LocalDatabases:
+    """The shared fixture's databases, loaded two customers to a chunk."""
     monkeypatch.setenv(EnvName.CUSTOMERS_PER_CHUNK, "2")
-    return LocalDatabases(training=training_db, warehouse_url=own_warehouse_url)
+    return own_databases
 
 
 def gold_load(tmp_path: Path, name: str, customers: list[int]) -> tuple[int, str, dict, str]:
@@ -84,12 +80,12 @@ def test_a_value_too_long_for_mysql_names_its_keys_and_chunk_and_changes_no_gold
     # is compared by kind only, as a Redshift view's computed column is, and the value
     # reaches MySQL, whose strict mode refuses it. The privacy gate finds nothing in it.
     bad = customers[-1]
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute("ALTER TABLE oframe_prd_s.ims_customer ALTER COLUMN city TYPE TEXT")
-        connection.execute(
-            "UPDATE oframe_prd_s.ims_customer SET city = %s WHERE customer_no = %s",
-            (TOO_LONG, bad),
-        )
+    warehouse_sql(url, "ALTER TABLE oframe_prd_s.ims_customer ALTER COLUMN city TYPE TEXT")
+    warehouse_sql(
+        url,
+        "UPDATE oframe_prd_s.ims_customer SET city = %s WHERE customer_no = %s",
+        (TOO_LONG, bad),
+    )
 
     # When they are loaded again
     code, output, report, report_text = gold_load(tmp_path, "again", customers)
@@ -139,11 +135,11 @@ def test_keys_that_collide_only_in_mysql_are_named_instead_of_a_redacted_entry(
 ) -> None:
     # Given two customers with preferences loaded into the gold copies
     url = own_databases.warehouse_url
-    with psycopg.connect(url, autocommit=True) as connection:
-        rows = connection.execute(
-            "SELECT customer_no, MIN(preference_code) FROM oframe_prd_s.ims_mason_preferences "
-            "GROUP BY customer_no ORDER BY 1 LIMIT 2"
-        ).fetchall()
+    rows = warehouse_sql(
+        url,
+        "SELECT customer_no, MIN(preference_code) FROM oframe_prd_s.ims_mason_preferences "
+        "GROUP BY customer_no ORDER BY 1 LIMIT 2",
+    )
     customers = [int(customer) for customer, _ in rows]
     code, output, _, _ = gold_load(tmp_path, "first", customers)
     assert code == 0, output[-3000:]
@@ -152,16 +148,17 @@ def test_keys_that_collide_only_in_mysql_are_named_instead_of_a_redacted_entry(
     # codes by a trailing blank only: the warehouse keeps the keys apart, the gold copy's
     # collation (utf8mb4_bin, PAD SPACE) does not
     customer, code_value = int(rows[1][0]), str(rows[1][1])
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(
-            "ALTER TABLE oframe_prd_s.ims_mason_preferences "
-            "DROP CONSTRAINT IF EXISTS ims_mason_preferences_pkey"
-        )
-        connection.execute(
-            "INSERT INTO oframe_prd_s.ims_mason_preferences (customer_no, preference_code, "
-            "preference_value, channel, updated_ts) VALUES (%s, %s, %s, 'WEB', now())",
-            (customer, code_value + " ", TOO_LONG[:20]),
-        )
+    warehouse_sql(
+        url,
+        "ALTER TABLE oframe_prd_s.ims_mason_preferences "
+        "DROP CONSTRAINT IF EXISTS ims_mason_preferences_pkey",
+    )
+    warehouse_sql(
+        url,
+        "INSERT INTO oframe_prd_s.ims_mason_preferences (customer_no, preference_code, "
+        "preference_value, channel, updated_ts) VALUES (%s, %s, %s, 'WEB', now())",
+        (customer, code_value + " ", TOO_LONG[:20]),
+    )
 
     # When they are loaded again
     code, output, report, report_text = gold_load(tmp_path, "again", customers)

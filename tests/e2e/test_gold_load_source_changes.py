@@ -10,12 +10,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
-from support import gold_load_arguments, mysql_query, mysql_url_text, source_pii
+from support import gold_load_arguments, mysql_query, source_pii, warehouse_sql
 
 from ims_refresh.cli import main
-from ims_refresh.settings import LocalDatabases, LocalEnvName, MySqlUrl
+from ims_refresh.settings import LocalDatabases
 from ims_refresh.synthetic_warehouse import DEMO_AS_OF
 from training_refresh.anonymize import ANONYMIZERS  # noqa: F401 - the seed lists load with it
 from training_refresh.table_groups import load_table_groups
@@ -24,23 +23,8 @@ AS_OF = DEMO_AS_OF.isoformat()
 NEXT_DAY = DEMO_AS_OF + timedelta(days=1)
 
 
-@pytest.fixture
-def own_databases(
-    training_db: MySqlUrl, own_warehouse_url: str, monkeypatch: pytest.MonkeyPatch
-) -> LocalDatabases:
-    monkeypatch.setenv(LocalEnvName.TRAINING_DB_URL, mysql_url_text(training_db))
-    monkeypatch.setenv(LocalEnvName.WAREHOUSE_URL, own_warehouse_url)
-    return LocalDatabases(training=training_db, warehouse_url=own_warehouse_url)
-
-
-def warehouse(url: str, sql: str, args: tuple = ()) -> list[tuple]:
-    with psycopg.connect(url, autocommit=True) as connection:
-        cursor = connection.execute(sql, args)
-        return cursor.fetchall() if cursor.description else []
-
-
 def some_customers(url: str, count: int) -> list[int]:
-    rows = warehouse(
+    rows = warehouse_sql(
         url, "SELECT customer_no FROM oframe_prd_s.ims_customer ORDER BY 1 LIMIT %s", (count,)
     )
     return [int(r[0]) for r in rows]
@@ -61,7 +45,7 @@ def test_a_customer_whose_source_rows_changed_is_replaced(
 ) -> None:
     # Given a customer with several e-mails loaded into the gold copies
     customer = int(
-        warehouse(
+        warehouse_sql(
             own_databases.warehouse_url,
             "SELECT customer_no FROM oframe_prd_s.ims_cus_email GROUP BY customer_no "
             "HAVING COUNT(*) >= 2 ORDER BY 1 LIMIT 1",
@@ -75,12 +59,12 @@ def test_a_customer_whose_source_rows_changed_is_replaced(
         (customer,),
     )[0][0]
     # When the source changes (a new city, one e-mail fewer) and the file is loaded again
-    warehouse(
+    warehouse_sql(
         own_databases.warehouse_url,
         "UPDATE oframe_prd_s.ims_customer SET city = 'Springfield' WHERE customer_no = %s",
         (customer,),
     )
-    warehouse(
+    warehouse_sql(
         own_databases.warehouse_url,
         "DELETE FROM oframe_prd_s.ims_cus_email WHERE customer_no = %s AND email_seq = "
         "(SELECT MAX(email_seq) FROM oframe_prd_s.ims_cus_email WHERE customer_no = %s)",
@@ -121,14 +105,14 @@ def test_as_of_selects_the_state_at_the_end_of_the_day(
         ("ASOF-REVIVED", "I", "R", f"{day - timedelta(days=3)} 08:00:00"),
     ]
     for crn, operation, status, stamp in changes:
-        warehouse(
+        warehouse_sql(
             own_databases.warehouse_url,
             "INSERT INTO oframe_cdc_prd_s.ims_mason_crn (customer_no, crn, crn_status, brand_code, "
             "effective_date, cdc_operation, cdc_timestamp) VALUES (%s, %s, %s, 'TEST', %s, %s, %s)",
             (customer, crn, status, day, operation, stamp),
         )
     for order_no, order_date in ((990000000001, day), (990000000002, NEXT_DAY)):
-        warehouse(
+        warehouse_sql(
             own_databases.warehouse_url,
             "INSERT INTO oframe_prd_s.ims_order (order_no, customer_no, order_date, order_status, "
             "order_total, ship_method, catalog_code, last_update_ts) "
@@ -139,7 +123,7 @@ def test_as_of_selects_the_state_at_the_end_of_the_day(
         (990000000101, f"{day} 23:59:59"),
         (990000000102, f"{NEXT_DAY} 00:00:00"),
     ):
-        warehouse(
+        warehouse_sql(
             own_databases.warehouse_url,
             "INSERT INTO oframe_prd_s.ims_auth (auth_id, order_no, auth_amount, auth_status, "
             "auth_code, card_type, card_last4, auth_ts) "
@@ -189,7 +173,7 @@ def test_one_failing_config_does_not_stop_the_others(
     own_databases: LocalDatabases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a warehouse whose preferences table is missing
-    warehouse(own_databases.warehouse_url, "DROP TABLE oframe_prd_s.ims_mason_preferences")
+    warehouse_sql(own_databases.warehouse_url, "DROP TABLE oframe_prd_s.ims_mason_preferences")
     customers = some_customers(own_databases.warehouse_url, 10)
     # When a gold load runs
     code = gold_load(tmp_path, scenario_file(tmp_path, customers))
@@ -257,7 +241,7 @@ def test_no_source_pii_reaches_mysql_or_the_logs(
                 assert not pattern.search(gold_blob), (kind, value)
             assert not pattern.search(logs), (kind, value)
     source_births = dict(
-        warehouse(
+        warehouse_sql(
             own_databases.warehouse_url,
             "SELECT customer_no, birth_date FROM oframe_prd_s.ims_customer "
             "WHERE customer_no = ANY(%s) AND birth_date IS NOT NULL",

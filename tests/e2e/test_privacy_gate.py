@@ -18,6 +18,7 @@ from support import (
     gold_load_arguments,
     mysql_query,
     mysql_url_text,
+    warehouse_sql,
     write_scenario,
 )
 
@@ -32,24 +33,9 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/"
 PREFERENCES = "IMS_MASON_PREFERENCES"
 
 
-@pytest.fixture
-def own_databases(
-    training_db: MySqlUrl, own_warehouse_url: str, monkeypatch: pytest.MonkeyPatch
-) -> LocalDatabases:
-    monkeypatch.setenv(LocalEnvName.TRAINING_DB_URL, mysql_url_text(training_db))
-    monkeypatch.setenv(LocalEnvName.WAREHOUSE_URL, own_warehouse_url)
-    return LocalDatabases(training=training_db, warehouse_url=own_warehouse_url)
-
-
-def warehouse(url: str, sql: str, args: tuple = ()) -> list[tuple]:
-    with psycopg.connect(url, autocommit=True) as connection:
-        cursor = connection.execute(sql, args)
-        return cursor.fetchall() if cursor.description else []
-
-
 def customers_with_preferences(url: str, count: int) -> list[tuple[int, str]]:
     """(customer, last name) of ``count`` customers who have preference rows."""
-    rows = warehouse(
+    rows = warehouse_sql(
         url,
         "SELECT c.customer_no, c.last_name FROM oframe_prd_s.ims_customer AS c "
         "WHERE EXISTS (SELECT 1 FROM oframe_prd_s.ims_mason_preferences AS p "
@@ -62,7 +48,7 @@ def customers_with_preferences(url: str, count: int) -> list[tuple[int, str]]:
 
 def plant(url: str, customer: int, value: str) -> None:
     """``value`` in one preference row of ``customer`` (a kept text column)."""
-    warehouse(
+    warehouse_sql(
         url,
         "UPDATE oframe_prd_s.ims_mason_preferences SET preference_value = %s "
         "WHERE customer_no = %s AND preference_code = (SELECT min(preference_code) FROM "
@@ -180,7 +166,7 @@ def test_the_own_surname_is_found_and_a_surname_of_nobody_in_the_run_is_not(
     run = [customer for customer, _ in people]
     names_in_run = {
         str(name).lower()
-        for row in warehouse(
+        for row in warehouse_sql(
             url,
             "SELECT first_name, last_name FROM oframe_prd_s.ims_customer "
             "WHERE customer_no = ANY(%s)",
@@ -189,7 +175,7 @@ def test_the_own_surname_is_found_and_a_surname_of_nobody_in_the_run_is_not(
         for name in row
         if name
     }
-    outsiders = warehouse(
+    outsiders = warehouse_sql(
         url,
         "SELECT last_name FROM oframe_prd_s.ims_customer WHERE NOT customer_no = ANY(%s) "
         "AND length(last_name) >= 5 ORDER BY customer_no",
@@ -261,7 +247,7 @@ def test_a_10000_customer_demo_warehouse_has_no_finding(
     # Given the demo warehouse with 10,000 customers, all of them in the scenario
     monkeypatch.setenv(LocalEnvName.TRAINING_DB_URL, mysql_url_text(training_db))
     monkeypatch.setenv(LocalEnvName.WAREHOUSE_URL, demo_warehouse_10k)
-    customers = [int(n) for (n,) in warehouse(demo_warehouse_10k,
+    customers = [int(n) for (n,) in warehouse_sql(demo_warehouse_10k,
                  "SELECT customer_no FROM oframe_prd_s.ims_customer ORDER BY 1")]  # fmt: skip
     assert len(customers) == 10_000
     scenario = write_scenario(tmp_path / "s.csv", customers)
@@ -283,7 +269,7 @@ def test_schema_drift_is_a_notice_and_a_kept_column_that_no_longer_fits_is_refus
     url = own_databases.warehouse_url
     people = customers_with_preferences(url, 10)
     scenario = write_scenario(tmp_path / "s.csv", [c for c, _ in people])
-    warehouse(url, "ALTER TABLE oframe_prd_s.ims_mason_preferences ADD COLUMN agent_note text")
+    warehouse_sql(url, "ALTER TABLE oframe_prd_s.ims_mason_preferences ADD COLUMN agent_note text")
     # When the load is previewed, Then the dry run lists it as a notice and passes
     assert main([*gold_load_arguments(tmp_path / "preview", scenario, AS_OF), "--dry-run"]) == 0
     preview, _ = report_of(tmp_path / "preview")
@@ -296,7 +282,7 @@ def test_schema_drift_is_a_notice_and_a_kept_column_that_no_longer_fits_is_refus
     assert loaded["notices"] == [notice]
     before = mysql_query(own_databases.training, f"CHECKSUM TABLE {PREFERENCES}_GOLD")
     # When a kept column is widened at the source beyond its MySQL column
-    warehouse(
+    warehouse_sql(
         url,
         "ALTER TABLE oframe_prd_s.ims_mason_preferences ALTER COLUMN channel TYPE varchar(40)",
     )
