@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from training_refresh.adapters.data_api import Warehouse
 from training_refresh.errors import RowTooLargeError, TrainingRefreshError
+from training_refresh.gold_load.refused_rows import named_key
 from training_refresh.table_groups import TableSpec
 
 MAX_ROW_BYTES = 64 * 1024
@@ -57,9 +58,9 @@ def row_too_large(
     except TrainingRefreshError as probe_error:
         keys = f"the keys could not be found ({type(probe_error).__name__})"
     else:
-        named = [", ".join(map("{}={}".format, spec.primary_key, row)) for row in rows]
+        named = [named_key(spec.primary_key, row) for row in rows]
         more = " and maybe more" if len(named) >= KEYS_NAMED else ""
-        keys = f"keys ({'), ('.join(named)}){more}" if named else "no row found over the limit"
+        keys = f"keys {', '.join(named)}{more}" if named else "no row found over the limit"
     return RowTooLargeError(
         f"rows of {spec.source} (for {spec.training_table}) are larger than the Data API's "
         f"64 KB per row, {keys}; shorten the long value in the source or leave its column out of "

@@ -34,9 +34,13 @@ _AT_ROW = re.compile(r" at row (\d+)$")
 def key_text(spec: TableSpec, row: Sequence[Any]) -> str:
     """``(customer_no=7, crn=A1)``: the primary key columns of ``row`` and their values; a
     text value with blanks at its ends (or none at all) is quoted, so the blanks show."""
-    parts = (
-        f"{column}={_key_value(row[spec.columns.index(column)])}" for column in spec.primary_key
-    )
+    return named_key(spec.primary_key, [row[spec.columns.index(c)] for c in spec.primary_key])
+
+
+def named_key(columns: Sequence[str], values: Sequence[Any]) -> str:
+    """``(customer_no=7, crn=A1)`` for key ``columns`` and their ``values``, as
+    :func:`key_text` shows them."""
+    parts = (f"{column}={_key_value(value)}" for column, value in zip(columns, values, strict=True))
     return "(" + ", ".join(parts) + ")"
 
 
