@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from training_refresh.adapters.data_api import ResultPage
 from training_refresh.errors import WarehouseQueryError
-from training_refresh.gold_load.extract import QUALITY_COLUMNS
+from training_refresh.gold_load.extract import PACKED_COLUMN
 from training_refresh.gold_load.privacy_gate import SOURCE_IDENTITY_COLUMNS
 
 
@@ -101,10 +101,10 @@ class NoIdentities:
 class RecordingWarehouse:
     """Logs when each chunk's extraction is submitted, collected and abandoned; a chunk is
     named by its first customer number. Every result is empty, with ``columns`` (then the
-    extraction's data-quality columns)."""
+    extraction's packed data-quality column)."""
 
     def __init__(self, columns: Sequence[str], failing_chunks: tuple[int, ...] = ()) -> None:
-        self.columns = (*columns, *QUALITY_COLUMNS)
+        self.columns = (*columns, PACKED_COLUMN)
         self.events: list[tuple[str, int]] = []
         self.failing_chunks = failing_chunks
 

@@ -13,7 +13,7 @@ from fakes.object_store import MemoryObjectStore
 from training_refresh.adapters.data_api import ResultPage
 from training_refresh.adapters.object_store import put_json
 from training_refresh.errors import PiiDetectedError
-from training_refresh.gold_load.extract import QUALITY_COLUMNS
+from training_refresh.gold_load.extract import PACKED_COLUMN
 from training_refresh.gold_load.load import load_config
 from training_refresh.gold_load.privacy_gate import SOURCE_IDENTITY_COLUMNS
 from training_refresh.gold_load.report import build_report
@@ -59,9 +59,9 @@ class ScriptedWarehouse:
             rows = [row for row in self.identities if row[0] in chunk]
             return _Started(ResultPage(columns=SOURCE_IDENTITY_COLUMNS, rows=rows))
         for spec in GROUPS.all_tables():
-            if sql.startswith(spec.extraction_sql_template().split("\n", 1)[0]):
+            if spec.extraction_sql_template().split("\n", 1)[0] in sql:
                 rows = [(*row, *KEPT) for row in self.table(spec, chunk)]
-                return _Started(ResultPage(columns=(*spec.columns, *QUALITY_COLUMNS), rows=rows))
+                return _Started(ResultPage(columns=(*spec.columns, PACKED_COLUMN), rows=rows))
         raise AssertionError(sql)
 
     def table(self, spec: Any, chunk: set[int]) -> list[tuple[Any, ...]]:
@@ -72,7 +72,8 @@ class ScriptedWarehouse:
         return [row for row in self.rows[spec.training_table] if row[position] in chunk]
 
 
-KEPT = ("kept", 0, 0, 0, None)
+KEPT = (None,)
+"""A plain kept row's packed data-quality column (``extract.PACKED_COLUMN``)."""
 """The data-quality columns of a row the extraction keeps, nothing collapsed."""
 
 

@@ -1,12 +1,16 @@
 """Extracting one chunk of customers: one Data API statement per table of the group,
 submitted at once, read page by page and anonymized as the merge consumes the rows.
 
-Each extraction statement returns the table's columns followed by :data:`QUALITY_COLUMNS`
+Each extraction SQL file returns the table's columns followed by :data:`QUALITY_COLUMNS`
 (design §3.2, ``sql/extract``): whether the row is kept, a CDC delete or a rejected change,
-and what was collapsed, resolved or tied for its key. Only kept rows go on, without those
-columns; the counts add up per table in :attr:`ChunkExtraction.quality`; rejected changes
-fail the table with :class:`DataQualityError` once all its rows are read (the merge's
-transaction then rolls back). A statement that fails on a row over the Data API's 64 KB
+and what was collapsed, resolved or tied for its key. The statement sent wraps it
+(:func:`packed_sql`) so that those five travel as one column, :data:`PACKED_COLUMN`, NULL
+for the plain kept row that nearly every row is: every value of a result costs a typed
+Field record in the Data API's answer and its decoding here, and five columns for data
+quality were about a third of the values of the order and auth rows. Only kept rows go
+on, without that column; the counts add up per table in :attr:`ChunkExtraction.quality`;
+rejected changes fail the table with :class:`DataQualityError` once all its rows are read
+(the merge's transaction then rolls back). A statement that fails on a row over the Data API's 64 KB
 is :class:`RowTooLargeError` naming the rows' keys (``oversized_rows``).
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from training_refresh.adapters.data_api import (
@@ -32,7 +37,11 @@ from training_refresh.messages.data_quality import DataQualityCounts
 from training_refresh.table_groups import TableSpec
 
 QUALITY_COLUMNS = ("dq_row", "dq_copies", "dq_resolved", "dq_tied", "dq_operation")
-"""The trailing columns of every extraction statement (never loaded)."""
+"""The trailing columns of every extraction SQL file (never loaded)."""
+PACKED_COLUMN = "dq"
+"""The one trailing column of the statement sent: NULL for a kept row without duplicates
+or ties, else ``row:copies:resolved:tied`` and, when the operation is not NULL,
+``:operation``."""
 KEYS_NAMED = 20
 """At most this many business keys are named in a DataQualityError."""
 _REJECTED = re.compile(r"\b(?P<table>[A-Z][A-Z0-9_]*): (?P<count>\d+) CDC change\(s\) rejected")
@@ -46,6 +55,26 @@ def _anonymized(spec: TableSpec, rows: Sequence[Sequence[Any]]) -> Sequence[Sequ
     return [
         tuple(anonymize(dict(zip(columns, row, strict=True)))[c] for c in columns) for row in rows
     ]
+
+
+def packed_sql(spec: TableSpec, sql: str) -> str:
+    """The statement for extraction ``sql``: its rows in primary-key order, the table's
+    columns, then :data:`PACKED_COLUMN` for its five :data:`QUALITY_COLUMNS`."""
+    counts = " || ':' || ".join(
+        f"CAST({column} AS VARCHAR(20))" for column in ("dq_copies", "dq_resolved", "dq_tied")
+    )
+    return (
+        f"SELECT {', '.join(spec.columns)}, CASE WHEN dq_row = 'kept' AND dq_copies = 0 "
+        "AND dq_resolved = 0 AND dq_tied = 0 THEN NULL "
+        f"ELSE dq_row || ':' || {counts} || COALESCE(':' || dq_operation, '') "
+        f"END AS {PACKED_COLUMN}\nFROM (\n{sql.strip().rstrip(';')}\n) AS extracted\n"
+        f"ORDER BY {', '.join(spec.primary_key)}"
+    )
+
+
+def _unpacked(packed: str) -> tuple[str, int, int, int, str | None]:
+    state, copies, resolved, tied, *operation = packed.split(":", 4)
+    return state, int(copies), int(resolved), int(tied), operation[0] if operation else None
 
 
 def _operation(value: object) -> str:
@@ -65,17 +94,22 @@ class _TableQuality:
 
     def kept(self, rows: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
         width = len(self.spec.columns)
+        if not any(map(itemgetter(width), rows)):  # a page of plain kept rows
+            return [row[:width] for row in rows]
         kept: list[Sequence[Any]] = []
         collapsed = resolved = tied = rejected = 0
         for row in rows:
-            state, copies, differing, ties, operation = row[width:]
+            if row[width] is None:
+                kept.append(row[:width])
+                continue
+            state, copies, differing, ties, operation = _unpacked(row[width])
             if state == "rejected":
                 self._reject(row, operation)
                 rejected += 1
                 continue
-            collapsed += int(copies)
-            resolved += int(differing) > 0
-            tied += int(ties) > 0
+            collapsed += copies
+            resolved += differing > 0
+            tied += ties > 0
             if state == "kept":
                 kept.append(row[:width])
         self.counts = self.counts.plus(
@@ -133,7 +167,7 @@ class _Extraction:
                 self.sql,
                 self.parameters,
                 error,
-                columns=(*self.spec.columns, *QUALITY_COLUMNS),
+                columns=(*self.spec.columns, PACKED_COLUMN),
             ) from None
 
 
@@ -141,12 +175,12 @@ def _extracted_batches(
     pages: Iterator[ResultPage], quality: _TableQuality, counter: dict[str, int]
 ) -> Iterator[Sequence[Sequence[Any]]]:
     spec = quality.spec
-    expected = (*spec.columns, *QUALITY_COLUMNS)
+    expected = (*spec.columns, PACKED_COLUMN)
     for page in pages:
         if tuple(page.columns) != expected:
             raise TableConfigError(
                 f"{spec.extract_sql} returned columns {list(page.columns)} but "
-                f"table_configs.json lists {list(spec.columns)} (then {list(QUALITY_COLUMNS)}) "
+                f"table_configs.json lists {list(spec.columns)} (then {PACKED_COLUMN!r}) "
                 f"for {spec.training_table}"
             )
         rows = quality.kept(page.rows)
@@ -167,7 +201,7 @@ class ChunkExtraction:
         self._quality: dict[str, _TableQuality] = {}
         try:
             for spec in specs:
-                sql = spec.extraction_sql_template().replace(
+                sql = packed_sql(spec, spec.extraction_sql_template()).replace(
                     "{customer_numbers}", customer_in_list(customers)
                 )
                 parameters = {"as_of": as_of} if ":as_of" in sql else None
