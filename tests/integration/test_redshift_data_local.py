@@ -435,10 +435,14 @@ def test_unread_results_beyond_the_limit_are_released_oldest_first(warehouse_url
         assert client.get_statement_result(Id=second)["Records"] == [[{"longValue": 2}]]
 
 
-def test_a_result_over_the_size_limit_raises_result_too_large(warehouse_url: str) -> None:
-    # Given a local Data API whose result limit is 2 KB
+@pytest.mark.parametrize("page_rows", [1000, 10])
+def test_a_result_over_the_size_limit_raises_result_too_large(
+    warehouse_url: str, page_rows: int
+) -> None:
+    # Given a local Data API whose result limit is 2 KB (with 10 rows a page, the limit is
+    # passed after several pages, which are then read back and measured exactly)
     with (
-        PostgresDataApi(warehouse_url, max_result_bytes=2_000) as api,
+        PostgresDataApi(warehouse_url, max_result_bytes=2_000, page_rows=page_rows) as api,
         routed({"redshift-data": api.handle}),
     ):
         session = boto3.session.Session(

@@ -203,9 +203,13 @@ def _column_members(fields: Sequence[Any], member: str, kind: type) -> list[Any]
     """Each field's ``member`` (None where the field is null), as :meth:`ResultColumns.decode`
     would read it; raises TypeError where that path would fail or differ."""
     values = list(map(dict.get, fields, repeat(member)))
-    nulls = list(map(bool, map(dict.get, fields, repeat("isNull"))))
-    # Exactly the null fields may lack the member, and they must lack it.
-    if list(map(operator.is_, values, repeat(None))) != nulls:
+    # Exactly the null fields may lack the member, and they must lack it (the common
+    # column without a NULL needs only one more pass).
+    if None in values:
+        nulls = list(map(bool, map(dict.get, fields, repeat("isNull"))))
+        if list(map(operator.is_, values, repeat(None))) != nulls:
+            raise TypeError("null markers and values disagree")
+    elif any(map(dict.get, fields, repeat("isNull"))):
         raise TypeError("null markers and values disagree")
     if not set(map(type, values)) <= {kind, type(None)}:
         raise TypeError(f"{member} is not a {kind.__name__}")

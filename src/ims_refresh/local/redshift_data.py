@@ -34,7 +34,8 @@ How it differs from the real service (write-up for the docs):
   Integers, floats and booleans are sent as ``longValue``, ``doubleValue``, ``booleanValue``.
 * A result bigger than ``max_result_bytes`` (its records as JSON) FAILS with
   "Database response exceeded size limit", like the real service's 100 MB limit; one with a
-  row over 64 KB FAILS with "Packet for query is too large", like the service's row limit.
+  row over 64 KB FAILS with "Packet for query is too large", like the service's row limit
+  (bounds first, exact only near a limit: ``redshift_limits``).
 * ``:name`` placeholders are bound only when ``Parameters`` are given, as PostgreSQL ``$n``
   parameters typed ``unknown``, so PostgreSQL converts them by context as Redshift does.
   Placeholders inside quotes, quoted identifiers, dollar quotes and comments are left alone,
@@ -60,6 +61,7 @@ import psycopg
 import psycopg.postgres
 from psycopg.types.string import TextLoader
 
+from ims_refresh.local.redshift_limits import ResultSize
 from ims_refresh.local.redshift_requests import (
     bind_parameters,
     first_keyword,
@@ -79,9 +81,7 @@ from ims_refresh.local.redshift_results import (
     fail_statement,
     field_records,
     finish_statement,
-    records_json_bytes,
     release_result,
-    size_limit_error,
 )
 from ims_refresh.local.routing import LocalServiceError
 
@@ -290,17 +290,13 @@ class PostgresDataApi:
                 cursor = psycopg.RawServerCursor(connection, "result")
                 cursor.execute(query, values or None)
                 result = SpooledResult(column_metadata(connection, cursor), self._page_rows)
-                total_bytes = 0
+                size = ResultSize(result.columns, self._max_result_bytes)
                 while rows := cursor.fetchmany(self._page_rows):
-                    total_bytes += records_json_bytes(result.columns, rows)
-                    limit_error = size_limit_error(
-                        result.columns, rows, total_bytes, self._max_result_bytes
-                    )
-                    if limit_error:
+                    if limit_error := size.add(rows, result.pages):
                         fail_statement(statement, limit_error)
                         return
                     result.append(rows)
-            finish_statement(statement, result, total_bytes)
+            finish_statement(statement, result, size.bytes)
             finished = True
         except psycopg.Error as error:
             fail_statement(statement, error_text(error))
@@ -324,11 +320,11 @@ class PostgresDataApi:
         except psycopg.Error as error:
             fail_statement(statement, error_text(error))
             return
-        total_bytes = records_json_bytes(columns, rows)
-        if limit_error := size_limit_error(columns, rows, total_bytes, self._max_result_bytes):
+        size = ResultSize(columns, self._max_result_bytes)
+        if limit_error := size.add(rows, list):
             fail_statement(statement, limit_error)
             return
-        finish_statement(statement, MemoryResult(columns, rows), total_bytes)
+        finish_statement(statement, MemoryResult(columns, rows), size.bytes)
 
     def _describe_statement(self, params: dict[str, Any]) -> dict[str, Any]:
         statement = self._find(params)
