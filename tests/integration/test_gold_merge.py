@@ -208,6 +208,8 @@ def session(request: pytest.FixtureRequest) -> Iterator[Connection]:
 
 @given(rows=value_rows())
 @example(rows=[("O'Neil \\ \x00\x1a\n\r\"",), (None,), ("",)])
+@example(rows=[("DELIVERED",), ("",), ("é 🦆",)])  # nothing to escape: one join, one split
+@example(rows=[("a\uffffb",), ("plain",), ("\uffff",)])  # the joining character in a value
 def test_values_list_writes_what_pymysql_writes(session: Connection, rows: list[tuple]) -> None:
     # Given rows of every value type the extraction produces, NULLs and mixed columns
     # When they are rendered as a VALUES list, column by column

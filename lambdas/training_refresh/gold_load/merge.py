@@ -23,6 +23,7 @@ customer numbers are validated integers passed as query parameters.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -160,14 +161,41 @@ def _quoted(text: Callable[[Any], str], values: Sequence[Any]) -> Iterable[str]:
     return map("'{}'".format, map(text, values))
 
 
-def _string_escapes(connection: Connection) -> dict[int, str]:
+def _string_escapes(connection: Connection) -> _StringEscapes:
     if connection.server_status & SERVER_STATUS_NO_BACKSLASH_ESCAPES:
-        return _QUOTE_DOUBLING
-    return _BACKSLASH_ESCAPES
+        return _DOUBLING
+    return _ESCAPES
 
 
-def _quoted_strings(escapes: dict[int, str], values: Sequence[str]) -> Iterable[str]:
-    return map("'{}'".format, map(str.translate, values, repeat(escapes)))
+_SEPARATOR = "\uffff"
+"""Joins a column's strings while they are checked and quoted at once (a noncharacter:
+a value holding it takes the slow path, so it can never split a value)."""
+
+
+@dataclass(frozen=True)
+class _StringEscapes:
+    table: dict[int, str]
+    """For ``str.translate``: each character to escape and its escaped form."""
+    needed: re.Pattern[str]
+    """Finds a character of ``table``."""
+
+    @classmethod
+    def of(cls, table: dict[int, str]) -> _StringEscapes:
+        return cls(table, re.compile("[" + re.escape("".join(map(chr, table))) + "]"))
+
+
+_ESCAPES = _StringEscapes.of(_BACKSLASH_ESCAPES)
+_DOUBLING = _StringEscapes.of(_QUOTE_DOUBLING)
+
+
+def _quoted_strings(escapes: _StringEscapes, values: Sequence[str]) -> Iterable[str]:
+    # Most columns hold no character to escape: one search over the joined column tells,
+    # and then one replace and one split quote every value, about five times faster than
+    # translating each value (the column's strings are the load's most frequent literals).
+    joined = _SEPARATOR.join(values)
+    if joined.count(_SEPARATOR) == len(values) - 1 and escapes.needed.search(joined) is None:
+        return ("'" + joined.replace(_SEPARATOR, f"'{_SEPARATOR}'") + "'").split(_SEPARATOR)
+    return map("'{}'".format, map(str.translate, values, repeat(escapes.table)))
 
 
 def _integers(values: Sequence[Any]) -> Iterable[str]:
