@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -163,3 +166,16 @@ def terminate_local_data_api_sessions(
                 return len(ended)
             time.sleep(0.02)
     raise AssertionError("no statement of the local Data API was running to be terminated")
+
+
+def debug_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """``ims-refresh --log-level DEBUG <arguments>`` in a process of its own, as an operator
+    runs it: its output, log lines and exit code (at most 10 minutes)."""
+    return subprocess.run(
+        [sys.executable, "-m", "ims_refresh.cli", "--log-level", "DEBUG", *arguments],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=600,
+        check=False,
+    )

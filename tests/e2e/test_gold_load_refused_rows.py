@@ -5,14 +5,12 @@ the failed config's report lists its table."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from support import (
     all_mysql_text,
+    debug_cli,
     gold_load_arguments,
     pii_in,
     source_pii,
@@ -45,21 +43,7 @@ def gold_load(tmp_path: Path, name: str, customers: list[int]) -> tuple[int, str
     report and its text."""
     scenario = write_scenario(tmp_path / f"{name}.csv", customers)
     report_dir = tmp_path / name
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ims_refresh.cli",
-            "--log-level",
-            "DEBUG",
-            *gold_load_arguments(report_dir, scenario, AS_OF),
-        ],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=600,
-        check=False,
-    )
+    completed = debug_cli(*gold_load_arguments(report_dir, scenario, AS_OF))
     (path,) = report_dir.glob("gold-load-*.json")
     text = path.read_text("utf-8")
     return completed.returncode, completed.stdout + completed.stderr, json.loads(text), text

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from support import gold_load_arguments, mysql_query, source_pii, warehouse_sql
+from support import debug_cli, gold_load_arguments, mysql_query, source_pii, warehouse_sql
 
 from ims_refresh.cli import main
 from ims_refresh.settings import LocalDatabases
@@ -201,27 +198,15 @@ def test_no_source_pii_reaches_mysql_or_the_logs(
     customers = [*some_customers(own_databases.warehouse_url, 60), 7, 6766, 1234567]
     scenario = scenario_file(tmp_path, customers)
     # When a gold load runs in its own process with INFO logging
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ims_refresh.cli",
-            "--log-level",
-            "DEBUG",
-            "--report-dir",
-            str(tmp_path / "reports"),
-            "run",
-            "gold-load",
-            "--scenarios",
-            str(scenario),
-            "--as-of",
-            AS_OF,
-        ],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=600,
-        check=False,
+    completed = debug_cli(
+        "--report-dir",
+        str(tmp_path / "reports"),
+        "run",
+        "gold-load",
+        "--scenarios",
+        str(scenario),
+        "--as-of",
+        AS_OF,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     logs = completed.stdout + completed.stderr

@@ -4,9 +4,6 @@ blocks its config, reaches no MySQL table, output, log or report; realistic data
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +12,7 @@ import psycopg
 import pytest
 from support import (
     all_mysql_text,
+    debug_cli,
     gold_load_arguments,
     mysql_query,
     mysql_url_text,
@@ -106,21 +104,7 @@ def test_planted_personal_data_blocks_its_config_and_reaches_nothing(
         plant(url, customer, value)
     scenario = write_scenario(tmp_path / "s.csv", sorted(planted) + [c for c, _ in others])
     # When a gold load runs in its own process with DEBUG logging
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ims_refresh.cli",
-            "--log-level",
-            "DEBUG",
-            *gold_load_arguments(tmp_path / "reports", scenario, AS_OF),
-        ],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=600,
-        check=False,
-    )
+    completed = debug_cli(*gold_load_arguments(tmp_path / "reports", scenario, AS_OF))
     output = completed.stdout + completed.stderr
     # Then the load fails (exit 1): the config holding the values fails, the others load
     assert completed.returncode == 1, output[-3000:]
