@@ -60,13 +60,12 @@ def _anonymized(spec: TableSpec, rows: Sequence[Sequence[Any]]) -> Sequence[Sequ
 def packed_sql(spec: TableSpec, sql: str) -> str:
     """The statement for extraction ``sql``: its rows in primary-key order, the table's
     columns, then :data:`PACKED_COLUMN` for its five :data:`QUALITY_COLUMNS`."""
-    counts = " || ':' || ".join(
-        f"CAST({column} AS VARCHAR(20))" for column in ("dq_copies", "dq_resolved", "dq_tied")
-    )
+    state, *counted, operation = QUALITY_COLUMNS
+    plain = " AND ".join(f"{column} = 0" for column in counted)
+    counts = " || ':' || ".join(f"CAST({column} AS VARCHAR(20))" for column in counted)
     return (
-        f"SELECT {', '.join(spec.columns)}, CASE WHEN dq_row = 'kept' AND dq_copies = 0 "
-        "AND dq_resolved = 0 AND dq_tied = 0 THEN NULL "
-        f"ELSE dq_row || ':' || {counts} || COALESCE(':' || dq_operation, '') "
+        f"SELECT {', '.join(spec.columns)}, CASE WHEN {state} = 'kept' AND {plain} THEN NULL "
+        f"ELSE {state} || ':' || {counts} || COALESCE(':' || {operation}, '') "
         f"END AS {PACKED_COLUMN}\nFROM (\n{sql.strip().rstrip(';')}\n) AS extracted\n"
         f"ORDER BY {', '.join(spec.primary_key)}"
     )

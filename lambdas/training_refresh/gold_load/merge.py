@@ -58,6 +58,27 @@ _QUOTE_DOUBLING = str.maketrans({"'": "''"})
 """Under NO_BACKSLASH_ESCAPES a backslash is an ordinary character; only quotes double."""
 
 
+_SEPARATOR = "\uffff"
+"""Joins a column's strings while they are checked and quoted at once (a noncharacter:
+a value holding it takes the slow path, so it can never split a value)."""
+
+
+@dataclass(frozen=True)
+class _StringEscapes:
+    table: dict[int, str]
+    """For ``str.translate``: each character to escape and its escaped form."""
+    needed: re.Pattern[str]
+    """Finds a character of ``table``."""
+
+    @classmethod
+    def of(cls, table: dict[int, str]) -> _StringEscapes:
+        return cls(table, re.compile("[" + re.escape("".join(map(chr, table))) + "]"))
+
+
+_ESCAPES = _StringEscapes.of(_BACKSLASH_ESCAPES)
+_DOUBLING = _StringEscapes.of(_QUOTE_DOUBLING)
+
+
 @dataclass
 class MergeCounts:
     rows_deleted: dict[str, int] = field(default_factory=dict)
@@ -165,27 +186,6 @@ def _string_escapes(connection: Connection) -> _StringEscapes:
     if connection.server_status & SERVER_STATUS_NO_BACKSLASH_ESCAPES:
         return _DOUBLING
     return _ESCAPES
-
-
-_SEPARATOR = "\uffff"
-"""Joins a column's strings while they are checked and quoted at once (a noncharacter:
-a value holding it takes the slow path, so it can never split a value)."""
-
-
-@dataclass(frozen=True)
-class _StringEscapes:
-    table: dict[int, str]
-    """For ``str.translate``: each character to escape and its escaped form."""
-    needed: re.Pattern[str]
-    """Finds a character of ``table``."""
-
-    @classmethod
-    def of(cls, table: dict[int, str]) -> _StringEscapes:
-        return cls(table, re.compile("[" + re.escape("".join(map(chr, table))) + "]"))
-
-
-_ESCAPES = _StringEscapes.of(_BACKSLASH_ESCAPES)
-_DOUBLING = _StringEscapes.of(_QUOTE_DOUBLING)
 
 
 def _quoted_strings(escapes: _StringEscapes, values: Sequence[str]) -> Iterable[str]:
