@@ -35,7 +35,11 @@ HEARTBEAT_SECONDS: Final = 5.0
 TICK_SECONDS: Final = 0.5
 """How often the display thread looks whether a line or a redraw is due."""
 HISTORY_POLL_SECONDS: Final = 1.0
-"""The execution history is read at most this often (each read costs moto CPU)."""
+"""The execution history is read at most this often."""
+QUIET_HISTORY_SECONDS: Final = 10.0
+"""While no task starts or returns, the history is read only this often. Each read costs
+moto tens of milliseconds of the GIL (it serializes the whole history, ~50 events of a
+gold load): read every second, they took 8 % of a 10,000-customer load's GIL time."""
 MERGE_CHUNK: Final = "merge-chunk:"
 
 
@@ -112,17 +116,21 @@ class RunWatch:
     Every method may be called from any thread (the Map's branches run the step hook on
     moto's threads); one lock guards the state and the display."""
 
-    def __init__(self, workflow: str, display: Display) -> None:
+    def __init__(
+        self, workflow: str, display: Display, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.workflow = workflow
+        self._clock = clock
         self.display = display
         self.progress = ExecutionProgress(workflow)
         self._lock = threading.RLock()
-        self._started = time.monotonic()
+        self._started = clock()
         self._chunks: dict[str, int] = {}
         self._rows: dict[str, int] = {}
         self._first_chunk: dict[str, float] = {}
         self._events: Callable[[str], list[dict[str, Any]]] | None = None
-        self._last_poll = 0.0
+        self._last_move: Callable[[], float] | None = None
+        self._last_poll: float | None = None
 
     # -------------------------------------------------------------- what comes in
 
@@ -143,7 +151,7 @@ class RunWatch:
         config = name.removeprefix(MERGE_CHUNK)
         with self._lock:
             self._chunks[config] = self._chunks.get(config, 0) + 1
-            self._first_chunk.setdefault(config, time.monotonic())
+            self._first_chunk.setdefault(config, self._clock())
 
     def _reported_rows(self, unit: Unit) -> int:
         key = "rows_read" if self.progress.dry_run else "rows_written"
@@ -166,13 +174,20 @@ class RunWatch:
         )
         return self.progress.rows_so_far + extra
 
-    def read_history_with(self, events: Callable[[str], list[dict[str, Any]]]) -> None:
+    def read_history_with(
+        self,
+        events: Callable[[str], list[dict[str, Any]]],
+        last_move: Callable[[], float] | None = None,
+    ) -> None:
+        """Read the history with ``events``; ``last_move`` tells when a task last started
+        or returned (``time.monotonic``), without it every poll may read."""
         self._events = events
+        self._last_move = last_move
 
     def poll(self, arn: str, *, force: bool = False) -> None:
-        """Read the execution's history (at most every :data:`HISTORY_POLL_SECONDS`)."""
-        now = time.monotonic()
-        if self._events is None or (not force and now - self._last_poll < HISTORY_POLL_SECONDS):
+        """Read the execution's history when :meth:`_history_due` (or forced)."""
+        now = self._clock()
+        if self._events is None or not (force or self._history_due(now)):
             return
         self._last_poll = now
         try:
@@ -184,6 +199,20 @@ class RunWatch:
         except Exception as error:  # a display never fails the run it shows
             self._events = None
             self.say(f"(no more progress news: {type(error).__name__})")
+
+    def _history_due(self, now: float) -> bool:
+        """At most every :data:`HISTORY_POLL_SECONDS`. Where the runtime tells when tasks
+        move, only after a move that no read followed by at least that long (a read right
+        after a task returned may come before the states after it), or after
+        :data:`QUIET_HISTORY_SECONDS` of quiet."""
+        if self._last_poll is None:
+            return True
+        since = now - self._last_poll
+        if since < HISTORY_POLL_SECONDS:
+            return False
+        if self._last_move is None or since >= QUIET_HISTORY_SECONDS:
+            return True
+        return self._last_move() >= self._last_poll - HISTORY_POLL_SECONDS
 
     # -------------------------------------------------------------- what goes out
 
@@ -244,7 +273,7 @@ class RunWatch:
         """``gold-load still running after 25s: 2 of 6 config(s) done, 9,000 rows written;
         order_auth 3/10 chunks, 4,000 rows (ETA 40s)`` (``now: <steps>`` before chunks are
         counted); rows count the chunks committed so far."""
-        now = time.monotonic()
+        now = self._clock()
         elapsed = now - self._started
         chunks = []
         for bar in self.bars():

@@ -111,7 +111,7 @@ def execute_locally(
             on_step(point)
 
         with LocalRuntime(databases, on_step=step) as runtime:
-            watch.read_history_with(runtime.execution_events)
+            watch.read_history_with(runtime.execution_events, runtime.last_task_move)
             watch.say(f"{workflow} {name} started on this machine")
             try:
                 outcome = runtime.execute(

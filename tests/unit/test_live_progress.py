@@ -121,6 +121,48 @@ def test_history_is_read_at_most_once_a_second_unless_forced() -> None:
     assert reads == ["arn", "arn"]
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_where_tasks_are_known_to_move_the_history_is_read_again_only_after_a_move() -> None:
+    # Given a watch whose runtime tells when a task last started or returned
+    clock, reads = Clock(), []
+    moved = {"at": 0.0}
+    watch = RunWatch("gold-load", Recording(), clock=clock)
+    watch.read_history_with(
+        lambda arn: reads.append(clock.now) or [],  # type: ignore[func-returns-value]
+        lambda: moved["at"],
+    )
+
+    def polls_every_quarter_second(seconds: float) -> None:
+        for _ in range(int(seconds * 4)):
+            clock.now += 0.25
+            watch.poll("arn")
+
+    # When it is polled with no task moving after the first read
+    watch.poll("arn")
+    polls_every_quarter_second(9)
+    # Then the history was read once
+    assert reads == [100.0]
+    # When a task returns, polls go on for 3 s
+    moved["at"] = clock.now
+    polls_every_quarter_second(3)
+    # Then it is read twice: once as soon as a second has passed since the last read, and
+    # once more a second later (the first may have come before the states after the move)
+    assert reads == [100.0, 109.25, 110.25]
+    # And after ten quiet seconds it is read anyway
+    polls_every_quarter_second(9)
+    assert reads[3:] == [120.25]
+    # And a forced read happens whatever the time
+    watch.poll("arn", force=True)
+    assert reads[4:] == [clock.now]
+
+
 def test_a_reset_shows_one_bar_of_tables_copied() -> None:
     history = History()
     reset_plan = ResetPlan(

@@ -52,9 +52,8 @@ def _anonymized(spec: TableSpec, rows: Sequence[Sequence[Any]]) -> Sequence[Sequ
         return rows
     anonymize = ANONYMIZERS[spec.anonymizer]
     columns = spec.columns
-    return [
-        tuple(anonymize(dict(zip(columns, row, strict=True)))[c] for c in columns) for row in rows
-    ]
+    anonymized = (anonymize(dict(zip(columns, row, strict=True))) for row in rows)
+    return [tuple(map(row.__getitem__, columns)) for row in anonymized]
 
 
 def packed_sql(spec: TableSpec, sql: str) -> str:

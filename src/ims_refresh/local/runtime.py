@@ -150,6 +150,7 @@ class LocalRuntime:
         self.data_api: PostgresDataApi | None = None
         self.state_machines: dict[str, str] = {}
         self._task_returned = threading.Event()
+        self._last_task_move = 0.0
 
     def __enter__(self) -> LocalRuntime:
         try:
@@ -255,9 +256,11 @@ class LocalRuntime:
             raise LocalServiceError("ServiceException", "the local run was stopped")
         with self._busy:
             self._running_steps += 1
+        self._last_task_move = time.monotonic()
         try:
             return self._call_handler(params)
         finally:
+            self._last_task_move = time.monotonic()
             with self._busy:
                 self._running_steps -= 1
                 self._busy.notify_all()
@@ -374,6 +377,14 @@ class LocalRuntime:
             error=described.get("error"),
             cause=described.get("cause"),
         )
+
+    def last_task_move(self) -> float:
+        """When (``time.monotonic``) a task last started or returned; 0.0 before the first.
+
+        An execution's history changes only around its tasks (the states between two
+        tasks follow the return within milliseconds), so a progress display reads it
+        again only after a move (``live_progress.RunWatch.poll``)."""
+        return self._last_task_move
 
     def execution_events(self, execution_arn: str) -> list[dict[str, Any]]:
         """The execution's history so far, oldest event first."""
