@@ -55,6 +55,17 @@ def test_a_value_of_each_kind_is_found_and_counted_per_value():
     assert (result.customers, result.customer_count) == ((7,), 1)
 
 
+def test_only_text_values_count_as_scanned():
+    # Given a column holding text, NULLs and a number the warehouse typed as one
+    rows = preference_rows(["Leave at back door", None, 42, "Y", None, "Y"])
+
+    # When it is scanned
+    result = scan(rows).column("preference_value")
+
+    # Then the three text values are the ones scanned
+    assert (result.values_scanned, result.findings) == (3, {})
+
+
 def test_the_rows_own_customer_identity_is_matched_and_nobody_elses():
     # Given two customers' rows holding Zoë's surname
     rows = [*preference_rows(["ask Mrs Nguyen"], 6766), *preference_rows(["ask Mrs Nguyen"], 7)]

@@ -130,13 +130,18 @@ def key_can_change_owner(spec: TableSpec) -> bool:
     return scope.through_table is not None or scope.column not in spec.primary_key
 
 
-def delete_by_keys_statement(spec: TableSpec, row_count: int, into: Mapping[str, str]) -> str:
-    """DELETE of the rows whose primary key is one of ``row_count`` keys (parameters)."""
+def delete_by_keys_statement(
+    connection: Connection, spec: TableSpec, keys: Sequence[Sequence[Any]], into: Mapping[str, str]
+) -> str:
+    """DELETE of the rows whose primary key is one of ``keys`` (in primary-key column order),
+    written as literals like the INSERTs (a parameter list of 2,000 keys cost pymysql's
+    escaping, value by value, 3 % of a 10,000-customer load)."""
     columns = [quote_identifier(c.upper()) for c in spec.primary_key]
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")" if len(columns) > 1 else "%s"
-    target = "(" + ", ".join(columns) + ")" if len(columns) > 1 else columns[0]
-    keys = ", ".join([one] * row_count)
-    return f"DELETE FROM {_target(into, spec.gold_table)} WHERE {target} IN ({keys})"
+    if len(columns) == 1:
+        target, listed = columns[0], ",".join(_literals(connection, [key[0] for key in keys]))
+    else:
+        target, listed = "(" + ", ".join(columns) + ")", values_list(connection, keys)
+    return f"DELETE FROM {_target(into, spec.gold_table)} WHERE {target} IN ({listed})"
 
 
 def values_list(connection: Connection, rows: Sequence[Sequence[Any]]) -> str:
@@ -272,8 +277,8 @@ def _insert_all(
         for start in range(0, len(batch), INSERT_BATCH_ROWS):
             part = batch[start : start + INSERT_BATCH_ROWS]
             if by_key:
-                keys = [row[p] for row in part for p in positions]
-                replaced += cursor.execute(delete_by_keys_statement(spec, len(part), into), keys)
+                keys = [[row[p] for p in positions] for row in part]
+                replaced += cursor.execute(delete_by_keys_statement(connection, spec, keys, into))
             try:
                 insert(part)
             except Exception as error:
