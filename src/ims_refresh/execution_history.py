@@ -18,3 +18,16 @@ def execution_history(sfn: Any, arn: str) -> list[dict[str, Any]]:
         token = page.get("nextToken")
         if not token:
             return events
+
+
+def largest_state_payload(sfn: Any, arn: str) -> int:
+    """The largest input or output of any state of the execution, in UTF-8 bytes."""
+    largest = 0
+    for event in execution_history(sfn, arn):
+        for details in event.values():
+            if isinstance(details, dict):
+                for key in ("input", "output"):
+                    value = details.get(key)
+                    if isinstance(value, str):
+                        largest = max(largest, len(value.encode("utf-8")))
+    return largest

@@ -114,6 +114,7 @@ class _Preview:
         chunk: Sequence[int],
         tables: list[TableRows],
         before_commit: Callable[[], None],
+        in_hand: TableInHand,
     ) -> MergeCounts:
         for table in tables:
             for _batch in table.batches:
@@ -138,6 +139,7 @@ class _Merge:
         chunk: Sequence[int],
         tables: list[TableRows],
         before_commit: Callable[[], None],
+        in_hand: TableInHand,
     ) -> MergeCounts:
         renew_gold_load_lease(self.connection, self.run_id, self.lease_times, on_step=self.on_step)
         self.on_step(f"merge-chunk:{group.name}")
@@ -153,10 +155,13 @@ class _Merge:
             self.into,
             config=group.name,
             before_commit=checked_then_written,
+            in_hand=in_hand,
         )
 
 
-_Write = Callable[[TableGroup, Sequence[int], list[TableRows], Callable[[], None]], MergeCounts]
+_Write = Callable[
+    [TableGroup, Sequence[int], list[TableRows], Callable[[], None], TableInHand], MergeCounts
+]
 
 
 def _held(tables: list[TableRows], in_hand: TableInHand) -> list[TableRows]:
@@ -233,7 +238,7 @@ class _GroupLoad:
         with failing_at(index, len(self.chunks), in_hand):
             self.on_step(f"extract-chunk:{self.group.name}")
             rows = _held(scanned.table_rows(read), in_hand)
-            merged = write(self.group, self.chunks[index], rows, scanned.check)
+            merged = write(self.group, self.chunks[index], rows, scanned.check, in_hand)
         quality = scanned.quality
         for spec in self.group.tables:
             table = spec.training_table

@@ -35,12 +35,13 @@ from typing import Any
 
 from training_refresh.adapters.mysql import (
     Connection,
-    Cursor,
     is_data_error,
     quote_identifier,
     transaction,
     translated_errors,
 )
+from training_refresh.adapters.mysql_pipeline import StatementFailed, StatementPipeline
+from training_refresh.gold_load.failure_place import TableInHand
 from training_refresh.gold_load.refused_rows import rows_refused_error
 from training_refresh.table_groups import GOLD_SUFFIX, TableSpec
 
@@ -229,12 +230,16 @@ def replace_customers(
     *,
     config: str,
     before_commit: Callable[[], None] = lambda: None,
+    in_hand: TableInHand | None = None,
 ) -> MergeCounts:
     """Replace ``customer_numbers``' rows in the tables ``into`` names for ``config``'s
     gold copies, atomically (``before_commit`` runs last inside the transaction).
 
     ``tables`` are in config order (parents before children): deletes run children
     first so rows found through a parent are deleted while the parent rows still exist.
+    The INSERTs run on a :class:`StatementPipeline`: MySQL inserts one batch while the
+    next is read and rendered. A failed statement's table becomes ``in_hand``'s (it may
+    come to light while the next table's rows are read).
     """
     counts = MergeCounts()
     with (
@@ -248,44 +253,63 @@ def replace_customers(
                 list(customer_numbers),
             )
             counts.rows_deleted[table.spec.training_table] = deleted
-        for table in tables:
-            written, replaced = _insert_all(connection, cursor, table, into, config)
-            counts.rows_written[table.spec.training_table] = written
-            counts.rows_changed_owner[table.spec.training_table] = replaced
+        try:
+            with StatementPipeline[_Part](cursor) as pipeline:
+                for table in tables:
+                    _insert_all(connection, pipeline, table, into, counts)
+                pipeline.drain()
+        except StatementFailed as failed:
+            spec, rows = failed.tag
+            if in_hand is not None:
+                in_hand.table = spec.training_table
+            if rows is None or not is_data_error(failed.error):
+                raise failed.error from None
+            prefix = insert_prefix(spec, into)
+            raise rows_refused_error(
+                failed.error,
+                config=config,
+                spec=spec,
+                rows=rows,
+                insert_one=lambda row: cursor.execute(prefix + values_list(connection, [row])),
+            ) from None
         before_commit()
     return counts
 
 
+_Part = tuple[TableSpec, Sequence[Sequence[Any]] | None]
+"""A statement's table and, for an INSERT, its rows (a refused INSERT's are diagnosed)."""
+
+
 def _insert_all(
     connection: Connection,
-    cursor: Cursor,
+    pipeline: StatementPipeline[_Part],
     table: TableRows,
     into: Mapping[str, str],
-    config: str,
-) -> tuple[int, int]:
-    """Rows written, and how many of them replaced another customer's row."""
+    counts: MergeCounts,
+) -> None:
+    """Submit the INSERTs of ``table``'s rows; ``counts`` get the rows written and how many
+    of them replaced another customer's row, as the statements run."""
     spec = table.spec
+    name = spec.training_table
     prefix = insert_prefix(spec, into)
     positions = [spec.columns.index(c) for c in spec.primary_key]
     by_key = key_can_change_owner(spec)
+    counts.rows_written[name] = counts.rows_changed_owner[name] = 0
 
-    def insert(rows: Sequence[Sequence[Any]]) -> int:
-        return cursor.execute(prefix + values_list(connection, rows))
+    def add_written(rows: int) -> None:
+        counts.rows_written[name] += rows
 
-    written = replaced = 0
+    def add_replaced(rows: int) -> None:
+        counts.rows_changed_owner[name] += rows
+
     for batch in table.batches:
         for start in range(0, len(batch), INSERT_BATCH_ROWS):
             part = batch[start : start + INSERT_BATCH_ROWS]
             if by_key:
                 keys = [[row[p] for p in positions] for row in part]
-                replaced += cursor.execute(delete_by_keys_statement(connection, spec, keys, into))
-            try:
-                insert(part)
-            except Exception as error:
-                if not is_data_error(error):
-                    raise
-                raise rows_refused_error(
-                    error, config=config, spec=spec, rows=part, insert_one=lambda row: insert([row])
-                ) from None
-            written += len(part)
-    return written, replaced
+                pipeline.submit(
+                    delete_by_keys_statement(connection, spec, keys, into),
+                    (spec, None),
+                    add_replaced,
+                )
+            pipeline.submit(prefix + values_list(connection, part), (spec, part), add_written)

@@ -34,7 +34,7 @@ from moto import mock_aws
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
 from ims_refresh.asl_files import workflow_definition
-from ims_refresh.execution_history import execution_history
+from ims_refresh.execution_history import execution_history, largest_state_payload
 from ims_refresh.local import routing
 from ims_refresh.local.redshift_data import PostgresDataApi
 from ims_refresh.local.routing import LocalServiceError, routed
@@ -395,16 +395,4 @@ class LocalRuntime:
         """The largest input or output of any state of the execution, in UTF-8 bytes (Step
         Functions refuses more than 256 KiB)."""
         sfn = boto3.client("stepfunctions", region_name=REGION)
-        return _largest_state_payload(sfn, outcome.execution_arn)
-
-
-def _largest_state_payload(sfn: Any, execution_arn: str) -> int:
-    largest = 0
-    for event in execution_history(sfn, execution_arn):
-        for details in event.values():
-            if isinstance(details, dict):
-                for key in ("input", "output"):
-                    value = details.get(key)
-                    if isinstance(value, str):
-                        largest = max(largest, len(value.encode("utf-8")))
-    return largest
+        return largest_state_payload(sfn, outcome.execution_arn)
