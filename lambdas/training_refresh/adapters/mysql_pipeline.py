@@ -33,13 +33,15 @@ from typing import Generic, TypeVar
 from training_refresh.adapters.mysql import Cursor
 
 PIPELINE_DEPTH = 2
-"""Statements waiting for the writer: one in flight and one ready keep MySQL busy."""
+"""Statements queued besides the one the writer runs: enough that MySQL never waits for
+the next batch to be rendered, few enough to hold little memory."""
 
 Tag = TypeVar("Tag")
 
 
 class StatementFailed(Exception, Generic[Tag]):
-    """A statement of the pipeline failed; ``error`` is what pymysql raised."""
+    """A statement of the pipeline failed; ``error`` is what pymysql raised. The caller
+    turns it back into that error (a domain error through ``translated_errors``)."""
 
     def __init__(self, tag: Tag, error: Exception) -> None:
         super().__init__(f"a pipelined statement failed: {type(error).__name__}")
